@@ -1,0 +1,434 @@
+//! Refanging with an offset map back to the original text.
+//!
+//! The extractor runs on a *normalised* copy of the input in which defanged notations
+//! (`[.]`, `hxxp`, `[@]`, ` dot `, ...) are replaced by their plain form. Every replacement is
+//! recorded as an [`Edit`], so any range in the normalised text maps back to a byte range of the
+//! input (on ASCII, hence char, boundaries).
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::lists;
+
+/// One replacement: `orig` (input bytes) became `norm` (normalised bytes).
+#[derive(Debug, Clone)]
+pub(crate) struct Edit {
+    pub orig: Range<usize>,
+    pub norm: Range<usize>,
+}
+
+pub(crate) struct Normalized<'a> {
+    pub text: Cow<'a, str>,
+    pub edits: Vec<Edit>,
+}
+
+/// Bracketed tokens: `[.]`, `(.)`, `{.}`, `].[`, `[dot]`, `(at)`, `[@]`, `[:]`, `[://]`, `[/]`, `[-]`.
+static BRACKET_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\x20{1,2})?[\[\(\{\]\)\}]\x20?(\.|dot|punto|punkt|@|at|arroba|://|:|/|-)\x20?[\]\)\}\[\(\{](?:\x20{1,2})?",
+    )
+    .unwrap()
+});
+
+/// Scheme spellings before `//`: `hxxp://`, `hXXps[://]`, `http[:]//`, `[http]://`, `http ://`, `http//`, `http:///`.
+static SCHEME_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)([\[\(]?)([a-z][a-z0-9+.\-]{1,15})([\]\)]?)(\x20?)(\[://\]|\[:\]//|:///?|//)(\x20?)",
+    )
+    .unwrap()
+});
+
+/// Spelled-out separators surrounded by spaces: ` dot `, ` DOT `, ` at `, ` AT `, ` . `, ` @ `.
+static SPACED_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\x20{1,2}(dot|DOT|Dot|at|AT|\.|@)\x20{1,2}").unwrap());
+
+#[inline]
+fn is_label_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-'
+}
+
+#[inline]
+fn is_local_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
+}
+
+/// The word (label bytes) ending at `end`.
+fn word_before(b: &[u8], end: usize, pred: fn(u8) -> bool) -> (usize, usize) {
+    let mut s = end;
+    while s > 0 && pred(b[s - 1]) && end - s < 64 {
+        s -= 1;
+    }
+    (s, end)
+}
+
+/// A tolerant scan of a domain chain starting at `pos`: labels separated by `.`, `[.]`-style
+/// brackets, or ` dot `. Returns (labels, number of obfuscated separators, end).
+fn scan_chain(b: &[u8], mut pos: usize) -> (Vec<(usize, usize)>, usize, usize) {
+    let mut labels = Vec::new();
+    let mut obf = 0;
+    let mut end = pos;
+    loop {
+        let s = pos;
+        while pos < b.len() && is_label_byte(b[pos]) && pos - s < 63 {
+            pos += 1;
+        }
+        if pos == s {
+            break;
+        }
+        labels.push((s, pos));
+        end = pos;
+        if labels.len() >= 8 {
+            break;
+        }
+        // separator
+        let rest = &b[pos..];
+        let sep = if rest.first() == Some(&b'.') {
+            1
+        } else if let Some(n) = bracket_sep_len(rest) {
+            obf += 1;
+            n
+        } else if let Some(n) = spaced_dot_len(rest) {
+            obf += 1;
+            n
+        } else {
+            0
+        };
+        if sep == 0 || pos + sep >= b.len() || !is_label_byte(b[pos + sep]) {
+            break;
+        }
+        pos += sep;
+    }
+    (labels, obf, end)
+}
+
+fn bracket_sep_len(rest: &[u8]) -> Option<usize> {
+    let open = |c: u8| matches!(c, b'[' | b'(' | b'{' | b']' | b')' | b'}');
+    if rest.len() >= 3 && open(rest[0]) && rest[1] == b'.' && open(rest[2]) {
+        return Some(3);
+    }
+    if rest.len() >= 5 && open(rest[0]) && rest[1..4].eq_ignore_ascii_case(b"dot") && open(rest[4])
+    {
+        return Some(5);
+    }
+    None
+}
+
+fn spaced_dot_len(rest: &[u8]) -> Option<usize> {
+    for pat in [&b" dot "[..], b" DOT ", b" Dot "] {
+        if rest.starts_with(pat) {
+            return Some(pat.len());
+        }
+    }
+    None
+}
+
+fn canonical_scheme(s: &str) -> Option<&'static str> {
+    let l = s.to_ascii_lowercase();
+    let b = l.as_bytes();
+    let tx = |c: u8| c == b't' || c == b'x';
+    Some(match b {
+        [b'h', a, c, b'p'] if tx(*a) && tx(*c) => "http",
+        [b'h', a, c, b'p', b's'] if tx(*a) && tx(*c) => "https",
+        [b'f', a, b'p'] if tx(*a) => "ftp",
+        [b'f', a, b'p', b's'] if tx(*a) => "ftps",
+        [b's', b'f', a, b'p'] if tx(*a) => "sftp",
+        b"xxxx" => "http",
+        b"xxxxs" | b"xxxxx" => "https",
+        _ => return None,
+    })
+}
+
+impl<'a> Normalized<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let b = text.as_bytes();
+        let mut raw: Vec<(Range<usize>, Cow<'static, str>)> = Vec::new();
+
+        // 1. bracketed tokens
+        if memchr_any(b, b"[({])}") {
+            for c in BRACKET_RE.captures_iter(text) {
+                let m = c.get(0).unwrap();
+                let tok = c.get(1).unwrap().as_str().to_ascii_lowercase();
+                let rep: &'static str = match tok.as_str() {
+                    "." | "dot" | "punto" | "punkt" => ".",
+                    "@" | "at" | "arroba" => "@",
+                    "://" => "://",
+                    ":" => ":",
+                    "/" => "/",
+                    "-" => "-",
+                    _ => continue,
+                };
+                // Outer spaces are only swallowed for `.`/`@` between two words ("foo [at] bar.com").
+                let all = m.as_str();
+                let inner_start = m.start() + (all.len() - all.trim_start_matches(' ').len());
+                let inner_end = m.end() - (all.len() - all.trim_end_matches(' ').len());
+                let word_l = |p: usize| p > 0 && is_local_byte(b[p - 1]);
+                let word_r = |p: usize| p < b.len() && is_label_byte(b[p]);
+                let mut r = inner_start..inner_end;
+                if matches!(rep, "." | "@")
+                    && (r.start != m.start() || r.end != m.end())
+                    && word_l(m.start())
+                    && word_r(m.end())
+                {
+                    r = m.range();
+                }
+                // A bare `(.)` between non-words (e.g. in prose) is left alone.
+                if matches!(rep, "." | "@" | "-") && !(word_l(r.start) && word_r(r.end)) {
+                    continue;
+                }
+                raw.push((r, Cow::Borrowed(rep)));
+            }
+        }
+
+        // 2. scheme spellings (anchored on `//`)
+        if text.contains("//") {
+            for c in SCHEME_RE.captures_iter(text) {
+                let m = c.get(0).unwrap();
+                let start = m.start();
+                if start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_') {
+                    continue;
+                }
+                let open = c.get(1).unwrap().as_str();
+                let scheme = c.get(2).unwrap().as_str();
+                let close = c.get(3).unwrap().as_str();
+                let sp1 = c.get(4).unwrap().as_str();
+                let sep = c.get(5).unwrap().as_str();
+                let sp2 = c.get(6).unwrap();
+                if open.is_empty() != close.is_empty() && !close.is_empty() && !open.is_empty() {
+                    continue;
+                }
+                let canon = canonical_scheme(scheme);
+                let known = canon.is_some()
+                    || matches!(
+                        scheme.to_ascii_lowercase().as_str(),
+                        "http"
+                            | "https"
+                            | "ftp"
+                            | "ftps"
+                            | "sftp"
+                            | "file"
+                            | "smb"
+                            | "ws"
+                            | "wss"
+                            | "tcp"
+                            | "udp"
+                            | "ssh"
+                            | "telnet"
+                            | "ldap"
+                            | "ldaps"
+                            | "rdp"
+                            | "irc"
+                            | "git"
+                            | "svn"
+                    );
+                let plain_sep = sep == "://";
+                let structural = !open.is_empty()
+                    || !close.is_empty()
+                    || !sp1.is_empty()
+                    || !plain_sep
+                    || !sp2.is_empty();
+                if canon.is_none() && !structural {
+                    continue;
+                }
+                if !known && !plain_sep {
+                    continue;
+                }
+                if !known && (!sp1.is_empty() || !open.is_empty()) {
+                    continue;
+                }
+                // the space after `//` is only dropped when a host follows
+                let mut end = m.end();
+                if !sp2.is_empty() && !(end < b.len() && is_label_byte(b[end])) {
+                    end = sp2.start();
+                }
+                if !sp1.is_empty() && sep == "//" {
+                    // `http //x` is too loose
+                    continue;
+                }
+                let sch = canon
+                    .map(str::to_string)
+                    .unwrap_or_else(|| scheme.to_string());
+                let rep = format!("{sch}://");
+                if &text[start..end] == rep {
+                    continue;
+                }
+                raw.push((start..end, Cow::Owned(rep)));
+            }
+        }
+
+        // 3. backslash escapes `\.` and `\/`
+        if b.contains(&b'\\') {
+            for (i, _) in text.match_indices('\\') {
+                let prev = if i > 0 { b[i - 1] } else { b' ' };
+                let next = b.get(i + 1).copied().unwrap_or(b' ');
+                let after = b.get(i + 2).copied().unwrap_or(b' ');
+                if next == b'.' && prev.is_ascii_alphanumeric() && after.is_ascii_alphanumeric() {
+                    raw.push((i..i + 2, Cow::Borrowed(".")));
+                } else if next == b'/'
+                    && prev != b'\\'
+                    && (prev == b'/' || prev == b':' || prev.is_ascii_alphanumeric())
+                {
+                    raw.push((i..i + 2, Cow::Borrowed("/")));
+                }
+            }
+        }
+
+        // 4. spaced words: only with a clear domain on the right and a word on the left.
+        for c in SPACED_RE.captures_iter(text) {
+            let m = c.get(0).unwrap();
+            let w = c.get(1).unwrap().as_str();
+            let (ls, le) = word_before(
+                b,
+                m.start(),
+                if w == "@" || w.eq_ignore_ascii_case("at") {
+                    is_local_byte
+                } else {
+                    is_label_byte
+                },
+            );
+            if ls == le {
+                continue;
+            }
+            let left = &text[ls..le];
+            let right_start = m.end();
+            if right_start >= b.len() || !is_label_byte(b[right_start]) {
+                continue;
+            }
+            let (labels, obf, _end) = scan_chain(b, right_start);
+            let Some(&(ts, te)) = labels.last() else {
+                continue;
+            };
+            let tld = &text[ts..te];
+            if !lists::is_tld(tld) {
+                continue;
+            }
+            let rep: &'static str = match w {
+                "@" => {
+                    if labels.len() < 2 {
+                        continue;
+                    }
+                    "@"
+                }
+                "AT" | "at" => {
+                    if labels.len() < 2 || lists::is_stop_word(left) {
+                        continue;
+                    }
+                    if w == "at" && obf == 0 {
+                        continue;
+                    }
+                    "@"
+                }
+                _ => {
+                    // ` dot ` / ` . `: the right side must end the chain with a strong TLD
+                    if lists::is_stop_word(left) || lists::is_weak_tld(tld) {
+                        continue;
+                    }
+                    if labels.len() == 1 && (te < b.len() && b[te].is_ascii_alphanumeric()) {
+                        continue;
+                    }
+                    let lower = |s: &str| !s.bytes().any(|c| c.is_ascii_uppercase());
+                    if (w == "dot" || w == ".") && !(lower(left) && lower(tld)) {
+                        continue;
+                    }
+                    "."
+                }
+            };
+            raw.push((m.range(), Cow::Borrowed(rep)));
+        }
+
+        if raw.is_empty() {
+            return Normalized {
+                text: Cow::Borrowed(text),
+                edits: Vec::new(),
+            };
+        }
+        raw.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+        let mut out = String::with_capacity(text.len());
+        let mut edits = Vec::with_capacity(raw.len());
+        let mut pos = 0;
+        for (r, rep) in raw {
+            if r.start < pos {
+                continue;
+            }
+            out.push_str(&text[pos..r.start]);
+            let ns = out.len();
+            out.push_str(&rep);
+            edits.push(Edit {
+                orig: r.clone(),
+                norm: ns..out.len(),
+            });
+            pos = r.end;
+        }
+        out.push_str(&text[pos..]);
+        Normalized {
+            text: Cow::Owned(out),
+            edits,
+        }
+    }
+
+    /// Map a normalised range back to the input.
+    pub fn map(&self, r: Range<usize>) -> Range<usize> {
+        if self.edits.is_empty() {
+            return r;
+        }
+        let start = {
+            let i = self.edits.partition_point(|e| e.norm.start <= r.start);
+            if i == 0 {
+                r.start
+            } else {
+                let e = &self.edits[i - 1];
+                if r.start < e.norm.end {
+                    e.orig.start
+                } else {
+                    r.start - e.norm.end + e.orig.end
+                }
+            }
+        };
+        let end = {
+            let i = self.edits.partition_point(|e| e.norm.start < r.end);
+            if i == 0 {
+                r.end
+            } else {
+                let e = &self.edits[i - 1];
+                if r.end <= e.norm.end {
+                    e.orig.end
+                } else {
+                    r.end - e.norm.end + e.orig.end
+                }
+            }
+        };
+        start..end.max(start)
+    }
+
+    /// Does any replacement fall inside (or overlap) the normalised range?
+    pub fn edited(&self, r: &Range<usize>) -> bool {
+        if self.edits.is_empty() {
+            return false;
+        }
+        let i = self.edits.partition_point(|e| e.norm.end <= r.start);
+        self.edits.get(i).is_some_and(|e| e.norm.start < r.end)
+    }
+}
+
+fn memchr_any(b: &[u8], set: &[u8]) -> bool {
+    b.iter().any(|c| set.contains(c))
+}
+
+/// Refang repeatedly until nothing changes.
+pub(crate) fn refang_full(s: &str) -> String {
+    let mut cur = s.to_string();
+    for _ in 0..16 {
+        let n = Normalized::new(&cur);
+        if n.edits.is_empty() {
+            return cur;
+        }
+        let next = n.text.into_owned();
+        if next == cur {
+            return cur;
+        }
+        cur = next;
+    }
+    cur
+}
