@@ -1,0 +1,320 @@
+//! Running an analysis: chunks -> batched inference -> events, streamed as chunks complete.
+//!
+//! [`Analyzer::run`] is synchronous and CPU-bound: front ends run it on a worker thread
+//! ([`Analyzer::spawn`] does that and hands back a channel) and fold the [`Event`]s into their own
+//! state, usually a [`Report`]. Cancellation is checked between batches.
+
+mod report;
+
+pub use report::{
+    ChunkPrediction, ChunkResult, InputInfo, ModelInfo, Report, ReportOptions, SCHEMA_VERSION,
+    TechniqueHit, Timings,
+};
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Instant;
+
+use mitremap_ioc::Ioc;
+
+use crate::explain::{self, ExplainOptions, Explanation};
+use crate::model::{Classifier, Encoded};
+use crate::text::Document;
+use crate::text::chunk::{ChunkPlan, fit_window};
+use crate::{Error, Result};
+
+/// The original notebook's confidence cut-off.
+pub const DEFAULT_THRESHOLD: f32 = 0.6;
+/// The original notebook's chunk size in sentences.
+pub const DEFAULT_CHUNK_SENTENCES: usize = 3;
+
+/// What to compute and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisOptions {
+    /// Predictions at or above this confidence count (default 0.6).
+    pub threshold: f32,
+    /// Sentences per chunk (default 3).
+    pub chunk_sentences: usize,
+    /// Chunks per inference batch (the first batch is a single chunk so the first result comes fast).
+    pub batch_size: usize,
+    /// Per-chunk scores kept for later re-thresholding: every label at or above this, plus the top 5.
+    pub keep_scores_min: f32,
+    /// Compute token attributions for every prediction above the threshold.
+    pub explain: Option<ExplainOptions>,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        Self {
+            threshold: DEFAULT_THRESHOLD,
+            chunk_sentences: DEFAULT_CHUNK_SENTENCES,
+            batch_size: 8,
+            keep_scores_min: 0.05,
+            explain: None,
+        }
+    }
+}
+
+/// A flag the caller sets to stop an analysis; checked between batches.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Progress counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Chunks scored so far.
+    pub chunks_done: usize,
+    /// Sentence windows processed so far (a window can become several chunks).
+    pub windows_done: usize,
+    pub windows_total: usize,
+    /// Bytes of the document covered by processed windows.
+    pub bytes_done: usize,
+    pub bytes_total: usize,
+}
+
+/// What an analysis reports, in order: `Started`, `Iocs`, then `Chunk` (and `Explained`) with
+/// `Progress` after each batch, and finally `Finished` — or `Failed` / `Cancelled` from
+/// [`Analyzer::spawn`].
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started(Progress),
+    Iocs(Vec<Ioc>),
+    Chunk(ChunkResult),
+    Explained {
+        chunk: usize,
+        explanations: Vec<Explanation>,
+    },
+    Progress(Progress),
+    Finished(Timings),
+    Failed(String),
+    Cancelled,
+}
+
+/// Runs analyses with one shared model session.
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    classifier: Arc<Classifier>,
+}
+
+impl Analyzer {
+    pub fn new(classifier: Arc<Classifier>) -> Self {
+        Self { classifier }
+    }
+
+    /// The model.
+    pub fn classifier(&self) -> &Arc<Classifier> {
+        &self.classifier
+    }
+
+    /// A new, empty report for `doc` with this model, to fold events into.
+    pub fn new_report(
+        &self,
+        doc: Arc<Document>,
+        name: Option<String>,
+        options: &AnalysisOptions,
+    ) -> Report {
+        Report::new(
+            doc,
+            name,
+            Some(ModelInfo::of(&self.classifier)),
+            ReportOptions::of(options, Some(self.classifier.manifest().max_tokens)),
+        )
+    }
+
+    /// Analyses `doc`, calling `sink` with each event as it happens. Returns the timings, or
+    /// `Error::Cancelled` if `cancel` was set.
+    pub fn run(
+        &self,
+        doc: &Document,
+        options: &AnalysisOptions,
+        cancel: &CancelToken,
+        sink: &mut dyn FnMut(Event),
+    ) -> Result<Timings> {
+        let started = Instant::now();
+        let text = doc.text();
+        let plan = ChunkPlan::new(text, options.chunk_sentences);
+        let mut progress = Progress {
+            windows_total: plan.windows.len(),
+            bytes_total: text.len(),
+            ..Progress::default()
+        };
+        sink(Event::Started(progress));
+        sink(Event::Iocs(mitremap_ioc::extract(text)));
+
+        let encoder = self.classifier.encoder();
+        let mut timings = Timings::default();
+        let mut pending: Vec<(std::ops::Range<usize>, Encoded)> = Vec::new();
+        let mut next_index = 0usize;
+        let mut batch_limit = 1; // first batch: one chunk, for a fast first result
+        for window in &plan.windows {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let t = Instant::now();
+            pending.extend(fit_window(text, window, encoder)?);
+            timings.tokenize_ms += ms(t);
+            progress.windows_done += 1;
+            progress.bytes_done = window.range.end;
+            while pending.len() >= batch_limit {
+                let batch: Vec<_> = pending.drain(..batch_limit).collect();
+                self.score_batch(batch, &mut next_index, options, cancel, &mut timings, sink)?;
+                progress.chunks_done = next_index;
+                sink(Event::Progress(progress));
+                batch_limit = options.batch_size.max(1);
+            }
+        }
+        if !pending.is_empty() {
+            let batch = std::mem::take(&mut pending);
+            self.score_batch(batch, &mut next_index, options, cancel, &mut timings, sink)?;
+        }
+        progress.chunks_done = next_index;
+        progress.bytes_done = text.len();
+        sink(Event::Progress(progress));
+        timings.chunks = next_index;
+        timings.total_ms = ms(started);
+        sink(Event::Finished(timings));
+        Ok(timings)
+    }
+
+    fn score_batch(
+        &self,
+        batch: Vec<(std::ops::Range<usize>, Encoded)>,
+        next_index: &mut usize,
+        options: &AnalysisOptions,
+        cancel: &CancelToken,
+        timings: &mut Timings,
+        sink: &mut dyn FnMut(Event),
+    ) -> Result<()> {
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let t = Instant::now();
+        let ids: Vec<&[u32]> = batch.iter().map(|(_, e)| e.ids.as_slice()).collect();
+        let scores = self.classifier.scores(&ids)?;
+        timings.inference_ms += ms(t);
+        timings.tokens += ids.iter().map(|s| s.len()).sum::<usize>();
+        let mut to_explain = Vec::new();
+        for ((range, mut encoded), row) in batch.into_iter().zip(scores) {
+            let index = *next_index;
+            *next_index += 1;
+            let result = ChunkResult::from_scores(
+                index,
+                range.clone(),
+                encoded.ids.len(),
+                &row,
+                options.keep_scores_min,
+            );
+            if options.explain.is_some() {
+                let labels: Vec<usize> = row
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &s)| s >= options.threshold)
+                    .map(|(i, _)| i)
+                    .collect();
+                if !labels.is_empty() {
+                    encoded.shift(range.start);
+                    to_explain.push((index, encoded, labels));
+                }
+            }
+            sink(Event::Chunk(result));
+        }
+        if let Some(explain_options) = &options.explain {
+            for (chunk, encoded, labels) in to_explain {
+                if cancel.is_cancelled() {
+                    return Err(Error::Cancelled);
+                }
+                let t = Instant::now();
+                let explanations =
+                    explain::explain_chunk(&self.classifier, &encoded, &labels, explain_options)?;
+                timings.explain_ms += ms(t);
+                sink(Event::Explained {
+                    chunk,
+                    explanations,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the analysis and collects it into a report.
+    pub fn analyze(
+        &self,
+        doc: Arc<Document>,
+        name: Option<String>,
+        options: &AnalysisOptions,
+        cancel: &CancelToken,
+    ) -> Result<Report> {
+        let mut report = self.new_report(doc.clone(), name, options);
+        self.run(&doc, options, cancel, &mut |event| report.apply(&event))?;
+        Ok(report)
+    }
+
+    /// Runs the analysis on a new thread; events arrive on the returned channel, ending with
+    /// `Finished`, `Failed` or `Cancelled`. Dropping the receiver does not stop the work: cancel.
+    pub fn spawn(
+        &self,
+        doc: Arc<Document>,
+        options: AnalysisOptions,
+    ) -> (Receiver<Event>, CancelToken) {
+        let (tx, rx) = channel();
+        let cancel = CancelToken::new();
+        let worker = self.clone();
+        let token = cancel.clone();
+        std::thread::Builder::new()
+            .name("mitremap-analysis".into())
+            .spawn(move || worker.run_to_channel(&doc, &options, &token, &tx))
+            .expect("spawning the analysis thread");
+        (rx, cancel)
+    }
+
+    /// Like [`Analyzer::run`], but sends events (including the final `Failed`/`Cancelled`) to `tx`.
+    pub fn run_to_channel(
+        &self,
+        doc: &Document,
+        options: &AnalysisOptions,
+        cancel: &CancelToken,
+        tx: &Sender<Event>,
+    ) {
+        let outcome = self.run(doc, options, cancel, &mut |event| {
+            let _ = tx.send(event);
+        });
+        match outcome {
+            Ok(_) => {}
+            Err(Error::Cancelled) => {
+                let _ = tx.send(Event::Cancelled);
+            }
+            Err(e) => {
+                let _ = tx.send(Event::Failed(e.to_string()));
+            }
+        }
+    }
+}
+
+/// IoCs only, for when no model is available: the events a model-less analysis produces.
+pub fn iocs_only(doc: &Document, sink: &mut dyn FnMut(Event)) {
+    let progress = Progress {
+        bytes_total: doc.text().len(),
+        bytes_done: doc.text().len(),
+        ..Progress::default()
+    };
+    sink(Event::Started(progress));
+    sink(Event::Iocs(mitremap_ioc::extract(doc.text())));
+    sink(Event::Finished(Timings::default()));
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}

@@ -1,0 +1,453 @@
+//! The analysis of one document, built incrementally from events, and its versioned JSON form.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use mitremap_ioc::{Ioc, IocSummary};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{AnalysisOptions, Event, Progress};
+use crate::attack::{Catalog, Status, technique_url};
+use crate::explain::Explanation;
+use crate::model::{Activation, Architecture, Classifier, Integrity};
+use crate::text::Document;
+
+/// Version of the JSON report schema (`schemas/report.schema.json`). Bumped on breaking changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How many of a chunk's best labels the JSON lists under `top`, above threshold or not.
+const TOP_PER_CHUNK: usize = 3;
+
+/// Timings of one analysis, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Timings {
+    pub total_ms: f64,
+    pub tokenize_ms: f64,
+    pub inference_ms: f64,
+    pub explain_ms: f64,
+    pub chunks: usize,
+    /// Tokens fed to the model (special tokens included, padding excluded).
+    pub tokens: usize,
+}
+
+/// One label's score on one chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ChunkPrediction {
+    /// Index into the model's label list.
+    pub label: usize,
+    pub score: f32,
+}
+
+/// The model's verdict on one chunk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkResult {
+    pub index: usize,
+    /// Byte range of the chunk in the document.
+    pub range: Range<usize>,
+    /// Tokens the model saw (special tokens included).
+    pub tokens: usize,
+    /// Scores, highest first: every label at or above `keep_scores_min` plus the top 5
+    /// (sparse, so a 100 MB report doesn't hold labels x chunks floats).
+    pub scores: Vec<ChunkPrediction>,
+}
+
+impl ChunkResult {
+    /// Keeps the informative part of a full score row.
+    pub fn from_scores(
+        index: usize,
+        range: Range<usize>,
+        tokens: usize,
+        row: &[f32],
+        keep_min: f32,
+    ) -> Self {
+        let mut order: Vec<usize> = (0..row.len()).collect();
+        order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+        let scores = order
+            .into_iter()
+            .enumerate()
+            .filter(|&(rank, label)| rank < 5 || row[label] >= keep_min)
+            .map(|(_, label)| ChunkPrediction {
+                label,
+                score: row[label],
+            })
+            .collect();
+        Self {
+            index,
+            range,
+            tokens,
+            scores,
+        }
+    }
+
+    /// Predictions at or above `threshold`.
+    pub fn above(&self, threshold: f32) -> impl Iterator<Item = &ChunkPrediction> {
+        self.scores.iter().take_while(move |p| p.score >= threshold)
+    }
+}
+
+/// About the input.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputInfo {
+    /// File name, `-` for stdin, or a name given by the front end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub sha256: String,
+    pub bytes: usize,
+    /// The input was not valid UTF-8 and was decoded lossily.
+    pub lossy_utf8: bool,
+}
+
+/// About the model that produced the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelInfo {
+    pub name: String,
+    pub version: String,
+    pub architecture: Architecture,
+    pub activation: Activation,
+    pub attack_version: String,
+    pub integrity: Integrity,
+    /// ATT&CK IDs in output order.
+    #[serde(skip)]
+    pub labels: Vec<String>,
+}
+
+impl ModelInfo {
+    pub fn of(classifier: &Classifier) -> Self {
+        let m = classifier.manifest();
+        Self {
+            name: m.name.clone(),
+            version: m.version.clone(),
+            architecture: m.architecture,
+            activation: m.activation,
+            attack_version: m.attack_version.clone(),
+            integrity: classifier.integrity(),
+            labels: classifier.labels().to_vec(),
+        }
+    }
+}
+
+/// The options a report was made with.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportOptions {
+    pub threshold: f32,
+    pub chunk_sentences: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<usize>,
+    pub explain: bool,
+}
+
+impl ReportOptions {
+    pub fn of(options: &AnalysisOptions, max_tokens: Option<usize>) -> Self {
+        Self {
+            threshold: options.threshold,
+            chunk_sentences: options.chunk_sentences,
+            max_tokens,
+            explain: options.explain.is_some(),
+        }
+    }
+}
+
+/// A technique predicted somewhere in the report, aggregated over chunks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TechniqueHit {
+    /// The ATT&CK ID reported (a revoked model label is reported as its replacement).
+    pub id: String,
+    pub name: String,
+    pub tactics: Vec<String>,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stix_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Status in the catalogue (`deprecated` techniques have no replacement).
+    pub status: Option<Status>,
+    /// Best confidence over the chunks.
+    pub confidence: f32,
+    pub chunk_count: usize,
+    /// Indices of the chunks that predicted it, ascending.
+    pub chunks: Vec<usize>,
+    /// The model labels that map here, when they differ from `id` (revoked IDs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub model_labels: Vec<String>,
+}
+
+/// A document's analysis, possibly still in progress.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub document: Arc<Document>,
+    pub input: InputInfo,
+    pub model: Option<ModelInfo>,
+    pub options: ReportOptions,
+    pub chunks: Vec<ChunkResult>,
+    pub iocs: Vec<Ioc>,
+    /// Attributions per chunk index.
+    pub explanations: BTreeMap<usize, Vec<Explanation>>,
+    pub progress: Progress,
+    pub timings: Option<Timings>,
+    pub error: Option<String>,
+    pub cancelled: bool,
+}
+
+impl Report {
+    pub fn new(
+        document: Arc<Document>,
+        name: Option<String>,
+        model: Option<ModelInfo>,
+        options: ReportOptions,
+    ) -> Self {
+        let input = InputInfo {
+            name,
+            sha256: document.sha256().to_owned(),
+            bytes: document.input_bytes(),
+            lossy_utf8: document.lossy(),
+        };
+        Self {
+            document,
+            input,
+            model,
+            options,
+            chunks: Vec::new(),
+            iocs: Vec::new(),
+            explanations: BTreeMap::new(),
+            progress: Progress::default(),
+            timings: None,
+            error: None,
+            cancelled: false,
+        }
+    }
+
+    /// Folds one event in. Chunks may arrive in any order; they are kept sorted by index.
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::Started(p) | Event::Progress(p) => self.progress = *p,
+            Event::Iocs(iocs) => self.iocs = iocs.clone(),
+            Event::Chunk(chunk) => {
+                let at = self.chunks.partition_point(|c| c.index < chunk.index);
+                self.chunks.insert(at, chunk.clone());
+            }
+            Event::Explained {
+                chunk,
+                explanations,
+            } => {
+                self.explanations.insert(*chunk, explanations.clone());
+            }
+            Event::Finished(t) => self.timings = Some(*t),
+            Event::Failed(e) => self.error = Some(e.clone()),
+            Event::Cancelled => self.cancelled = true,
+        }
+    }
+
+    /// True once the analysis ended (finished, failed or cancelled).
+    pub fn is_done(&self) -> bool {
+        self.timings.is_some() || self.error.is_some() || self.cancelled
+    }
+
+    /// The text of a chunk.
+    pub fn chunk_text(&self, chunk: &ChunkResult) -> &str {
+        &self.document.text()[chunk.range.clone()]
+    }
+
+    /// The model's name for a label index.
+    pub fn label(&self, index: usize) -> &str {
+        self.model
+            .as_ref()
+            .and_then(|m| m.labels.get(index))
+            .map_or("?", String::as_str)
+    }
+
+    /// Techniques predicted at or above `threshold`, aggregated over chunks: best confidence,
+    /// number of chunks and which chunks; highest confidence first.
+    pub fn techniques(&self, threshold: f32) -> Vec<TechniqueHit> {
+        let catalog = Catalog::embedded();
+        let mut hits: BTreeMap<String, TechniqueHit> = BTreeMap::new();
+        for chunk in &self.chunks {
+            for p in chunk.above(threshold) {
+                let label = self.label(p.label);
+                let resolved = catalog.resolve(label);
+                let id = resolved.map_or(label, |t| t.id.as_str()).to_owned();
+                let hit = hits.entry(id.clone()).or_insert_with(|| TechniqueHit {
+                    name: resolved.map_or_else(
+                        || format!("{label} (not in ATT&CK {})", catalog.attack_version),
+                        |t| t.name.clone(),
+                    ),
+                    tactics: resolved.map(|t| t.tactics.clone()).unwrap_or_default(),
+                    url: technique_url(&id),
+                    stix_id: resolved.map(|t| t.stix_id.clone()),
+                    parent: resolved.and_then(|t| t.parent.clone()),
+                    status: resolved.map(|t| t.status),
+                    id,
+                    confidence: 0.0,
+                    chunk_count: 0,
+                    chunks: Vec::new(),
+                    model_labels: Vec::new(),
+                });
+                hit.confidence = hit.confidence.max(p.score);
+                if hit.chunks.last() != Some(&chunk.index) {
+                    hit.chunks.push(chunk.index);
+                }
+                if label != hit.id && !hit.model_labels.iter().any(|l| l == label) {
+                    hit.model_labels.push(label.to_owned());
+                }
+            }
+        }
+        let mut out: Vec<TechniqueHit> = hits
+            .into_values()
+            .map(|mut h| {
+                h.chunks.sort_unstable();
+                h.chunks.dedup();
+                h.chunk_count = h.chunks.len();
+                h
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        out
+    }
+
+    /// IoCs deduplicated per type.
+    pub fn ioc_summaries(&self) -> Vec<IocSummary> {
+        mitremap_ioc::summarize(&self.iocs)
+    }
+
+    /// The versioned JSON document (`schemas/report.schema.json`). `include_text` puts each
+    /// chunk's text in the output (the CLI does; set false for very large inputs).
+    pub fn to_json(&self, include_text: bool) -> Value {
+        let threshold = self.options.threshold;
+        let chunks: Vec<Value> = self
+            .chunks
+            .iter()
+            .map(|c| {
+                let pred = |p: &ChunkPrediction| json!({"technique": self.label(p.label), "confidence": round4(p.score)});
+                let mut v = json!({
+                    "index": c.index,
+                    "start": c.range.start,
+                    "end": c.range.end,
+                    "tokens": c.tokens,
+                    "predictions": c.above(threshold).map(pred).collect::<Vec<_>>(),
+                    "top": c.scores.iter().take(TOP_PER_CHUNK).map(pred).collect::<Vec<_>>(),
+                });
+                if include_text {
+                    v["text"] = Value::String(self.chunk_text(c).to_owned());
+                }
+                if let Some(ex) = self.explanations.get(&c.index) {
+                    v["explanations"] = serde_json::to_value(ex).unwrap_or(Value::Null);
+                }
+                v
+            })
+            .collect();
+        let summaries = self.ioc_summaries();
+        let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for s in &summaries {
+            by_type.entry(s.kind.as_str()).or_default().push(&s.value);
+        }
+        let catalog = Catalog::embedded();
+        json!({
+            "schema": "mitremap-report",
+            "schema_version": SCHEMA_VERSION,
+            "generator": {"name": "mitremap", "version": env!("CARGO_PKG_VERSION")},
+            "input": self.input,
+            "model": self.model,
+            "attack": {"domain": "enterprise-attack", "version": catalog.attack_version, "notice": catalog.notice},
+            "options": self.options,
+            "complete": self.timings.is_some(),
+            "techniques": self.techniques(threshold).iter().map(|t| {
+                let mut v = serde_json::to_value(t).unwrap_or(Value::Null);
+                v["confidence"] = json!(round4(t.confidence));
+                v
+            }).collect::<Vec<_>>(),
+            "chunks": chunks,
+            "iocs": {"by_type": by_type, "items": summaries},
+            "timings": self.timings,
+        })
+    }
+}
+
+/// Four decimals: enough for confidences, and stable across platforms' float printing.
+fn round4(x: f32) -> f64 {
+    (f64::from(x) * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_with(labels: &[&str], rows: &[&[f32]]) -> Report {
+        let doc = Arc::new(Document::from_text("a. b. c. d."));
+        let model = ModelInfo {
+            name: "m".into(),
+            version: "1".into(),
+            architecture: Architecture::Gpt2,
+            activation: Activation::Softmax,
+            attack_version: "18.1".into(),
+            integrity: Integrity::Verified,
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+        };
+        let options = ReportOptions {
+            threshold: 0.6,
+            chunk_sentences: 1,
+            max_tokens: Some(16),
+            explain: false,
+        };
+        let mut r = Report::new(doc, None, Some(model), options);
+        for (i, row) in rows.iter().enumerate() {
+            r.apply(&Event::Chunk(ChunkResult::from_scores(
+                i,
+                i * 3..i * 3 + 2,
+                4,
+                row,
+                0.05,
+            )));
+        }
+        r
+    }
+
+    #[test]
+    fn aggregates_best_confidence_and_chunks() {
+        let r = report_with(
+            &["T1059.001", "T1003"],
+            &[&[0.9, 0.1], &[0.7, 0.65], &[0.2, 0.8]],
+        );
+        let t = r.techniques(0.6);
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            (t[0].id.as_str(), t[0].confidence, t[0].chunks.clone()),
+            ("T1059.001", 0.9, vec![0, 1])
+        );
+        assert_eq!((t[1].id.as_str(), t[1].chunk_count), ("T1003", 2));
+        assert_eq!(t[0].tactics, ["execution"]);
+        assert!(r.techniques(0.95).is_empty());
+    }
+
+    #[test]
+    fn revoked_labels_are_reported_as_their_replacement() {
+        let r = report_with(&["T1086", "T1059.001"], &[&[0.9, 0.1], &[0.1, 0.7]]);
+        let t = r.techniques(0.6);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].id, "T1059.001");
+        assert_eq!(t[0].model_labels, ["T1086"]);
+        assert_eq!(t[0].chunks, [0, 1]);
+    }
+
+    #[test]
+    fn chunks_arriving_out_of_order_are_sorted() {
+        let mut r = report_with(&["T1003"], &[]);
+        for i in [2, 0, 1] {
+            r.apply(&Event::Chunk(ChunkResult::from_scores(
+                i,
+                0..1,
+                1,
+                &[0.5],
+                0.05,
+            )));
+        }
+        assert_eq!(
+            r.chunks.iter().map(|c| c.index).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+    }
+}

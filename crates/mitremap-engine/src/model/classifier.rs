@@ -1,0 +1,306 @@
+//! Running a model folder's ONNX graph: one session per model, reused; batches padded on the right.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::value::Tensor;
+
+use super::encoder::TextEncoder;
+use super::manifest::{Activation, Integrity, Manifest};
+use super::runtime;
+use crate::{Error, Result};
+
+/// How to open a model.
+#[derive(Debug, Clone, Default)]
+pub struct ModelOptions {
+    /// Path of `libonnxruntime` (otherwise searched, see [`runtime::candidate_paths`]).
+    pub ort_lib: Option<PathBuf>,
+    /// Threads ONNX Runtime may use inside one operator (default: all cores).
+    pub intra_threads: Option<usize>,
+}
+
+/// A loaded model: manifest, labels, tokenizer and one ONNX Runtime session.
+pub struct Classifier {
+    dir: PathBuf,
+    manifest: Manifest,
+    labels: Vec<String>,
+    integrity: Integrity,
+    encoder: TextEncoder,
+    session: Mutex<Session>,
+}
+
+impl std::fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classifier")
+            .field("dir", &self.dir)
+            .field("name", &self.manifest.name)
+            .finish()
+    }
+}
+
+impl Classifier {
+    /// Opens a model folder: validates the manifest, verifies file checksums, loads the tokenizer and
+    /// the graph, and checks that the graph's inputs, its output width and the tokenizer's vocabulary
+    /// agree with the manifest (one trial inference).
+    pub fn load(dir: &Path, options: &ModelOptions) -> Result<Self> {
+        let manifest = Manifest::load(dir)?;
+        let integrity = manifest.verify_files(dir)?;
+        let labels = manifest.load_labels(dir)?;
+        let encoder = TextEncoder::load(
+            &manifest.tokenizer_path(dir),
+            manifest.max_tokens,
+            manifest.preprocess,
+        )?;
+        let (_, env) = runtime::environment(options.ort_lib.as_deref())?;
+        let onnx = manifest.onnx_path(dir);
+        if !onnx.is_file() {
+            return Err(Error::model(
+                &onnx,
+                "ONNX graph missing; re-install the model folder",
+            ));
+        }
+        let threads = options
+            .intra_threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        let bad = |e: ort::Error| {
+            Error::model(
+                &onnx,
+                format!("cannot load ONNX graph: {}", first_line(&e.to_string())),
+            )
+        };
+        let session = Session::builder(env)
+            .map_err(bad)?
+            .with_optimization_level(GraphOptimizationLevel::Level3)
+            .map_err(|e| bad(e.into()))?
+            .with_intra_threads(threads)
+            .map_err(|e| bad(e.into()))?
+            .with_inter_threads(1)
+            .map_err(|e| bad(e.into()))?
+            .commit_from_file(&onnx)
+            .map_err(bad)?;
+        let classifier = Self {
+            dir: dir.to_path_buf(),
+            manifest,
+            labels,
+            integrity,
+            encoder,
+            session: Mutex::new(session),
+        };
+        classifier.check_graph(&onnx)?;
+        Ok(classifier)
+    }
+
+    fn check_graph(&self, onnx: &Path) -> Result<()> {
+        {
+            let session = self
+                .session
+                .lock()
+                .map_err(|_| Error::Inference("session lock poisoned".into()))?;
+            let inputs: Vec<&str> = session.inputs().iter().map(|o| o.name()).collect();
+            let names = &self.manifest.inputs;
+            for wanted in [
+                Some(&names.input_ids),
+                names.attention_mask.as_ref(),
+                names.token_type_ids.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if !inputs.contains(&wanted.as_str()) {
+                    return Err(Error::model(
+                        onnx,
+                        format!(
+                            "graph has no input {wanted:?} (it has {inputs:?}); fix \"inputs\" in model.json"
+                        ),
+                    ));
+                }
+            }
+            if let Some(extra) = inputs.iter().find(|i| {
+                ![
+                    Some(&names.input_ids),
+                    names.attention_mask.as_ref(),
+                    names.token_type_ids.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|n| n == *i)
+            }) {
+                return Err(Error::model(
+                    onnx,
+                    format!("graph input {extra:?} is not declared in model.json \"inputs\""),
+                ));
+            }
+            if !session
+                .outputs()
+                .iter()
+                .any(|o| o.name() == self.manifest.output)
+            {
+                return Err(Error::model(
+                    onnx,
+                    format!(
+                        "graph has no output {:?}; fix \"output\" in model.json",
+                        self.manifest.output
+                    ),
+                ));
+            }
+        }
+        // One trial run with the highest token id: catches a tokenizer larger than the embedding
+        // table and a label list that does not match the output width.
+        let probe = (self.encoder.vocab_size().saturating_sub(1)) as u32;
+        let logits = self.logits(&[&[probe, probe]]).map_err(|e| {
+            Error::model(
+                onnx,
+                format!("trial inference failed ({e}); does tokenizer.json belong to this graph?"),
+            )
+        })?;
+        let width = logits.first().map_or(0, Vec::len);
+        if width != self.labels.len() {
+            return Err(Error::model(
+                self.dir.join(super::manifest::MANIFEST_FILE),
+                format!(
+                    "the graph outputs {width} scores but the manifest lists {} labels",
+                    self.labels.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The model folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// ATT&CK IDs in output order.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// Whether every file was checked against the manifest's sha256.
+    pub fn integrity(&self) -> Integrity {
+        self.integrity
+    }
+
+    /// The tokenizer (and preprocessing) the model expects.
+    pub fn encoder(&self) -> &TextEncoder {
+        &self.encoder
+    }
+
+    /// Raw logits for a batch of token-id sequences (special tokens included), padded on the right
+    /// with the manifest's pad id. Sequences longer than `max_tokens` are rejected, never cut.
+    pub fn logits(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let longest = batch.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
+        if longest > self.manifest.max_tokens {
+            return Err(Error::Inference(format!(
+                "sequence of {longest} tokens exceeds max_tokens {}",
+                self.manifest.max_tokens
+            )));
+        }
+        let rows = batch.len();
+        let pad = i64::from(self.manifest.pad_token_id);
+        let mut ids = vec![pad; rows * longest];
+        let mut mask = vec![0i64; rows * longest];
+        for (row, seq) in batch.iter().enumerate() {
+            for (col, &id) in seq.iter().enumerate() {
+                ids[row * longest + col] = i64::from(id);
+                mask[row * longest + col] = 1;
+            }
+        }
+        let shape = [rows as i64, longest as i64];
+        let err = |e: ort::Error| Error::Inference(first_line(&e.to_string()));
+        let names = &self.manifest.inputs;
+        let mut inputs: Vec<(String, ort::session::SessionInputValue<'_>)> = Vec::with_capacity(3);
+        if let Some(name) = &names.token_type_ids {
+            inputs.push((
+                name.clone(),
+                Tensor::from_array((shape, vec![0i64; rows * longest]))
+                    .map_err(err)?
+                    .into(),
+            ));
+        }
+        if let Some(name) = &names.attention_mask {
+            inputs.push((
+                name.clone(),
+                Tensor::from_array((shape, mask)).map_err(err)?.into(),
+            ));
+        }
+        inputs.push((
+            names.input_ids.clone(),
+            Tensor::from_array((shape, ids)).map_err(err)?.into(),
+        ));
+        let mut session = self
+            .session
+            .lock()
+            .map_err(|_| Error::Inference("session lock poisoned".into()))?;
+        let outputs = session.run(inputs).map_err(err)?;
+        let value = outputs.get(&self.manifest.output).ok_or_else(|| {
+            Error::Inference(format!(
+                "graph produced no output {:?}",
+                self.manifest.output
+            ))
+        })?;
+        let (out_shape, data) = value.try_extract_tensor::<f32>().map_err(err)?;
+        let width = if out_shape.len() == 2 && out_shape[0] as usize == rows {
+            out_shape[1] as usize
+        } else {
+            0
+        };
+        if width == 0 || data.len() != rows * width {
+            return Err(Error::Inference(format!(
+                "output {:?} has shape {:?}, expected [{rows}, labels]",
+                self.manifest.output, &**out_shape
+            )));
+        }
+        Ok(data.chunks(width).map(<[f32]>::to_vec).collect())
+    }
+
+    /// Confidences (after the manifest's activation) for a batch of token-id sequences.
+    pub fn scores(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        let mut logits = self.logits(batch)?;
+        for row in &mut logits {
+            activate(self.manifest.activation, row);
+        }
+        Ok(logits)
+    }
+
+    /// Convenience: tokenises and scores whole texts (each must fit in `max_tokens`).
+    pub fn score_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let encoded = texts
+            .iter()
+            .map(|t| self.encoder.encode(t))
+            .collect::<Result<Vec<_>>>()?;
+        let batch: Vec<&[u32]> = encoded.iter().map(|e| e.ids.as_slice()).collect();
+        self.scores(&batch)
+    }
+}
+
+/// Applies softmax or sigmoid in place.
+pub fn activate(activation: Activation, row: &mut [f32]) {
+    match activation {
+        Activation::Sigmoid => row.iter_mut().for_each(|x| *x = 1.0 / (1.0 + (-*x).exp())),
+        Activation::Softmax => {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0.0;
+            for x in row.iter_mut() {
+                *x = (*x - max).exp();
+                sum += *x;
+            }
+            row.iter_mut().for_each(|x| *x /= sum);
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_string()
+}

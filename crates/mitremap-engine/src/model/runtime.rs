@@ -1,0 +1,136 @@
+//! Finding and loading the ONNX Runtime shared library (`ort` with `load-dynamic`).
+//!
+//! Search order: an explicit path (`--ort-lib`), `ORT_DYLIB_PATH`, beside the executable, then
+//! the project folder `.ort/lib/` (found by walking up from the executable and from the current
+//! directory), which `tools/setup-ort.sh` fills from the pinned PyPI wheel.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::{Error, Result};
+
+/// The command that installs the pinned ONNX Runtime into `.ort/lib/`.
+pub const SETUP_COMMAND: &str = "tools/setup-ort.sh";
+/// The ONNX Runtime release the project pins and tests with.
+pub const PINNED_VERSION: &str = "1.31.1";
+
+const LIB_NAMES: &[&str] = &[
+    "libonnxruntime.so",
+    "libonnxruntime.so.1",
+    "libonnxruntime.dylib",
+    "onnxruntime.dll",
+];
+
+/// The loaded runtime.
+#[derive(Debug, Clone)]
+pub struct RuntimeInfo {
+    /// The library that was loaded.
+    pub path: PathBuf,
+}
+
+static RUNTIME: OnceLock<
+    std::result::Result<(RuntimeInfo, ort::environment::Environment), String>,
+> = OnceLock::new();
+
+/// Loads ONNX Runtime once per process (later calls return the first outcome). ONNX Runtime's
+/// own log is routed to `tracing` (target `onnxruntime`), never to stderr, so it cannot corrupt a
+/// terminal UI.
+pub fn init_runtime(explicit: Option<&Path>) -> Result<RuntimeInfo> {
+    environment(explicit).map(|(info, _)| info.clone())
+}
+
+/// The process's ONNX Runtime environment, loading the library on first use.
+pub(crate) fn environment(
+    explicit: Option<&Path>,
+) -> Result<(&'static RuntimeInfo, &'static ort::environment::Environment)> {
+    let outcome = RUNTIME.get_or_init(|| load(explicit).map_err(|e| e.to_string()));
+    match outcome {
+        Ok((info, env)) => Ok((info, env)),
+        Err(message) => Err(Error::Runtime(message.clone())),
+    }
+}
+
+fn load(explicit: Option<&Path>) -> Result<(RuntimeInfo, ort::environment::Environment)> {
+    let candidates = candidate_paths(explicit);
+    let Some(path) = candidates.iter().find(|p| p.is_file()).cloned() else {
+        let searched = candidates
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Error::RuntimeMissing {
+            searched,
+            fix: SETUP_COMMAND.into(),
+        });
+    };
+    let unusable = |reason: String| Error::RuntimeUnusable {
+        path: path.clone(),
+        reason,
+        fix: SETUP_COMMAND.into(),
+    };
+    let builder = ort::init_from(&path).map_err(|e| unusable(first_line(&e.to_string())))?;
+    let logger: ort::logging::LoggerFunction =
+        Arc::new(|level, category, _id, location, message| {
+            use ort::logging::LogLevel;
+            match level {
+                LogLevel::Verbose => {
+                    tracing::trace!(target: "onnxruntime", %category, %location, "{message}")
+                }
+                LogLevel::Info => {
+                    tracing::debug!(target: "onnxruntime", %category, %location, "{message}")
+                }
+                LogLevel::Warning => {
+                    tracing::warn!(target: "onnxruntime", %category, %location, "{message}")
+                }
+                LogLevel::Error | LogLevel::Fatal => {
+                    tracing::error!(target: "onnxruntime", %category, %location, "{message}")
+                }
+            }
+        });
+    let env = builder
+        .with_name("mitremap")
+        .with_telemetry(false)
+        .with_logger(logger)
+        .build()
+        .map_err(|e| unusable(first_line(&e.to_string())))?;
+    Ok((RuntimeInfo { path }, env))
+}
+
+/// Where the library is looked for, in order.
+pub fn candidate_paths(explicit: Option<&Path>) -> Vec<PathBuf> {
+    if let Some(p) = explicit {
+        return vec![p.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+        out.push(PathBuf::from(p));
+    }
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf));
+    if let Some(dir) = &exe_dir {
+        out.extend(LIB_NAMES.iter().map(|n| dir.join(n)));
+    }
+    let mut roots: Vec<PathBuf> = Vec::new();
+    roots.extend(
+        exe_dir
+            .iter()
+            .flat_map(|d| d.ancestors().map(Path::to_path_buf)),
+    );
+    if let Ok(cwd) = std::env::current_dir() {
+        roots.extend(cwd.ancestors().map(Path::to_path_buf));
+    }
+    // The checkout this binary was built from (development builds and `cargo test`).
+    roots.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
+    for root in roots {
+        let p = root.join(".ort/lib/libonnxruntime.so");
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_string()
+}
