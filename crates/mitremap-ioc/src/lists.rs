@@ -43,7 +43,7 @@ pub fn is_tld(label: &str) -> bool {
         return false;
     }
     with_lower(label, |l| {
-        TLDS.contains(l) || (l.starts_with("xn--") && l.len() > 5)
+        TLDS.contains(l) || l == "onion" || (l.starts_with("xn--") && l.len() > 5)
     })
     .unwrap_or(false)
 }

@@ -186,19 +186,21 @@ impl<'a> Normalized<'a> {
         if text.contains("//") {
             for c in SCHEME_RE.captures_iter(text) {
                 let m = c.get(0).unwrap();
-                let start = m.start();
+                let mut start = m.start();
                 if start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_') {
                     continue;
                 }
-                let open = c.get(1).unwrap().as_str();
+                let mut open = c.get(1).unwrap().as_str();
                 let scheme = c.get(2).unwrap().as_str();
                 let close = c.get(3).unwrap().as_str();
+                if !open.is_empty() && close.is_empty() {
+                    // `(https://` is prose punctuation, not a bracketed scheme
+                    start += open.len();
+                    open = "";
+                }
                 let sp1 = c.get(4).unwrap().as_str();
                 let sep = c.get(5).unwrap().as_str();
                 let sp2 = c.get(6).unwrap();
-                if open.is_empty() != close.is_empty() && !close.is_empty() && !open.is_empty() {
-                    continue;
-                }
                 let canon = canonical_scheme(scheme);
                 let known = canon.is_some()
                     || matches!(

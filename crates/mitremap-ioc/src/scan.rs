@@ -425,6 +425,9 @@ fn space_continues(b: &[u8], i: usize) -> bool {
     // the segment before the space must be a directory-like word (no extension)
     let mut k = i;
     while k > 0 && b[k - 1] != b'\\' {
+        if i - k > 255 {
+            return false;
+        }
         k -= 1;
         if b[k] == b'.' {
             return false;
@@ -1033,11 +1036,8 @@ fn dotted(t: &str, n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) 
     if !defanged {
         let has_upper = tok.bytes().any(|c| c.is_ascii_uppercase());
         let has_lower = tok.bytes().any(|c| c.is_ascii_lowercase());
-        if has_upper
-            && has_lower
-            && !(b[s].is_ascii_uppercase() && !tok[1..].bytes().any(|c| c.is_ascii_uppercase()))
-        {
-            return; // ADODB.Stream, actors.Cisco, System.Net
+        if has_upper && has_lower && last.bytes().any(|c| c.is_ascii_uppercase()) {
+            return; // ADODB.Stream, actors.Cisco, System.Net: a capitalised TLD in mixed case
         }
         if has_upper && !has_lower && nl < 3 {
             return; // ASP.NET, VB.NET
