@@ -28,7 +28,7 @@ pub(crate) struct Normalized<'a> {
 /// Bracketed tokens: `[.]`, `(.)`, `{.}`, `].[`, `[dot]`, `(at)`, `[@]`, `[:]`, `[://]`, `[/]`, `[-]`.
 static BRACKET_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\x20{1,2})?[\[\(\{\]\)\}]\x20?(\.|dot|punto|punkt|@|at|arroba|://|:|/|-)\x20?[\]\)\}\[\(\{](?:\x20{1,2})?",
+        r"[\[\(\{\]\)\}]\x20?(\.|(?i:dot|punto|punkt|at|arroba)|@|://|:|/|-)\x20?[\]\)\}\[\(\{]",
     )
     .unwrap()
 });
@@ -43,7 +43,7 @@ static SCHEME_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Spelled-out separators surrounded by spaces: ` dot `, ` DOT `, ` at `, ` AT `, ` . `, ` @ `.
 static SPACED_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\x20{1,2}(dot|DOT|Dot|at|AT|\.|@)\x20{1,2}").unwrap());
+    LazyLock::new(|| Regex::new(r" (dot|DOT|Dot|at|AT|\.|@) ").unwrap());
 
 #[inline]
 fn is_label_byte(c: u8) -> bool {
@@ -161,18 +161,25 @@ impl<'a> Normalized<'a> {
                     _ => continue,
                 };
                 // Outer spaces are only swallowed for `.`/`@` between two words ("foo [at] bar.com").
-                let all = m.as_str();
-                let inner_start = m.start() + (all.len() - all.trim_start_matches(' ').len());
-                let inner_end = m.end() - (all.len() - all.trim_end_matches(' ').len());
+                let (inner_start, inner_end) = (m.start(), m.end());
+                let mut outer = m.range();
+                while outer.start > 0 && b[outer.start - 1] == b' ' && inner_start - outer.start < 2
+                {
+                    outer.start -= 1;
+                }
+                while outer.end < b.len() && b[outer.end] == b' ' && outer.end - inner_end < 2 {
+                    outer.end += 1;
+                }
+                let m = &outer;
                 let word_l = |p: usize| p > 0 && is_local_byte(b[p - 1]);
                 let word_r = |p: usize| p < b.len() && is_label_byte(b[p]);
                 let mut r = inner_start..inner_end;
                 if matches!(rep, "." | "@")
-                    && (r.start != m.start() || r.end != m.end())
-                    && word_l(m.start())
-                    && word_r(m.end())
+                    && (r.start != m.start || r.end != m.end)
+                    && word_l(m.start)
+                    && word_r(m.end)
                 {
-                    r = m.range();
+                    r = m.clone();
                 }
                 // A bare `(.)` between non-words (e.g. in prose) is left alone.
                 if matches!(rep, "." | "@" | "-") && !(word_l(r.start) && word_r(r.end)) {
@@ -183,10 +190,32 @@ impl<'a> Normalized<'a> {
         }
 
         // 2. scheme spellings (anchored on `//`)
-        if text.contains("//") {
-            for c in SCHEME_RE.captures_iter(text) {
-                let m = c.get(0).unwrap();
-                let mut start = m.start();
+        let mut last_q = usize::MAX;
+        let pairs: Vec<usize> = text
+            .match_indices('/')
+            .map(|(q, _)| q)
+            .filter(|&q| b.get(q + 1) == Some(&b'/'))
+            .collect();
+        for q in pairs {
+            if last_q != usize::MAX && q < last_q + 4 {
+                continue;
+            }
+            last_q = q;
+            let mut ws = q.saturating_sub(24);
+            while !text.is_char_boundary(ws) {
+                ws += 1;
+            }
+            let mut we = (q + 4).min(b.len());
+            while !text.is_char_boundary(we) {
+                we += 1;
+            }
+            for c in SCHEME_RE.captures_iter(&text[ws..we]) {
+                let sepm = c.get(5).unwrap();
+                if !(sepm.start() + ws <= q && q < sepm.end() + ws) {
+                    continue;
+                }
+                let m0 = c.get(0).unwrap();
+                let mut start = m0.start() + ws;
                 if start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_') {
                     continue;
                 }
@@ -241,9 +270,9 @@ impl<'a> Normalized<'a> {
                     continue;
                 }
                 // the space after `//` is only dropped when a host follows
-                let mut end = m.end();
+                let mut end = m0.end() + ws;
                 if !sp2.is_empty() && !(end < b.len() && is_label_byte(b[end])) {
-                    end = sp2.start();
+                    end = sp2.start() + ws;
                 }
                 if !sp1.is_empty() && sep == "//" {
                     // `http //x` is too loose
@@ -279,11 +308,18 @@ impl<'a> Normalized<'a> {
 
         // 4. spaced words: only with a clear domain on the right and a word on the left.
         for c in SPACED_RE.captures_iter(text) {
-            let m = c.get(0).unwrap();
+            let m0 = c.get(0).unwrap();
             let w = c.get(1).unwrap().as_str();
+            let mut m = m0.range();
+            if m.start > 0 && b[m.start - 1] == b' ' {
+                m.start -= 1;
+            }
+            if m.end < b.len() && b[m.end] == b' ' {
+                m.end += 1;
+            }
             let (ls, le) = word_before(
                 b,
-                m.start(),
+                m.start,
                 if w == "@" || w.eq_ignore_ascii_case("at") {
                     is_local_byte
                 } else {
@@ -294,7 +330,7 @@ impl<'a> Normalized<'a> {
                 continue;
             }
             let left = &text[ls..le];
-            let right_start = m.end();
+            let right_start = m.end;
             if right_start >= b.len() || !is_label_byte(b[right_start]) {
                 continue;
             }
@@ -337,7 +373,7 @@ impl<'a> Normalized<'a> {
                     "."
                 }
             };
-            raw.push((m.range(), Cow::Borrowed(rep)));
+            raw.push((m, Cow::Borrowed(rep)));
         }
 
         if raw.is_empty() {
