@@ -1,0 +1,144 @@
+//! `mitremap analyze`: techniques (and IoCs) for one report, as JSON, a table or an export format.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::{Args, ValueEnum};
+use mitremap_engine::analysis::{AnalysisOptions, Analyzer, CancelToken, DEFAULT_CHUNK_SENTENCES};
+use mitremap_engine::explain::ExplainOptions;
+use mitremap_export::{ExportOptions, Format};
+
+use super::input::{load_model, read_input};
+use super::{ModelArgs, parse_threshold, table};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Versioned JSON report (schemas/report.schema.json).
+    Json,
+    /// Human-readable table.
+    Table,
+    /// STIX 2.1 bundle.
+    Stix,
+    /// ATT&CK Navigator layer (format 4.5).
+    Navigator,
+    /// CSV: one row per technique and per IoC.
+    Csv,
+    /// Markdown report (IoCs defanged unless --fanged).
+    Markdown,
+}
+
+impl OutputFormat {
+    fn export(self) -> Option<Format> {
+        match self {
+            OutputFormat::Json => Some(Format::Json),
+            OutputFormat::Table => None,
+            OutputFormat::Stix => Some(Format::Stix),
+            OutputFormat::Navigator => Some(Format::Navigator),
+            OutputFormat::Csv => Some(Format::Csv),
+            OutputFormat::Markdown => Some(Format::Markdown),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Report to analyse: a file, or `-` for stdin (piped stdin is read when no FILE is given).
+    pub input: Option<PathBuf>,
+    /// Keep predictions with confidence >= this (default: the model's recommendation, else 0.6).
+    #[arg(long, short = 't', value_name = "0..1", value_parser = parse_threshold)]
+    pub threshold: Option<f32>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Json)]
+    pub format: OutputFormat,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Sentences per chunk.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CHUNK_SENTENCES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+    pub chunk_sentences: usize,
+    /// Chunks per inference batch.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=512))]
+    pub batch_size: usize,
+    /// Compute token attributions for every prediction above the threshold.
+    #[arg(long)]
+    pub explain: bool,
+    /// Forward passes per chunk for --explain.
+    #[arg(long, value_name = "N", default_value_t = ExplainOptions::default().budget, requires = "explain")]
+    pub explain_budget: usize,
+    /// Keep IoCs fanged in Markdown output.
+    #[arg(long)]
+    pub fanged: bool,
+    /// Analyse input that looks binary.
+    #[arg(long)]
+    pub allow_binary: bool,
+    /// Name recorded for the input (default: the file name, `-` for stdin).
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(out) = &args.output
+        && out.exists()
+        && !args.force
+    {
+        bail!(
+            "{} already exists; pass --force to overwrite it",
+            out.display()
+        );
+    }
+    let input = read_input(args.input.as_deref(), args.allow_binary)?;
+    if input.document.is_blank() {
+        bail!(
+            "{} is empty (nothing but whitespace): nothing to analyse",
+            input.name
+        );
+    }
+    let classifier = load_model(&args.model)?;
+    let threshold = args
+        .threshold
+        .or(classifier.manifest().threshold)
+        .unwrap_or(mitremap_engine::analysis::DEFAULT_THRESHOLD);
+    let options = AnalysisOptions {
+        threshold,
+        chunk_sentences: args.chunk_sentences,
+        batch_size: args.batch_size,
+        explain: args.explain.then(|| ExplainOptions {
+            budget: args.explain_budget,
+        }),
+        ..AnalysisOptions::default()
+    };
+    let analyzer = Analyzer::new(classifier);
+    let name = args.name.clone().unwrap_or(input.name);
+    let report = analyzer.analyze(input.document, Some(name), &options, &CancelToken::new())?;
+
+    let bytes = match args.format.export() {
+        Some(format) => {
+            let export = ExportOptions {
+                fanged: args.fanged,
+                include_text: true,
+                ..ExportOptions::default()
+            };
+            mitremap_export::render(format, &report, &export)?
+        }
+        None => table::report_table(&report).into_bytes(),
+    };
+    match &args.output {
+        Some(path) => mitremap_export::write_atomic(path, &bytes, args.force)?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout.write_all(&bytes).and_then(|_| stdout.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

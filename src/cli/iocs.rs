@@ -1,0 +1,65 @@
+//! `mitremap iocs`: indicators of compromise only (no model needed).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use mitremap_engine::ioc;
+use serde_json::json;
+
+use super::input::read_input;
+use super::table::ioc_table;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IocFormat {
+    /// `{"iocs": {type: [values]}, "details": [...]}`
+    Json,
+    /// Human-readable table.
+    Table,
+}
+
+#[derive(Debug, Args)]
+pub struct IocsArgs {
+    /// Report to scan: a file, or `-` for stdin (piped stdin is read when no FILE is given).
+    pub input: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = IocFormat::Json)]
+    pub format: IocFormat,
+    /// Leave out private/reserved IPs and well-known benign domains.
+    #[arg(long)]
+    pub hide_noise: bool,
+    /// Scan input that looks binary.
+    #[arg(long)]
+    pub allow_binary: bool,
+}
+
+pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
+    let input = read_input(args.input.as_deref(), args.allow_binary)?;
+    let summaries: Vec<_> = ioc::summarize(&ioc::extract(input.document.text()))
+        .into_iter()
+        .filter(|s| !(args.hide_noise && s.flags.is_noise()))
+        .collect();
+    let out = match args.format {
+        IocFormat::Table => ioc_table(&summaries, false),
+        IocFormat::Json => {
+            let mut by_type: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+            for s in &summaries {
+                by_type.entry(s.kind.as_str()).or_default().push(&s.value);
+            }
+            let mut s =
+                serde_json::to_string_pretty(&json!({"iocs": by_type, "details": summaries}))?;
+            s.push('\n');
+            s
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
+    }
+    Ok(ExitCode::SUCCESS)
+}

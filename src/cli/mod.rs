@@ -1,0 +1,102 @@
+//! The headless commands: `analyze`, `iocs`, `models`.
+
+mod analyze;
+mod input;
+mod iocs;
+mod models;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Examples:
+  mitremap report.txt                        open a report in the terminal UI
+  pbpaste | mitremap analyze --format table  analyse the clipboard on macOS
+  mitremap analyze report.txt -o out.json    JSON report (schema: schemas/report.schema.json)
+  mitremap analyze report.txt --format stix -o bundle.json
+  mitremap iocs report.txt --format table
+  mitremap models
+
+ONNX Runtime is loaded from --ort-lib, $ORT_DYLIB_PATH, beside the executable, or the
+project's .ort/lib (install it with tools/setup-ort.sh).";
+
+/// Map threat-intel prose to MITRE ATT&CK techniques and IoCs, offline.
+#[derive(Debug, Parser)]
+#[command(name = "mitremap", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// Options of the terminal UI (`mitremap [FILE]`).
+#[derive(Debug, Clone, Args)]
+pub struct TuiArgs {
+    /// Report to open (a file, or `-` for stdin; piped stdin is read automatically).
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Confidence threshold for showing a technique.
+    #[arg(long, value_name = "0..1", value_parser = parse_threshold)]
+    pub threshold: Option<f32>,
+    /// Colour theme: dark, light, high-contrast, colorblind, or a theme file in the config folder.
+    #[arg(long)]
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Predict ATT&CK techniques (and extract IoCs) from a report.
+    Analyze(analyze::AnalyzeArgs),
+    /// Extract indicators of compromise from a report.
+    Iocs(iocs::IocsArgs),
+    /// List installed models with their model cards.
+    Models(models::ModelsArgs),
+}
+
+/// Which model to use and how to run it.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Model folder (default: $MITREMAP_MODEL, else the shipped models/default).
+    #[arg(long, value_name = "DIR", global = true, env = "MITREMAP_MODEL")]
+    pub model: Option<PathBuf>,
+    /// Path of libonnxruntime (default: $ORT_DYLIB_PATH, beside the executable, .ort/lib).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub ort_lib: Option<PathBuf>,
+    /// Threads ONNX Runtime may use (default: all cores).
+    #[arg(long, value_name = "N", global = true)]
+    pub threads: Option<usize>,
+}
+
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Iocs(args) => iocs::run(args),
+        Command::Models(args) => models::run(args),
+    }
+}
+
+/// Logs (including ONNX Runtime's, routed through `tracing`) go to stderr, warnings and up
+/// unless `MITREMAP_LOG` says otherwise (e.g. `MITREMAP_LOG=debug`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MITREMAP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+pub fn parse_threshold(s: &str) -> Result<f32, String> {
+    let v: f32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 1"))
+    }
+}

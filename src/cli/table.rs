@@ -1,0 +1,96 @@
+//! Plain-text tables for the terminal. Every cell is sanitised: report text never reaches the
+//! terminal raw.
+
+use mitremap_engine::analysis::Report;
+use mitremap_engine::ioc::IocSummary;
+use mitremap_engine::text::terminal_safe_line;
+
+/// Techniques, then IoCs.
+pub fn report_table(report: &Report) -> String {
+    let threshold = report.options.threshold;
+    let techniques = report.techniques(threshold);
+    let mut out = String::new();
+    let model = report
+        .model
+        .as_ref()
+        .map_or("none".to_owned(), |m| format!("{} {}", m.name, m.version));
+    out.push_str(&format!(
+        "{} chunks, model {}, threshold {threshold:.2}: {} techniques\n\n",
+        report.chunks.len(),
+        terminal_safe_line(&model),
+        techniques.len()
+    ));
+    if !techniques.is_empty() {
+        let rows: Vec<Vec<String>> = techniques
+            .iter()
+            .map(|t| {
+                vec![
+                    t.id.clone(),
+                    format!("{:.3}", t.confidence),
+                    t.chunk_count.to_string(),
+                    t.tactics.join(","),
+                    terminal_safe_line(&t.name).into_owned(),
+                ]
+            })
+            .collect();
+        out.push_str(&render(
+            &["TECHNIQUE", "CONF", "CHUNKS", "TACTICS", "NAME"],
+            &rows,
+        ));
+        out.push('\n');
+    }
+    out.push_str(&ioc_table(&report.ioc_summaries(), false));
+    out
+}
+
+/// IoCs grouped by type.
+pub fn ioc_table(summaries: &[IocSummary], hide_noise: bool) -> String {
+    let rows: Vec<Vec<String>> = summaries
+        .iter()
+        .filter(|s| !(hide_noise && s.flags.is_noise()))
+        .map(|s| {
+            let mut note = Vec::new();
+            if s.flags.private {
+                note.push("private");
+            }
+            if s.flags.benign {
+                note.push("benign");
+            }
+            vec![
+                s.kind.as_str().to_owned(),
+                terminal_safe_line(&s.value).into_owned(),
+                s.count.to_string(),
+                note.join(","),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return "no IoCs\n".to_owned();
+    }
+    render(&["TYPE", "VALUE", "COUNT", "FLAGS"], &rows)
+}
+
+fn render(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<&str>, out: &mut String| {
+        let last = cells.len() - 1;
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            out.push_str(cell);
+            if i < last {
+                out.push_str(&" ".repeat(w - cell.chars().count() + 2));
+            }
+        }
+        out.push('\n');
+    };
+    line(header.to_vec(), &mut out);
+    for row in rows {
+        line(row.iter().map(String::as_str).collect(), &mut out);
+    }
+    out
+}
