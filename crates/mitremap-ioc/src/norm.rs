@@ -191,8 +191,8 @@ impl<'a> Normalized<'a> {
 
         // 2. scheme spellings (anchored on `//`)
         let mut last_q = usize::MAX;
-        let pairs: Vec<usize> = text
-            .match_indices('/')
+        let pairs: Vec<usize> = LIT_SLASH
+            .positions(text)
             .map(|(q, _)| q)
             .filter(|&q| b.get(q + 1) == Some(&b'/'))
             .collect();
@@ -291,7 +291,7 @@ impl<'a> Normalized<'a> {
 
         // 3. backslash escapes `\.` and `\/`
         if b.contains(&b'\\') {
-            for (i, _) in text.match_indices('\\') {
+            for (i, _) in LIT_BSLASH.positions(text) {
                 let prev = if i > 0 { b[i - 1] } else { b' ' };
                 let next = b.get(i + 1).copied().unwrap_or(b' ');
                 let after = b.get(i + 2).copied().unwrap_or(b' ');
@@ -449,6 +449,28 @@ impl<'a> Normalized<'a> {
         self.edits.get(i).is_some_and(|e| e.norm.start < r.end)
     }
 }
+
+/// Literal searchers: `regex` compiles a literal to a SIMD `memchr`/`memmem` scan.
+pub(crate) struct Lit(LazyLock<Regex>);
+
+impl Lit {
+    pub(crate) const fn new(f: fn() -> Regex) -> Self {
+        Lit(LazyLock::new(f))
+    }
+    pub(crate) fn positions<'t>(
+        &'static self,
+        t: &'t str,
+    ) -> impl Iterator<Item = (usize, ())> + 't {
+        self.0.find_iter(t).map(|m| (m.start(), ()))
+    }
+}
+
+pub(crate) static LIT_SLASH: Lit = Lit::new(|| Regex::new("/").unwrap());
+pub(crate) static LIT_BSLASH: Lit = Lit::new(|| Regex::new(r"\\").unwrap());
+pub(crate) static LIT_AT: Lit = Lit::new(|| Regex::new("@").unwrap());
+pub(crate) static LIT_COLON: Lit = Lit::new(|| Regex::new(":").unwrap());
+pub(crate) static LIT_CSS: Lit = Lit::new(|| Regex::new("://").unwrap());
+pub(crate) static LIT_RULE: Lit = Lit::new(|| Regex::new("rule").unwrap());
 
 fn memchr_any(b: &[u8], set: &[u8]) -> bool {
     b.iter().any(|c| set.contains(c))

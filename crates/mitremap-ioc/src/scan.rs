@@ -4,7 +4,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
-use crate::norm::Normalized;
+use crate::norm::{LIT_AT, LIT_BSLASH, LIT_COLON, LIT_CSS, LIT_RULE, LIT_SLASH, Normalized};
 use crate::{Ioc, IocFlags, IocKind, btc, lists};
 
 #[derive(Debug, Clone)]
@@ -263,7 +263,7 @@ fn url_end(b: &[u8], mut i: usize) -> usize {
 fn scan_urls(t: &str, out: &mut Vec<Cand>) {
     let b = t.as_bytes();
     let mut last_end = 0;
-    for (p, _) in t.match_indices("://") {
+    for (p, _) in LIT_CSS.positions(t) {
         if p < last_end {
             continue;
         }
@@ -347,7 +347,7 @@ fn scan_urls(t: &str, out: &mut Vec<Cand>) {
 fn scan_emails(t: &str, out: &mut Vec<Cand>) {
     let b = t.as_bytes();
     let mut last_end = 0;
-    for (p, _) in t.match_indices('@') {
+    for (p, _) in LIT_AT.positions(t) {
         if p < last_end || p == 0 {
             continue;
         }
@@ -500,7 +500,7 @@ fn win_path_end(b: &[u8], p: usize) -> usize {
 fn scan_backslash(t: &str, out: &mut Vec<Cand>) {
     let b = t.as_bytes();
     let mut consumed = 0;
-    for (p, _) in t.match_indices('\\') {
+    for (p, _) in LIT_BSLASH.positions(t) {
         if p < consumed {
             continue;
         }
@@ -610,7 +610,7 @@ const UNIX_ROOTS: &[&str] = &[
 fn scan_slash(t: &str, out: &mut Vec<Cand>) {
     let b = t.as_bytes();
     let mut consumed = 0;
-    for (p, _) in t.match_indices('/') {
+    for (p, _) in LIT_SLASH.positions(t) {
         if p < consumed || b.get(p + 1) == Some(&b'/') || (p > 0 && b[p - 1] == b'/') {
             continue;
         }
@@ -1085,7 +1085,7 @@ fn dotted(t: &str, n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) 
 fn scan_colons(t: &str, out: &mut Vec<Cand>) {
     let b = t.as_bytes();
     let mut consumed = 0;
-    for (p, _) in t.match_indices(':') {
+    for (p, _) in LIT_COLON.positions(t) {
         if p < consumed {
             continue;
         }
@@ -1175,7 +1175,7 @@ fn ssdeep(t: &str, p: usize, out: &mut Vec<Cand>) -> Option<usize> {
 
 fn scan_yara(t: &str, out: &mut Vec<Cand>) {
     let b = t.as_bytes();
-    for (p, _) in t.match_indices("rule") {
+    for (p, _) in LIT_RULE.positions(t) {
         if p > 0
             && (is_word(b[p - 1])
                 || !(b[p - 1].is_ascii_whitespace()
