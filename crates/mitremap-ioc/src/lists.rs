@@ -59,7 +59,7 @@ static FILE_EXTS: &[&str] = &[
     "rar", "7z", "gz", "tgz", "bz2", "xz", "tar", "cab", "iso", "img", "vhd", "vhdx", "txt", "log",
     "csv", "ini", "dat", "tmp", "cfg", "conf", "xml", "json", "yml", "yaml", "html", "htm", "svg",
     "eml", "msg", "db", "sqlite", "kdbx", "rdp", "pem", "crt", "pfx", "p12", "java", "cs", "rs",
-    "md", "lua", "mov",
+    "pm", "pid", "ms", "hiv", "plist", "target", "service", "md", "lua", "mov",
 ];
 
 static FILE_EXT_SET: LazyLock<HashSet<&'static str>> =
@@ -254,6 +254,41 @@ pub fn is_version_word(w: &str) -> bool {
             | "upgraded"
             | "v."
             | "§"
+    )
+}
+
+/// Short function words: `of.hta`, `as.txt`, `and.pub` are prose with a missing space.
+pub fn is_glue_word(w: &str) -> bool {
+    matches!(
+        w.to_ascii_lowercase().as_str(),
+        "a" | "an"
+            | "the"
+            | "and"
+            | "or"
+            | "of"
+            | "to"
+            | "in"
+            | "on"
+            | "at"
+            | "by"
+            | "for"
+            | "with"
+            | "from"
+            | "is"
+            | "are"
+            | "was"
+            | "as"
+            | "such"
+            | "like"
+            | "via"
+            | "into"
+            | "than"
+            | "also"
+            | "etc"
+            | "including"
+            | "includes"
+            | "called"
+            | "named"
     )
 }
 

@@ -438,6 +438,9 @@ fn space_continues(b: &[u8], i: usize) -> bool {
     while j < b.len() && j - i < 64 {
         let c = b[j];
         if c == b' ' {
+            if j > 0 && b[j - 1] == b'\\' {
+                return false; // `Run\ HKCU\...`: a space right after a separator ends the path
+            }
             spaces += 1;
             if spaces > 3 {
                 return false;
@@ -874,7 +877,8 @@ fn asn_spaced(t: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
     while de < b.len() && b[de].is_ascii_digit() && de - ds <= 10 {
         de += 1;
     }
-    if de == ds
+    if de - ds < 2
+        || (de < b.len() && b[de] == b'/')
         || (de < b.len()
             && (is_word(b[de]) || (b[de] == b'.' && b.get(de + 1).is_some_and(u8::is_ascii_digit))))
     {
@@ -1020,6 +1024,9 @@ fn dotted(t: &str, n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) 
         if lists::is_not_file(tok) || !stem.bytes().any(|c| c.is_ascii_alphanumeric()) {
             return;
         }
+        if !defanged && lists::is_glue_word(stem) {
+            return; // "as well as.txt", "use of.hta"
+        }
         if last.bytes().any(|c| c.is_ascii_uppercase())
             && last.bytes().any(|c| c.is_ascii_lowercase())
         {
@@ -1034,6 +1041,12 @@ fn dotted(t: &str, n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) 
     let labels: Vec<&str> = tok.split('.').collect();
     let nl = labels.len();
     if !defanged {
+        if lists::is_glue_word(labels[0]) && nl == 2 {
+            return; // "and.pub"
+        }
+        if matches!(labels[0], "com" | "org" | "net") {
+            return; // reverse-DNS identifiers: com.apple.dock
+        }
         let has_upper = tok.bytes().any(|c| c.is_ascii_uppercase());
         let has_lower = tok.bytes().any(|c| c.is_ascii_lowercase());
         if has_upper && has_lower && last.bytes().any(|c| c.is_ascii_uppercase()) {
