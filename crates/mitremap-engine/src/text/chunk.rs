@@ -113,7 +113,7 @@ fn fit_range<B: TokenBudget>(
     let mut index = step;
     while index < tokens.len() {
         let cut = range.start + tokens[index].start;
-        if cut > piece_start {
+        if cut > piece_start && text.is_char_boundary(cut) {
             push_piece(text, piece_start..cut, budget, out)?;
             piece_start = cut;
         }
@@ -144,7 +144,7 @@ fn push_piece<B: TokenBudget>(
     let tokens = budget.token_ranges(&encoded);
     let mid = tokens.len() / 2;
     let cut = range.start + tokens[mid.max(1)].start;
-    if cut <= range.start || cut >= range.end {
+    if cut <= range.start || cut >= range.end || !text.is_char_boundary(cut) {
         // One token longer than the whole budget cannot happen with a budget >= 1; guard anyway.
         out.push((range, encoded));
         return Ok(());
