@@ -59,7 +59,7 @@ static FILE_EXTS: &[&str] = &[
     "rar", "7z", "gz", "tgz", "bz2", "xz", "tar", "cab", "iso", "img", "vhd", "vhdx", "txt", "log",
     "csv", "ini", "dat", "tmp", "cfg", "conf", "xml", "json", "yml", "yaml", "html", "htm", "svg",
     "eml", "msg", "db", "sqlite", "kdbx", "rdp", "pem", "crt", "pfx", "p12", "java", "cs", "rs",
-    "pm", "pid", "ms", "hiv", "plist", "target", "service", "md", "lua", "mov",
+    "pm", "pid", "ms", "hiv", "ax", "plist", "target", "service", "md", "lua", "mov",
 ];
 
 static FILE_EXT_SET: LazyLock<HashSet<&'static str>> =
@@ -355,5 +355,63 @@ pub fn is_stop_word(w: &str) -> bool {
             | "found"
             | "seen"
             | "time"
+    )
+}
+
+/// First labels of two-label tokens that are code objects, not hosts (`wscript.shell`, `re.search`).
+pub fn is_code_object(w: &str) -> bool {
+    matches!(
+        w.to_ascii_lowercase().as_str(),
+        "wscript"
+            | "cscript"
+            | "shell"
+            | "adodb"
+            | "scripting"
+            | "msxml2"
+            | "winhttp"
+            | "wshell"
+            | "objshell"
+            | "document"
+            | "window"
+            | "console"
+            | "math"
+            | "json"
+            | "os"
+            | "sys"
+            | "re"
+            | "self"
+            | "this"
+            | "req"
+            | "res"
+            | "r"
+            | "e"
+            | "process"
+            | "string"
+            | "object"
+            | "array"
+            | "system"
+            | "http"
+            | "request"
+            | "response"
+            | "navigator"
+            | "location"
+            | "args"
+            | "params"
+            | "config"
+            | "options"
+            | "data"
+            | "result"
+            | "obj"
+            | "ctx"
+            | "app"
+            | "module"
+            | "exports"
+            | "event"
+            | "err"
+            | "error"
+            | "user"
+            | "file"
+            | "path"
+            | "url"
     )
 }

@@ -1047,6 +1047,15 @@ fn dotted(t: &str, n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) 
         if matches!(labels[0], "com" | "org" | "net") {
             return; // reverse-DNS identifiers: com.apple.dock
         }
+        if nl == 2 && lists::is_code_object(labels[0]) {
+            return; // wscript.shell, re.search
+        }
+        if s > 0 && b[s - 1] == b'\\' {
+            return; // a path component: AppData\Fasta.ski
+        }
+        if e < b.len() && b[e] == b'(' {
+            return; // a method call: r.group(0)
+        }
         let has_upper = tok.bytes().any(|c| c.is_ascii_uppercase());
         let has_lower = tok.bytes().any(|c| c.is_ascii_lowercase());
         if has_upper && has_lower && last.bytes().any(|c| c.is_ascii_uppercase()) {
