@@ -42,7 +42,7 @@ def versionish_ips(text: str, ips: set[str]) -> list[str]:
     for ip in sorted(ips):
         for m in re.finditer(re.escape(ip), text):
             before = text[max(0, m.start() - 24) : m.start()]
-            if VERSION_RX.search(before) and not re.search(r"(://|\.[a-z]{2,}/)\S*$", before):
+            if VERSION_RX.search(before) and not re.search(r"(://|\.[a-z]{2,}/|/dev/(tcp|udp)/)\S*$", before):
                 bad.append(f"{before[-16:]}{ip}")
                 break
     return bad
@@ -98,7 +98,7 @@ def main() -> None:
             for i in ours:
                 if i["kind"] == "ipv4":
                     before = bslice(i["range"]["start"] - 24, i["range"]["start"])
-                    if VERSION_RX.search(before) and not re.search(r"(://|\.[a-z]{2,}/)\S*$", before):
+                    if VERSION_RX.search(before) and not re.search(r"(://|\.[a-z]{2,}/|/dev/(tcp|udp)/)\S*$", before):
                         vers.append(before[-16:] + i["raw"])
         print(f"| {name} | {len(doms)} | {len(wrong)} ({100 * len(wrong) / max(1, len(doms)):.0f}%) | {len(ips)} | {len(vers)} |")
         print(f"  e.g. files/code: {wrong[:12]}")

@@ -113,8 +113,8 @@ fn resolve(mut c: Vec<Cand>) -> Vec<Cand> {
         let mut in_url = false;
         for a in &active {
             if a.s <= x.s && x.e <= a.e && !(a.s == x.s && a.e == x.e) {
-                if a.kind == IocKind::Url {
-                    in_url = true;
+                if matches!(a.kind, IocKind::Url | IocKind::UnixPath) {
+                    in_url = true; // `http://x/ip-address/1.2.3.4`, `/dev/tcp/10.0.0.1`
                 }
                 if !allowed_inside(a, &x) {
                     keep = false;
