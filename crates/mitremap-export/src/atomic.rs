@@ -8,6 +8,16 @@ use crate::ExportError;
 
 /// Writes `bytes` to `path` atomically. Refuses to replace an existing file unless `overwrite`.
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), ExportError> {
+    write_atomic_with(path, overwrite, |w| w.write_all(bytes))
+}
+
+/// Like [`write_atomic`], with the content produced by `fill` writing into the temporary file
+/// (for streaming large exports). If `fill` fails, the temporary file is removed, the target is
+/// left as it was, and the error is returned.
+pub fn write_atomic_with<F>(path: &Path, overwrite: bool, fill: F) -> Result<(), ExportError>
+where
+    F: FnOnce(&mut dyn Write) -> std::io::Result<()>,
+{
     let io = |source: std::io::Error| ExportError::Io {
         path: path.to_path_buf(),
         source,
@@ -21,16 +31,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Ex
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    // Dropping `tmp` on any early return below deletes the temporary file.
     let mut tmp = tempfile::Builder::new()
         .prefix(".mitremap-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
+    {
+        let mut writer = std::io::BufWriter::new(tmp.as_file_mut());
+        fill(&mut writer).map_err(io)?;
+        writer.flush().map_err(io)?;
+    }
     tmp.as_file().sync_all().map_err(io)?;
     if overwrite {
         tmp.persist(path).map_err(|e| io(e.error))?;
     } else {
+        // Checked above too, but another process may have created the file since: the no-clobber
+        // rename is what guarantees it is never replaced.
         tmp.persist_noclobber(path)
             .map_err(|e| match e.error.kind() {
                 std::io::ErrorKind::AlreadyExists => ExportError::Exists {
@@ -38,6 +55,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), Ex
                 },
                 _ => io(e.error),
             })?;
+    }
+    // Make the rename itself durable (best effort: not every platform can open a directory).
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
     }
     Ok(())
 }

@@ -1,0 +1,182 @@
+//! Helpers shared by the exporters: timestamps, confidence scaling, evidence lookup, text trimming.
+
+use mitremap_engine::analysis::{Report, TechniqueHit};
+use mitremap_engine::attack::Catalog;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::ExportOptions;
+
+/// The export timestamp, UTC, millisecond precision: `2026-01-02T03:04:05.678Z` (the form STIX
+/// 2.1 recommends; also what Navigator metadata and Markdown show).
+pub(crate) fn timestamp(options: &ExportOptions) -> String {
+    let now = options.now.unwrap_or_else(OffsetDateTime::now_utc);
+    let now = now.to_offset(time::UtcOffset::UTC);
+    let millis = now.millisecond();
+    let whole = now
+        .replace_nanosecond(0)
+        .expect("zero nanoseconds is valid");
+    let s = whole
+        .format(&Rfc3339)
+        .expect("RFC 3339 formats any UTC time in years 0-9999");
+    // `s` ends in `Z` (UTC, no fraction): insert the milliseconds before it.
+    format!("{}.{millis:03}Z", s.trim_end_matches('Z'))
+}
+
+/// A model score (0-1) as an integer percentage (0-100), the scale STIX `confidence` and the
+/// Navigator score use.
+pub(crate) fn percent(score: f32) -> u8 {
+    if score.is_nan() {
+        return 0;
+    }
+    (f64::from(score) * 100.0).round().clamp(0.0, 100.0) as u8
+}
+
+/// Four decimals, as in the JSON report.
+pub(crate) fn round4(x: f32) -> f64 {
+    (f64::from(x) * 10_000.0).round() / 10_000.0
+}
+
+/// One chunk that predicted a technique.
+#[derive(Debug, Clone)]
+pub(crate) struct Evidence<'a> {
+    pub chunk: usize,
+    pub range: std::ops::Range<usize>,
+    pub score: f32,
+    pub text: &'a str,
+}
+
+/// The chunks that predicted `hit` at or above the report's threshold, best score first (ties:
+/// earlier chunk first).
+pub(crate) fn evidence<'a>(report: &'a Report, hit: &TechniqueHit) -> Vec<Evidence<'a>> {
+    let threshold = report.options.threshold;
+    let mut out: Vec<Evidence<'a>> = report
+        .chunks
+        .iter()
+        .filter(|c| hit.chunks.binary_search(&c.index).is_ok())
+        .filter_map(|c| {
+            let score = c
+                .above(threshold)
+                .filter(|p| {
+                    let label = report.label(p.label);
+                    label == hit.id || hit.model_labels.iter().any(|l| l == label)
+                })
+                .map(|p| p.score)
+                .fold(None, |best: Option<f32>, s| {
+                    Some(best.map_or(s, |b| b.max(s)))
+                })?;
+            Some(Evidence {
+                chunk: c.index,
+                range: c.range.clone(),
+                score,
+                text: report.chunk_text(c),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.chunk.cmp(&b.chunk)));
+    out
+}
+
+/// `s` on one line (runs of whitespace, newlines included, become one space), trimmed, control
+/// characters made visible, and cut to at most `max` characters at a word boundary with `…`.
+pub(crate) fn one_line(s: &str, max: usize) -> String {
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let safe = mitremap_engine::text::terminal_safe_line(&joined).into_owned();
+    truncate_chars(&safe, max)
+}
+
+/// Cuts `s` to at most `max` characters (the cut prefers the last space in the final fifth), with
+/// `…` appended when anything was cut.
+pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let keep = max.saturating_sub(1);
+    let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+    let head = &s[..end];
+    let cut = match head.rfind(' ') {
+        Some(i) if head[..i].chars().count() >= keep * 4 / 5 => &head[..i],
+        _ => head,
+    };
+    format!("{}…", cut.trim_end())
+}
+
+/// The name to give the export: the input's name, or a short hash when it had none.
+pub(crate) fn input_name(report: &Report) -> String {
+    match report.input.name.as_deref() {
+        Some(n) if !n.trim().is_empty() => one_line(n, 200),
+        _ => format!(
+            "input sha256:{}",
+            &report.input.sha256[..report.input.sha256.len().min(12)]
+        ),
+    }
+}
+
+/// The ATT&CK release of the report: the model's, else the embedded catalogue's.
+pub(crate) fn attack_version(report: &Report) -> String {
+    report.model.as_ref().map_or_else(
+        || Catalog::embedded().attack_version.clone(),
+        |m| m.attack_version.clone(),
+    )
+}
+
+/// `name version` of the model, or `no model`.
+pub(crate) fn model_label(report: &Report) -> String {
+    report.model.as_ref().map_or_else(
+        || "no model".to_owned(),
+        |m| format!("{} {}", m.name, m.version),
+    )
+}
+
+/// Tactic shortnames in kill-chain (matrix column) order; unknown ones last, as given.
+pub(crate) fn tactics_in_order(tactics: &[String]) -> Vec<&str> {
+    let catalog = Catalog::embedded();
+    let pos = |t: &str| {
+        catalog
+            .tactics
+            .iter()
+            .position(|c| c.shortname == t)
+            .unwrap_or(usize::MAX)
+    };
+    let mut out: Vec<&str> = tactics.iter().map(String::as_str).collect();
+    out.sort_by_key(|t| pos(t));
+    out
+}
+
+/// A tactic's display name (`Command and Control`), falling back to the shortname.
+pub(crate) fn tactic_name(shortname: &str) -> String {
+    Catalog::embedded()
+        .tactic(shortname)
+        .map_or_else(|| shortname.to_owned(), |t| t.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_have_milliseconds_and_z() {
+        let options = ExportOptions {
+            now: Some(time::macros::datetime!(2026-01-02 03:04:05.678901 +02:00)),
+            ..ExportOptions::default()
+        };
+        assert_eq!(timestamp(&options), "2026-01-02T01:04:05.678Z");
+    }
+
+    #[test]
+    fn percentages_round_and_clamp() {
+        assert_eq!(percent(0.874), 87);
+        assert_eq!(percent(0.875), 88);
+        assert_eq!(percent(1.5), 100);
+        assert_eq!(percent(-1.0), 0);
+        assert_eq!(percent(f32::NAN), 0);
+    }
+
+    #[test]
+    fn truncation_is_on_char_boundaries() {
+        assert_eq!(truncate_chars("héllo wörld", 20), "héllo wörld");
+        assert_eq!(truncate_chars("ééééé", 3), "éé…");
+        assert_eq!(truncate_chars("aaaa bbbb cccc", 12), "aaaa bbbb…");
+        assert_eq!(one_line(" a\n\tb\u{1b}c ", 10), "a b␛c");
+    }
+}

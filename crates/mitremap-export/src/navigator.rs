@@ -1,0 +1,134 @@
+//! ATT&CK Navigator layers, layer format 4.5 (Navigator 5.x).
+//!
+//! - `versions`: `attack` is the major release of the model's ATT&CK version (`18.1` -> `18`),
+//!   the form Navigator expects; `navigator` `5.2.0`; `layer` `4.5`.
+//! - One technique entry per (technique, tactic), tactics in kill-chain order, as Navigator itself
+//!   writes layers; a technique without a known tactic gets one entry without `tactic` (then it
+//!   applies under every tactic).
+//! - `score` is the confidence as an integer percentage, 0-100 (the model's best score over the
+//!   chunks); the gradient runs from the report's threshold to 100.
+//! - `comment` holds the best evidence passage, on one line, cut at 400 characters.
+//! - No `filters`: predictions carry no platform, and Navigator shows every platform when the
+//!   filter is absent; listing platforms by name would hide techniques if a name changes between
+//!   ATT&CK releases.
+//! - Entries sorted by score (highest first), then technique ID, then tactic order; the layer's
+//!   own `sorting` is 3 (score, descending).
+
+use mitremap_engine::analysis::Report;
+use serde_json::{Value, json};
+
+use crate::ExportOptions;
+use crate::common::{self, evidence, percent, round4};
+
+/// The Navigator version the layer is written for.
+pub const NAVIGATOR_VERSION: &str = "5.2.0";
+/// The layer format version.
+pub const LAYER_VERSION: &str = "4.5";
+/// Comment length limit, in characters.
+const COMMENT_MAX: usize = 400;
+
+/// Low to high confidence.
+const GRADIENT: [&str; 3] = ["#ffe766", "#ffaf66", "#ff6666"];
+
+pub(crate) fn render(
+    report: &Report,
+    options: &ExportOptions,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = serde_json::to_vec_pretty(&layer(report, options))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn layer(report: &Report, options: &ExportOptions) -> Value {
+    let threshold = report.options.threshold;
+    let hits = report.techniques(threshold);
+    let mut techniques: Vec<Value> = Vec::new();
+    for hit in &hits {
+        let ev = evidence(report, hit);
+        let score = percent(hit.confidence);
+        let chunk_list: Vec<String> = hit.chunks.iter().map(usize::to_string).collect();
+        let comment = match ev.first() {
+            Some(e) => format!(
+                "Confidence {score}% in {} passage(s). Best evidence (chunk {}, bytes {}-{}): \"{}\"",
+                hit.chunk_count,
+                e.chunk,
+                e.range.start,
+                e.range.end,
+                common::one_line(e.text, COMMENT_MAX)
+            ),
+            None => format!("Confidence {score}%."),
+        };
+        let comment = common::truncate_chars(&comment, COMMENT_MAX + 120);
+        let mut metadata = vec![
+            json!({"name": "confidence", "value": format!("{}", round4(hit.confidence))}),
+            json!({"name": "chunks", "value": chunk_list.join(", ")}),
+        ];
+        if !hit.model_labels.is_empty() {
+            metadata.push(json!({"name": "model labels", "value": hit.model_labels.join(", ")}));
+        }
+        let tactics = common::tactics_in_order(&hit.tactics);
+        let tactic_slots: Vec<Option<&str>> = if tactics.is_empty() {
+            vec![None]
+        } else {
+            tactics.into_iter().map(Some).collect()
+        };
+        for tactic in tactic_slots {
+            let mut t = serde_json::Map::new();
+            t.insert("techniqueID".into(), json!(hit.id));
+            if let Some(tactic) = tactic {
+                t.insert("tactic".into(), json!(tactic));
+            }
+            t.insert("score".into(), json!(score));
+            t.insert("comment".into(), json!(comment));
+            t.insert("enabled".into(), json!(true));
+            t.insert("metadata".into(), json!(metadata));
+            t.insert("links".into(), json!([{"label": "ATT&CK", "url": hit.url}]));
+            t.insert("showSubtechniques".into(), json!(false));
+            techniques.push(Value::Object(t));
+        }
+    }
+    let min = percent(threshold).min(99);
+    let name = common::input_name(report);
+    let attack = common::attack_version(report);
+    let attack_major = attack.split('.').next().unwrap_or(&attack).to_owned();
+    json!({
+        "name": format!("mitremap: {name}"),
+        "versions": {"attack": attack_major, "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
+        "domain": "enterprise-attack",
+        "description": format!(
+            "Techniques predicted by {} (ATT&CK {attack}) in {name}, at confidence >= {:.2}. Score = confidence in percent. Machine-generated, unreviewed.",
+            common::model_label(report),
+            threshold
+        ),
+        "sorting": 3,
+        "layout": {
+            "layout": "side",
+            "aggregateFunction": "max",
+            "showID": true,
+            "showName": true,
+            "showAggregateScores": false,
+            "countUnscored": false,
+            "expandedSubtechniques": "annotated"
+        },
+        "hideDisabled": false,
+        "techniques": techniques,
+        "gradient": {"colors": GRADIENT, "minValue": min, "maxValue": 100},
+        "legendItems": [
+            {"label": format!("confidence {min}%"), "color": GRADIENT[0]},
+            {"label": format!("confidence {}%", (u32::from(min) + 100) / 2), "color": GRADIENT[1]},
+            {"label": "confidence 100%", "color": GRADIENT[2]}
+        ],
+        "showTacticRowBackground": false,
+        "tacticRowBackground": "#dddddd",
+        "selectTechniquesAcrossTactics": true,
+        "selectSubtechniquesWithParent": false,
+        "selectVisibleTechniques": false,
+        "metadata": [
+            {"name": "input", "value": name},
+            {"name": "input sha256", "value": report.input.sha256},
+            {"name": "model", "value": common::model_label(report)},
+            {"name": "threshold", "value": format!("{threshold:.2}")},
+            {"name": "generated", "value": common::timestamp(options)}
+        ]
+    })
+}

@@ -1,0 +1,84 @@
+//! Shared test helpers: a real report from the committed fixture model on a fixed, IoC-rich text.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use mitremap_engine::analysis::{AnalysisOptions, Analyzer, CancelToken, Report};
+use mitremap_engine::model::{Classifier, ModelOptions};
+use mitremap_engine::text::Document;
+use mitremap_export::ExportOptions;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A fixed threat-report text with every IoC kind the STIX exporter maps (and some it skips).
+pub const INPUT: &str = "\
+APT29 used PowerShell to download a second-stage payload from 185.220.101.45 and 2a0b:4140:ab12::7. \
+The actor dumped credentials from LSASS memory with Mimikatz. \
+Spear-phishing e-mails from billing@evil-corp[.]net carried a macro document invoice_2024.docm.\n\n\
+The loader contacted hxxps://update.evil-corp[.]net/gate.php?id=7&k='x' and the internal host 10.0.0.5 over HTTPS. \
+It persisted via HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\Updater and dropped C:\\Users\\Public\\svchost.exe. \
+Hashes: MD5 44d88612fea8a8f36de82e1278abb02f, SHA-1 3395856ce81f2b7382dee72602f798b642f14140, \
+SHA-256 275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f.\n\n\
+Files were encrypted after exploiting CVE-2023-4966; the script /tmp/.x/run.sh wrote README_DECRYPT.txt. \
+The C2 ran in AS13335 and a device with MAC 00:1A:2B:3C:4D:5E beaconed to 45.33.32.156 | see T1486 and rule \"APT29_Loader\". \
+Ransom was paid to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa; see www.microsoft.com for the *advisory* <b>[1]</b>.\n";
+
+/// The timestamp every export in the tests uses.
+pub fn fixed_now() -> time::OffsetDateTime {
+    time::macros::datetime!(2026-01-02 03:04:05.678 UTC)
+}
+
+/// Export options with the fixed timestamp.
+pub fn options() -> ExportOptions {
+    ExportOptions {
+        now: Some(fixed_now()),
+        include_text: true,
+        omit_timings: true,
+        ..ExportOptions::default()
+    }
+}
+
+/// The fixture model, loaded once per test binary.
+pub fn fixture() -> Arc<Classifier> {
+    static MODEL: OnceLock<Arc<Classifier>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let options = ModelOptions {
+                intra_threads: Some(1),
+                ..ModelOptions::default()
+            };
+            Arc::new(
+                Classifier::load(&repo_root().join("tests/fixtures/tiny-gpt2"), &options)
+                    .expect("fixture model loads; run tools/setup-ort.sh first"),
+            )
+        })
+        .clone()
+}
+
+/// The report of the fixture model on [`INPUT`]. The fixture's scores are random but fixed;
+/// a low threshold makes several techniques pass so every exporter has rows to write.
+pub fn report() -> Report {
+    static REPORT: OnceLock<Report> = OnceLock::new();
+    REPORT
+        .get_or_init(|| {
+            let analyzer = Analyzer::new(fixture());
+            let options = AnalysisOptions {
+                threshold: 0.2,
+                chunk_sentences: 2,
+                ..AnalysisOptions::default()
+            };
+            analyzer
+                .analyze(
+                    Arc::new(Document::from_text(INPUT)),
+                    Some("apt29-loader-report.txt".into()),
+                    &options,
+                    &CancelToken::new(),
+                )
+                .expect("fixture analysis runs")
+        })
+        .clone()
+}
