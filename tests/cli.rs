@@ -1,0 +1,329 @@
+//! The real `mitremap` binary on real inputs, with the committed fixture model and the real
+//! ONNX Runtime: results, and one clear line + non-zero exit for every kind of bad input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-gpt2")
+}
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/report-apt.txt")
+}
+
+fn mitremap(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mitremap"));
+    cmd.args(args)
+        .env_remove("MITREMAP_MODEL")
+        .env("MITREMAP_LOG", "off");
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn analyze(extra: &[&str], stdin: Option<&[u8]>) -> Output {
+    let model = fixture();
+    let mut args = vec![
+        "analyze",
+        "--model",
+        model.to_str().unwrap(),
+        "--threads",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    mitremap(&args, stdin)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A failure: non-zero exit, one line on stderr that contains `needle`, nothing on stdout.
+fn assert_one_line_error(o: &Output, needle: &str) {
+    let err = stderr(o);
+    assert!(
+        !o.status.success(),
+        "expected failure, got success; stderr: {err}"
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
+    assert!(err.contains(needle), "{needle:?} not in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn analyze_sample_report_prints_json_with_chunks_techniques_and_iocs() {
+    let o = analyze(&[sample().to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema"], "mitremap-report");
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["input"]["name"], sample().display().to_string());
+    assert_eq!(v["input"]["sha256"].as_str().unwrap().len(), 64);
+    let text = std::fs::read_to_string(sample()).unwrap();
+    let chunks = v["chunks"].as_array().unwrap();
+    assert!(chunks.len() >= 10);
+    for c in chunks {
+        let (s, e) = (
+            c["start"].as_u64().unwrap() as usize,
+            c["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            c["text"].as_str().unwrap(),
+            &text[s..e],
+            "chunk text is the exact byte range"
+        );
+    }
+    let techniques = v["techniques"].as_array().unwrap();
+    assert!(!techniques.is_empty());
+    for t in techniques {
+        assert!(t["confidence"].as_f64().unwrap() >= 0.6);
+        assert!(
+            t["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://attack.mitre.org/techniques/")
+        );
+        assert!(!t["name"].as_str().unwrap().is_empty());
+    }
+    assert!(
+        v["iocs"]["by_type"]["ipv4"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "185.220.101.34")
+    );
+    assert!(v["timings"]["total_ms"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn stdin_pipe_and_dash_are_read() {
+    let text = std::fs::read(sample()).unwrap();
+    for args in [&[][..], &["-"][..]] {
+        let o = analyze(args, Some(&text));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["input"]["name"], "-");
+    }
+}
+
+#[test]
+fn threshold_filters_techniques() {
+    let low: serde_json::Value =
+        serde_json::from_slice(&analyze(&["-t", "0.05", sample().to_str().unwrap()], None).stdout)
+            .unwrap();
+    let high: serde_json::Value =
+        serde_json::from_slice(&analyze(&["-t", "0.99", sample().to_str().unwrap()], None).stdout)
+            .unwrap();
+    assert!(
+        low["techniques"].as_array().unwrap().len() > high["techniques"].as_array().unwrap().len()
+    );
+    let o = analyze(&["-t", "1.5", sample().to_str().unwrap()], None);
+    assert!(!o.status.success() && stderr(&o).contains("not between 0 and 1"));
+}
+
+#[test]
+fn empty_and_whitespace_input_are_clear_errors() {
+    assert_one_line_error(&analyze(&[], Some(b"")), "is empty");
+    assert_one_line_error(&analyze(&[], Some(b"  \n\t\n ")), "is empty");
+}
+
+#[test]
+fn invalid_utf8_is_decoded_lossily_and_says_so() {
+    let o = analyze(
+        &[],
+        Some(b"APT29 used PowerShell \xff\xfe to run a script."),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not valid UTF-8"));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["input"]["lossy_utf8"], true);
+}
+
+#[test]
+fn binary_input_is_refused_unless_allowed() {
+    let binary = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0 APT29 used PowerShell.";
+    assert_one_line_error(&analyze(&[], Some(binary)), "looks like a binary file");
+    let o = analyze(&["--allow-binary"], Some(binary));
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_or_broken_model_names_the_folder() {
+    let o = mitremap(
+        &[
+            "analyze",
+            "--model",
+            "/nonexistent/model",
+            sample().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_one_line_error(&o, "/nonexistent/model");
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["model.json", "model.onnx", "tokenizer.json", "labels.json"] {
+        std::fs::copy(fixture().join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(dir.path().join("model.onnx"), b"not an onnx graph").unwrap();
+    let o = mitremap(
+        &[
+            "analyze",
+            "--model",
+            dir.path().to_str().unwrap(),
+            sample().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_one_line_error(&o, "sha256 mismatch");
+}
+
+#[test]
+fn missing_onnx_runtime_says_what_to_run() {
+    let o = mitremap(
+        &[
+            "analyze",
+            "--model",
+            fixture().to_str().unwrap(),
+            "--ort-lib",
+            "/nonexistent/libonnxruntime.so",
+            sample().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_one_line_error(&o, "tools/setup-ort.sh");
+    let bogus = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(bogus.path(), b"not a shared library").unwrap();
+    let o = mitremap(
+        &[
+            "analyze",
+            "--model",
+            fixture().to_str().unwrap(),
+            "--ort-lib",
+            bogus.path().to_str().unwrap(),
+            sample().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_one_line_error(&o, "tools/setup-ort.sh");
+}
+
+#[test]
+fn output_file_is_written_atomically_and_never_clobbered_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let o = analyze(
+        &[sample().to_str().unwrap(), "-o", out.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let first = std::fs::read(&out).unwrap();
+    serde_json::from_slice::<serde_json::Value>(&first).unwrap();
+    std::fs::write(&out, b"precious").unwrap();
+    assert_one_line_error(
+        &analyze(
+            &[sample().to_str().unwrap(), "-o", out.to_str().unwrap()],
+            None,
+        ),
+        "--force",
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"precious");
+    let o = analyze(
+        &[
+            sample().to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--force",
+        ],
+        None,
+    );
+    assert!(o.status.success());
+    assert_ne!(std::fs::read(&out).unwrap(), b"precious");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp files left behind"
+    );
+}
+
+#[test]
+fn table_output_never_carries_escape_sequences() {
+    let hostile = "APT29 \x1b]52;c;ZXZpbA==\x07 used \x1b[2J\x1b[H PowerShell \u{9b}31m on \u{202e}exe.txt to reach \
+                   evil\x1b]8;;http://x\x1b\\.example\x1b]8;;\x1b\\.com. It set the title \x1b]0;owned\x07 too.";
+    let o = analyze(&["-f", "table", "-t", "0.0"], Some(hostile.as_bytes()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        !out.chars()
+            .any(|c| c == '\x1b' || c == '\x07' || c == '\u{9b}' || c == '\u{202e}'),
+        "{out:?}"
+    );
+    let o = mitremap(&["iocs", "-f", "table"], Some(hostile.as_bytes()));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        !out.chars()
+            .any(|c| c == '\x1b' || c == '\x07' || c == '\u{9b}' || c == '\u{202e}'),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn iocs_command_prints_type_map_and_details() {
+    let o = mitremap(&["iocs", sample().to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["iocs"]["sha256"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+    );
+    assert!(
+        v["iocs"]["url"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "https://cdn.freight-docs.net/update/v2/lantern.ps1")
+    );
+    let details = v["details"].as_array().unwrap();
+    assert!(details.iter().any(|d| d["kind"] == "ipv4"
+        && d["value"] == "10.20.30.40"
+        && d["flags"]["private"] == true));
+    let hidden = mitremap(&["iocs", "--hide-noise", sample().to_str().unwrap()], None);
+    let h: serde_json::Value = serde_json::from_slice(&hidden.stdout).unwrap();
+    assert!(
+        !h["iocs"]["ipv4"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "10.20.30.40")
+    );
+}
+
+#[test]
+fn no_input_on_a_terminal_and_missing_file_are_clear_errors() {
+    assert_one_line_error(
+        &mitremap(&["iocs", "/nonexistent/report.txt"], None),
+        "/nonexistent/report.txt",
+    );
+}
