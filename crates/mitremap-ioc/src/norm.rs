@@ -65,7 +65,7 @@ fn word_before(b: &[u8], end: usize, pred: fn(u8) -> bool) -> (usize, usize) {
 }
 
 /// A tolerant scan of a domain chain starting at `pos`: labels separated by `.`, `[.]`-style
-/// brackets, or ` dot `. Returns (labels, number of obfuscated separators, end).
+/// brackets, or ` dot `. Returns (labels, number of spelled-out ` dot ` separators, end).
 fn scan_chain(b: &[u8], mut pos: usize) -> (Vec<(usize, usize)>, usize, usize) {
     let mut labels = Vec::new();
     let mut obf = 0;
@@ -88,7 +88,7 @@ fn scan_chain(b: &[u8], mut pos: usize) -> (Vec<(usize, usize)>, usize, usize) {
         let sep = if rest.first() == Some(&b'.') {
             1
         } else if let Some(n) = bracket_sep_len(rest) {
-            obf += 1;
+            // bracketed `[.]` alone does not make ` at ` an e-mail ("C2 at evil[.]com")
             n
         } else if let Some(n) = spaced_dot_len(rest) {
             obf += 1;
@@ -354,6 +354,7 @@ impl<'a> Normalized<'a> {
                         continue;
                     }
                     if w == "at" && obf == 0 {
+                        // lower-case ` at ` only with a spelled-out domain: "john at example dot com"
                         continue;
                     }
                     "@"

