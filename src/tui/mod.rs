@@ -1,9 +1,150 @@
-//! The terminal UI (issue #5). Until it lands, `mitremap` without a subcommand explains itself.
+//! The terminal UI (`mitremap [FILE]`): an editor with the report, the results (techniques, IoCs,
+//! chunks, ATT&CK matrix) and a token heatmap, driving the engine in the background.
+//!
+//! Layout of this module: `app` is the state machine (`update(Action) -> Vec<Effect>`), `ui/`
+//! draws it, `runtime` is the event loop that performs effects, `worker` runs the model off the
+//! UI thread, `terminal`/`recovery` make sure the terminal is restored and no text is lost.
 
+pub mod action;
+pub mod app;
+pub mod clipboard;
+pub mod editor;
+pub mod keymap;
+pub mod paths;
+pub mod recovery;
+pub mod runtime;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod worker;
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use mitremap_engine::model::ModelOptions;
+use mitremap_engine::text::Document;
+use mitremap_engine::text::document::looks_binary;
 
 use crate::cli::TuiArgs;
+use app::{App, AppConfig};
+use keymap::Keymap;
+use recovery::Recovery;
+use theme::Theme;
 
-pub fn run(_args: TuiArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("the terminal UI is not built yet; use `mitremap analyze FILE` (see --help)")
+pub fn run(args: TuiArgs) -> anyhow::Result<ExitCode> {
+    let (text, name, unsaved, mut notices) = read_text(args.file.as_deref())?;
+    let config_dir = paths::config_dir();
+    let state_dir = paths::state_dir();
+    let (theme, keymap, config_notices) = load_look(args.theme.as_deref(), config_dir.as_deref());
+    notices.extend(config_notices);
+    let recovery = state_dir.clone().map(Recovery::new);
+    let previous = recovery.as_ref().and_then(Recovery::find_previous);
+    let app = App::new(AppConfig {
+        text,
+        name,
+        unsaved,
+        threshold: args.threshold,
+        keymap,
+        theme,
+        notices,
+        recovery: previous,
+        now: Instant::now(),
+    });
+    let model_dir = worker::model_dir(args.model.model.as_deref());
+    let model_options = ModelOptions {
+        ort_lib: args.model.ort_lib.clone(),
+        intra_threads: args.model.threads,
+    };
+
+    terminal::install_panic_hook(state_dir);
+    let (term, _guard) = terminal::enter()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let code = rt.block_on(runtime::run(term, app, recovery, move |tx| {
+        worker::spawn_model_load(model_dir, model_options, tx)
+    }));
+    terminal::restore();
+    // Analysis threads may still be finishing a batch; don't wait for them.
+    rt.shutdown_background();
+    code
+}
+
+/// The starting text: FILE, `-`/piped stdin, or nothing. Returns (text, name, unsaved, notices).
+fn read_text(path: Option<&Path>) -> anyhow::Result<(String, Option<String>, bool, Vec<String>)> {
+    let (bytes, name, unsaved) = match path {
+        Some(p) if p != Path::new("-") => (
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+            p.display().to_string(),
+            false,
+        ),
+        Some(_) => (read_stdin()?, "-".to_owned(), true),
+        None if !std::io::stdin().is_terminal() => (read_stdin()?, "-".to_owned(), true),
+        None => return Ok((String::new(), None, false, Vec::new())),
+    };
+    if looks_binary(&bytes) {
+        bail!(
+            "{name} looks like a binary file, not text; use `mitremap analyze --allow-binary` to analyse it anyway"
+        );
+    }
+    let doc = Document::from_bytes(&bytes);
+    let mut notices = Vec::new();
+    if doc.lossy() {
+        notices.push(format!(
+            "{name} is not valid UTF-8; invalid bytes were replaced with U+FFFD"
+        ));
+    }
+    Ok((doc.into_text(), Some(name), unsaved, notices))
+}
+
+fn read_stdin() -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut bytes)
+        .context("cannot read stdin")?;
+    Ok(bytes)
+}
+
+/// Theme and keymap: `--theme`, else `theme = "..."` in config.toml, else dark; NO_COLOR drops
+/// colours; keymap.toml overrides keys. Problems become status-bar notices naming the file.
+pub fn load_look(flag: Option<&str>, config_dir: Option<&Path>) -> (Theme, Keymap, Vec<String>) {
+    let mut notices = Vec::new();
+    let mut name = flag.map(str::to_owned);
+    if name.is_none()
+        && let Some(cfg) = config_dir
+            .map(|d| d.join("config.toml"))
+            .filter(|p| p.exists())
+    {
+        #[derive(serde::Deserialize)]
+        struct Config {
+            theme: Option<String>,
+        }
+        match std::fs::read_to_string(&cfg)
+            .map_err(|e| e.to_string())
+            .and_then(|t| toml::from_str::<Config>(&t).map_err(|e| theme::one_line(&e.to_string())))
+        {
+            Ok(c) => name = c.theme,
+            Err(e) => notices.push(format!("config {}: {e}; using defaults", cfg.display())),
+        }
+    }
+    let mut theme = match Theme::load(name.as_deref().unwrap_or("dark"), config_dir) {
+        Ok(t) => t,
+        Err(e) => {
+            notices.push(e);
+            Theme::default_theme()
+        }
+    };
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        theme = theme.without_colors();
+    }
+    let keymap_path = config_dir.map(|d| d.join("keymap.toml"));
+    let (keymap, err) = Keymap::load(keymap_path.as_deref());
+    notices.extend(err);
+    (theme, keymap, notices)
 }

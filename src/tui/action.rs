@@ -1,0 +1,77 @@
+//! What flows into the app (actions) and what it asks the runtime to do (effects).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+use mitremap_engine::analysis::{AnalysisOptions, Analyzer, CancelToken, Event, Report};
+use mitremap_engine::model::Classifier;
+use mitremap_engine::text::Document;
+use mitremap_export::Format;
+
+use super::keymap::Command;
+
+/// Inputs to [`super::app::App::update`].
+#[derive(Debug)]
+pub enum Action {
+    /// The clock moved (drives debounce, recovery saves and elapsed time).
+    Tick(Instant),
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    /// Bracketed paste or clipboard text.
+    Paste(String),
+    Resize(u16, u16),
+    /// A command, as a key bound to it would run it (tests, scripted use).
+    #[allow(dead_code)]
+    Command(Command),
+    ModelLoaded(Result<Arc<Classifier>, String>),
+    /// An event of analysis run `generation` (stale generations are ignored).
+    Analysis {
+        generation: u64,
+        event: Event,
+    },
+    /// Outcome of an export: the path written, or why not.
+    ExportDone(Result<PathBuf, String>),
+    /// Text read from the system clipboard, or why not.
+    ClipboardText(Result<String, String>),
+    /// A one-line message for the status bar (`Err` shows as an error).
+    Notice(Result<String, String>),
+    /// SIGTERM / SIGHUP: save what can be saved and leave.
+    Signal(i32),
+}
+
+/// A background analysis to start.
+#[derive(Debug, Clone)]
+pub struct AnalysisJob {
+    pub generation: u64,
+    /// `None`: no model, IoCs only.
+    pub analyzer: Option<Analyzer>,
+    pub document: Arc<Document>,
+    pub options: AnalysisOptions,
+    pub cancel: CancelToken,
+}
+
+/// Side effects the app asks for; the runtime (or a test harness) performs them.
+#[derive(Debug)]
+pub enum Effect {
+    Analyze(AnalysisJob),
+    /// Put text on the clipboard (arboard, falling back to OSC 52).
+    Copy {
+        text: String,
+        what: String,
+    },
+    ReadClipboard,
+    Export {
+        format: Format,
+        path: PathBuf,
+        overwrite: bool,
+        report: Box<Report>,
+    },
+    /// Save the editor text in the recovery file (atomic, 0600).
+    WriteRecovery(String),
+    /// Remove this session's recovery file (clean quit) or the one offered back.
+    RemoveRecovery(Option<PathBuf>),
+    /// Leave with this exit code.
+    Exit(u8),
+}

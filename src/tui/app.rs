@@ -1,0 +1,1197 @@
+//! The app's state machine: `update(Action) -> Vec<Effect>`, no terminal, no threads, no clock
+//! of its own (time arrives with `Action::Tick`), so every behaviour is testable.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use mitremap_engine::analysis::{
+    AnalysisOptions, Analyzer, CancelToken, DEFAULT_THRESHOLD, Event, Report, ReportOptions,
+    TechniqueHit,
+};
+use mitremap_engine::explain::ExplainOptions;
+use mitremap_engine::ioc::{IocKind, IocSummary};
+use mitremap_engine::text::Document;
+use mitremap_export::Format;
+use ratatui::layout::Rect;
+use ratatui_textarea::Input;
+
+use super::action::{Action, AnalysisJob, Effect};
+use super::editor::Editor;
+use super::keymap::{Command, Context, Key, Keymap};
+use super::theme::Theme;
+
+/// Pause after the last edit before re-running the analysis.
+pub const DEBOUNCE: Duration = Duration::from_millis(400);
+/// Pause after the last edit before saving the recovery file.
+pub const RECOVERY_DELAY: Duration = Duration::from_secs(1);
+/// How long an info message stays in the status bar.
+const NOTICE_TTL: Duration = Duration::from_secs(6);
+const THRESHOLD_STEP: f32 = 0.05;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Editor,
+    Results,
+    Heatmap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Techniques,
+    Iocs,
+    Chunks,
+    Matrix,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Techniques, Tab::Iocs, Tab::Chunks, Tab::Matrix];
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Techniques => "Techniques",
+            Tab::Iocs => "IoCs",
+            Tab::Chunks => "Chunks",
+            Tab::Matrix => "Matrix",
+        }
+    }
+}
+
+pub enum ModelState {
+    Loading,
+    Ready(Analyzer),
+    Unavailable(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    Info(String, Instant),
+    Error(String),
+}
+
+/// The export dialog.
+#[derive(Debug, Clone)]
+pub struct ExportDialog {
+    pub format: usize,
+    pub path: String,
+    /// Waiting for y/n before overwriting `path`.
+    pub confirm: bool,
+}
+
+pub enum Popup {
+    Help {
+        scroll: u16,
+    },
+    Export(ExportDialog),
+    Search(String),
+    /// Text saved by a session that did not end cleanly.
+    Recovery {
+        path: PathBuf,
+        text: String,
+        age: String,
+    },
+}
+
+/// A running analysis.
+pub struct Job {
+    #[allow(dead_code)]
+    pub generation: u64,
+    pub cancel: CancelToken,
+    pub started: Instant,
+}
+
+/// Everything the app needs to start.
+pub struct AppConfig {
+    pub text: String,
+    /// Input name for the report (`-` for stdin, the file name...).
+    pub name: Option<String>,
+    /// The text exists nowhere else (stdin, recovery): keep a recovery copy.
+    pub unsaved: bool,
+    pub threshold: Option<f32>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    /// Problems found while starting (bad theme or keymap file...), shown in the status bar.
+    pub notices: Vec<String>,
+    pub recovery: Option<(PathBuf, String, String)>,
+    pub now: Instant,
+}
+
+pub struct App {
+    pub editor: Editor,
+    pub name: Option<String>,
+    pub focus: Focus,
+    pub tab: Tab,
+    pub threshold: f32,
+    threshold_explicit: bool,
+    pub model: ModelState,
+    pub report: Option<Report>,
+    /// Byte offset of each line of the analysed text (for mapping report ranges to the editor).
+    pub line_starts: Vec<usize>,
+    /// The editor changed since the report's text was taken.
+    pub stale: bool,
+    pub techniques: Vec<TechniqueHit>,
+    techniques_dirty: bool,
+    pub ioc_groups: Vec<(IocKind, Vec<IocSummary>)>,
+    pub hide_noise: bool,
+    pub sel_technique: usize,
+    pub sel_ioc: usize,
+    pub sel_chunk: usize,
+    /// Chunk shown in the heatmap (index into `report.chunks`).
+    pub current_chunk: Option<usize>,
+    pub heat_scroll: u16,
+    pub popup: Option<Popup>,
+    pub notice: Option<Notice>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub job: Option<Job>,
+    pub generation: u64,
+    /// Duration of the last finished run.
+    pub last_elapsed: Option<Duration>,
+    pub rerun_at: Option<Instant>,
+    pub recovery_at: Option<Instant>,
+    pub now: Instant,
+    pub size: (u16, u16),
+    /// Pane rectangles from the last frame (for the mouse).
+    pub areas: std::cell::Cell<Areas>,
+    pub quit: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Areas {
+    pub editor: Rect,
+    pub results: Rect,
+    pub heatmap: Rect,
+    /// First list row's y and the list's scroll offset in the results pane.
+    pub list_top: u16,
+    pub list_offset: usize,
+}
+
+impl App {
+    pub fn new(config: AppConfig) -> App {
+        let mut app = App {
+            editor: Editor::new(&config.text),
+            name: config.name,
+            focus: Focus::Editor,
+            tab: Tab::Techniques,
+            threshold: config.threshold.unwrap_or(DEFAULT_THRESHOLD),
+            threshold_explicit: config.threshold.is_some(),
+            model: ModelState::Loading,
+            report: None,
+            line_starts: Vec::new(),
+            stale: true,
+            techniques: Vec::new(),
+            techniques_dirty: false,
+            ioc_groups: Vec::new(),
+            hide_noise: false,
+            sel_technique: 0,
+            sel_ioc: 0,
+            sel_chunk: 0,
+            current_chunk: None,
+            heat_scroll: 0,
+            popup: None,
+            notice: None,
+            keymap: config.keymap,
+            theme: config.theme,
+            job: None,
+            generation: 0,
+            last_elapsed: None,
+            rerun_at: None,
+            recovery_at: None,
+            now: config.now,
+            size: (0, 0),
+            areas: Default::default(),
+            quit: false,
+        };
+        if let Some(n) = config.notices.into_iter().next() {
+            app.notice = Some(Notice::Error(n));
+        }
+        if config.unsaved {
+            app.recovery_at = Some(config.now + RECOVERY_DELAY);
+        }
+        if let Some((path, text, age)) = config.recovery {
+            app.popup = Some(Popup::Recovery { path, text, age });
+        }
+        app
+    }
+
+    /// Effects to perform at start: the first run (IoCs at once; techniques once the model is in).
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.start_run()
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Tick(now) => self.tick(now),
+            Action::Key(key) => self.on_key(key),
+            Action::Mouse(m) => self.on_mouse(m),
+            Action::Paste(text) => self.paste(&text),
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                Vec::new()
+            }
+            Action::Command(cmd) => self.command(cmd),
+            Action::ModelLoaded(result) => self.model_loaded(result),
+            Action::Analysis { generation, event } => self.on_event(generation, event),
+            Action::ExportDone(result) => {
+                match result {
+                    Ok(path) => self.info(format!("exported {}", path.display())),
+                    Err(e) => self.error(format!("export failed: {e}")),
+                }
+                Vec::new()
+            }
+            Action::ClipboardText(result) => match result {
+                Ok(text) if !text.is_empty() => self.paste(&text),
+                Ok(_) => {
+                    self.info("the clipboard is empty".into());
+                    Vec::new()
+                }
+                Err(e) => {
+                    self.error(e);
+                    Vec::new()
+                }
+            },
+            Action::Notice(n) => {
+                match n {
+                    Ok(s) => self.info(s),
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
+            Action::Signal(sig) => {
+                if let Some(job) = &self.job {
+                    job.cancel.cancel();
+                }
+                self.quit = true;
+                let mut out = Vec::new();
+                if self.recovery_at.is_some() || self.has_unsaved_text() {
+                    out.push(Effect::WriteRecovery(self.editor.text()));
+                }
+                out.push(Effect::Exit(128u8.saturating_add(sig as u8)));
+                out
+            }
+        }
+    }
+
+    fn has_unsaved_text(&self) -> bool {
+        self.recovery_at.is_some()
+    }
+
+    pub fn info(&mut self, s: String) {
+        self.notice = Some(Notice::Info(s, self.now));
+    }
+
+    pub fn error(&mut self, s: String) {
+        self.notice = Some(Notice::Error(s));
+    }
+
+    fn tick(&mut self, now: Instant) -> Vec<Effect> {
+        self.now = now;
+        let mut out = Vec::new();
+        if let Some(Notice::Info(_, at)) = &self.notice
+            && now.duration_since(*at) > NOTICE_TTL
+        {
+            self.notice = None;
+        }
+        if self.rerun_at.is_some_and(|t| now >= t) {
+            self.rerun_at = None;
+            out.extend(self.start_run());
+        }
+        if self.recovery_at.is_some_and(|t| now >= t) {
+            self.recovery_at = None;
+            out.push(Effect::WriteRecovery(self.editor.text()));
+        }
+        self.refresh();
+        out
+    }
+
+    /// Re-aggregates what changed since the last frame (techniques are recomputed at most once
+    /// per frame, not once per streamed chunk).
+    pub fn refresh(&mut self) {
+        if self.techniques_dirty {
+            self.techniques_dirty = false;
+            self.techniques = self
+                .report
+                .as_ref()
+                .map(|r| r.techniques(self.threshold))
+                .unwrap_or_default();
+            self.sel_technique = self
+                .sel_technique
+                .min(self.techniques.len().saturating_sub(1));
+            if self.current_chunk.is_none() {
+                self.follow_technique();
+            }
+        }
+    }
+
+    // ---- analysis ----------------------------------------------------------------------
+
+    fn start_run(&mut self) -> Vec<Effect> {
+        if let Some(job) = self.job.take() {
+            job.cancel.cancel();
+        }
+        self.rerun_at = None;
+        self.generation += 1;
+        self.current_chunk = None;
+        self.techniques_dirty = true;
+        if self.editor.is_blank() {
+            self.report = None;
+            self.stale = false;
+            self.ioc_groups.clear();
+            self.line_starts.clear();
+            self.refresh();
+            return Vec::new();
+        }
+        let text = self.editor.text();
+        self.line_starts = line_starts(&text);
+        let document = Arc::new(Document::from_text(text));
+        let options = AnalysisOptions {
+            threshold: self.threshold,
+            explain: Some(ExplainOptions::default()),
+            ..AnalysisOptions::default()
+        };
+        let analyzer = match &self.model {
+            ModelState::Ready(a) => Some(a.clone()),
+            _ => None,
+        };
+        let report = match &analyzer {
+            Some(a) => a.new_report(document.clone(), self.name.clone(), &options),
+            None => Report::new(
+                document.clone(),
+                self.name.clone(),
+                None,
+                ReportOptions::of(&options, None),
+            ),
+        };
+        self.report = Some(report);
+        self.ioc_groups.clear();
+        self.stale = false;
+        let cancel = CancelToken::new();
+        self.job = Some(Job {
+            generation: self.generation,
+            cancel: cancel.clone(),
+            started: self.now,
+        });
+        self.refresh();
+        vec![Effect::Analyze(AnalysisJob {
+            generation: self.generation,
+            analyzer,
+            document,
+            options,
+            cancel,
+        })]
+    }
+
+    fn cancel_run(&mut self) {
+        match self.job.take() {
+            Some(job) => {
+                job.cancel.cancel();
+                if let Some(r) = &mut self.report {
+                    r.cancelled = true;
+                }
+                self.info("analysis cancelled".into());
+            }
+            None if self.rerun_at.take().is_some() => self.info("re-run cancelled".into()),
+            None => self.info("nothing is running".into()),
+        }
+    }
+
+    fn model_loaded(
+        &mut self,
+        result: Result<Arc<mitremap_engine::model::Classifier>, String>,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(classifier) => {
+                if !self.threshold_explicit
+                    && let Some(t) = classifier.manifest().threshold
+                {
+                    self.threshold = t;
+                }
+                self.model = ModelState::Ready(Analyzer::new(classifier));
+                self.start_run()
+            }
+            Err(e) => {
+                let e = format!("model unavailable: {e} (IoCs still work)");
+                self.model = ModelState::Unavailable(e.clone());
+                self.error(e);
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_event(&mut self, generation: u64, event: Event) -> Vec<Effect> {
+        if generation != self.generation {
+            return Vec::new();
+        }
+        let Some(report) = &mut self.report else {
+            return Vec::new();
+        };
+        report.apply(&event);
+        match &event {
+            Event::Iocs(_) => {
+                self.ioc_groups = group_iocs(report.ioc_summaries());
+                self.sel_ioc = 0;
+            }
+            Event::Chunk(_) | Event::Explained { .. } => self.techniques_dirty = true,
+            Event::Finished(_) | Event::Cancelled | Event::Failed(_) => {
+                if let Some(job) = self.job.take() {
+                    self.last_elapsed = Some(self.now.duration_since(job.started));
+                }
+                if let Event::Failed(e) = &event {
+                    self.error(format!("analysis failed: {e}"));
+                }
+                self.techniques_dirty = true;
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    // ---- input ------------------------------------------------------------------------
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        let k = Key::from_event(&key);
+        if self.popup.is_some() {
+            if self.keymap.lookup(Context::Global, k) == Some(Command::Quit) {
+                return self.command(Command::Quit);
+            }
+            return self.popup_key(key);
+        }
+        if let Some(cmd) = self.keymap.lookup(Context::Global, k) {
+            return self.command(cmd);
+        }
+        if self.focus == Focus::Editor {
+            if let Some(cmd) = self.keymap.lookup(Context::Editor, k) {
+                return self.command(cmd);
+            }
+            return self.editor_input(key);
+        }
+        match self.keymap.lookup(Context::Panes, k) {
+            Some(cmd) => self.command(cmd),
+            None => Vec::new(),
+        }
+    }
+
+    fn editor_input(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let input: Input = key.into();
+        let before = self.editor.lines().len();
+        let modified = self.editor.area.input(input);
+        let _ = before;
+        if modified {
+            self.edited();
+        } else {
+            self.follow_cursor();
+        }
+        Vec::new()
+    }
+
+    /// The text changed: stop the analysis, re-run after a pause, save a recovery copy soon.
+    fn edited(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.cancel.cancel();
+        }
+        self.stale = true;
+        self.rerun_at = Some(self.now + DEBOUNCE);
+        self.recovery_at = Some(self.now + RECOVERY_DELAY);
+    }
+
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
+        if let Some(Popup::Search(s)) | Some(Popup::Export(ExportDialog { path: s, .. })) =
+            &mut self.popup
+        {
+            s.push_str(&text.replace(['\n', '\r'], " "));
+            return Vec::new();
+        }
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        self.focus = Focus::Editor;
+        self.editor.area.insert_str(&text);
+        self.edited();
+        self.info(format!("pasted {} bytes", text.len()));
+        Vec::new()
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
+        if self.popup.is_some() {
+            return Vec::new();
+        }
+        let areas = self.areas.get();
+        let pos = ratatui::layout::Position::new(m.column, m.row);
+        let pane = if areas.editor.contains(pos) {
+            Some(Focus::Editor)
+        } else if areas.results.contains(pos) {
+            Some(Focus::Results)
+        } else if areas.heatmap.contains(pos) {
+            Some(Focus::Heatmap)
+        } else {
+            None
+        };
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                let Some(pane) = pane else { return Vec::new() };
+                self.focus = pane;
+                match pane {
+                    Focus::Editor => {
+                        if let Some((r, c)) = self.editor.position_at(m.column, m.row) {
+                            self.editor.area.cancel_selection();
+                            self.editor.jump(r, c);
+                            self.follow_cursor();
+                        }
+                    }
+                    Focus::Results if m.row >= areas.list_top => {
+                        let row = (m.row - areas.list_top) as usize + areas.list_offset;
+                        self.select_row(row);
+                    }
+                    _ => {}
+                }
+            }
+            MouseEventKind::Drag(MouseButton::Left) if pane == Some(Focus::Editor) => {
+                if let Some((r, c)) = self.editor.position_at(m.column, m.row) {
+                    if !self.editor.area.is_selecting() {
+                        self.editor.area.start_selection();
+                    }
+                    self.editor.jump(r, c);
+                }
+            }
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let down = m.kind == MouseEventKind::ScrollDown;
+                match pane {
+                    Some(Focus::Editor) => {
+                        self.editor.scroll_lines(if down { 3 } else { -3 });
+                        self.follow_cursor();
+                    }
+                    Some(Focus::Results) => self.move_selection(if down { 3 } else { -3 }),
+                    Some(Focus::Heatmap) => {
+                        self.heat_scroll = if down {
+                            self.heat_scroll.saturating_add(2)
+                        } else {
+                            self.heat_scroll.saturating_sub(2)
+                        }
+                    }
+                    None => {}
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn popup_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(popup) = self.popup.take() else {
+            return Vec::new();
+        };
+        let code = key.code;
+        match popup {
+            Popup::Help { scroll } => match code {
+                KeyCode::Down | KeyCode::Char('j') => {
+                    self.popup = Some(Popup::Help { scroll: scroll + 1 })
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.popup = Some(Popup::Help {
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
+                KeyCode::PageDown => {
+                    self.popup = Some(Popup::Help {
+                        scroll: scroll + 10,
+                    })
+                }
+                KeyCode::PageUp => {
+                    self.popup = Some(Popup::Help {
+                        scroll: scroll.saturating_sub(10),
+                    })
+                }
+                _ => {}
+            },
+            Popup::Search(mut s) => match code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => {
+                    self.editor.search = Some(s.clone());
+                    self.focus = Focus::Editor;
+                    if !self.editor.search_step(true) {
+                        self.error(format!(
+                            "not found: {}",
+                            mitremap_engine::text::terminal_safe_line(&s)
+                        ));
+                    } else {
+                        self.follow_cursor();
+                    }
+                }
+                KeyCode::Backspace => {
+                    s.pop();
+                    self.popup = Some(Popup::Search(s));
+                }
+                KeyCode::Char(c) => {
+                    s.push(c);
+                    self.popup = Some(Popup::Search(s));
+                }
+                _ => self.popup = Some(Popup::Search(s)),
+            },
+            Popup::Recovery { path, text, age } => match code {
+                KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('r') => {
+                    self.editor.set_text(&text);
+                    self.name = Some("recovered".into());
+                    self.info(format!(
+                        "restored {} bytes from {}",
+                        text.len(),
+                        path.display()
+                    ));
+                    self.recovery_at = Some(self.now);
+                    return [Effect::RemoveRecovery(Some(path))]
+                        .into_iter()
+                        .chain(self.start_run())
+                        .collect();
+                }
+                KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('d') => {
+                    self.info("recovered text discarded".into());
+                    return vec![Effect::RemoveRecovery(Some(path))];
+                }
+                _ => self.popup = Some(Popup::Recovery { path, text, age }),
+            },
+            Popup::Export(d) => return self.export_key(d, key),
+        }
+        Vec::new()
+    }
+
+    fn export_key(&mut self, mut d: ExportDialog, key: KeyEvent) -> Vec<Effect> {
+        if d.confirm {
+            return match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => self.do_export(d, true),
+                _ => {
+                    d.confirm = false;
+                    self.popup = Some(Popup::Export(d));
+                    Vec::new()
+                }
+            };
+        }
+        match key.code {
+            KeyCode::Esc => return Vec::new(),
+            KeyCode::Up | KeyCode::BackTab => {
+                let f = (d.format + Format::ALL.len() - 1) % Format::ALL.len();
+                set_format(&mut d, f);
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                let f = (d.format + 1) % Format::ALL.len();
+                set_format(&mut d, f);
+            }
+            KeyCode::Backspace => {
+                d.path.pop();
+            }
+            KeyCode::Char('u')
+                if key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
+            {
+                d.path.clear()
+            }
+            KeyCode::Char(c) => d.path.push(c),
+            KeyCode::Enter => {
+                if d.path.trim().is_empty() {
+                    self.popup = Some(Popup::Export(d));
+                    return Vec::new();
+                }
+                if std::path::Path::new(&d.path).exists() {
+                    d.confirm = true;
+                } else {
+                    return self.do_export(d, false);
+                }
+            }
+            _ => {}
+        }
+        self.popup = Some(Popup::Export(d));
+        Vec::new()
+    }
+
+    fn do_export(&mut self, d: ExportDialog, overwrite: bool) -> Vec<Effect> {
+        let Some(report) = &self.report else {
+            self.error("nothing to export: the editor is empty".into());
+            return Vec::new();
+        };
+        let mut report = report.clone();
+        report.options.threshold = self.threshold;
+        if !report.is_done() {
+            self.info("exporting a partial result (analysis still running)".into());
+        }
+        vec![Effect::Export {
+            format: Format::ALL[d.format],
+            path: PathBuf::from(d.path),
+            overwrite,
+            report: Box::new(report),
+        }]
+    }
+
+    // ---- commands ---------------------------------------------------------------------
+
+    pub fn command(&mut self, cmd: Command) -> Vec<Effect> {
+        match cmd {
+            Command::Quit => {
+                if let Some(job) = self.job.take() {
+                    job.cancel.cancel();
+                }
+                self.quit = true;
+                return vec![Effect::RemoveRecovery(None), Effect::Exit(0)];
+            }
+            Command::Help => {
+                self.popup = match self.popup {
+                    Some(Popup::Help { .. }) => None,
+                    _ => Some(Popup::Help { scroll: 0 }),
+                }
+            }
+            Command::FocusNext | Command::FocusPrev => {
+                let order = [Focus::Editor, Focus::Results, Focus::Heatmap];
+                let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+                let step = if cmd == Command::FocusNext { 1 } else { 2 };
+                self.focus = order[(i + step) % 3];
+            }
+            Command::FocusEditor => self.focus = Focus::Editor,
+            Command::FocusResults => self.focus = Focus::Results,
+            Command::Run => {
+                self.info("analysing".into());
+                return self.start_run();
+            }
+            Command::Cancel => self.cancel_run(),
+            Command::Export => {
+                let format = 0;
+                let stem = self
+                    .name
+                    .as_deref()
+                    .filter(|n| *n != "-" && *n != "recovered")
+                    .and_then(|n| std::path::Path::new(n).file_stem())
+                    .map_or_else(
+                        || "mitremap-report".to_owned(),
+                        |s| s.to_string_lossy().into_owned(),
+                    );
+                self.popup = Some(Popup::Export(ExportDialog {
+                    format,
+                    path: format!("{stem}.{}", Format::ALL[format].extension()),
+                    confirm: false,
+                }));
+            }
+            Command::Copy => return self.copy_selected(),
+            Command::CopyAll => {
+                return match &self.report {
+                    Some(r) => vec![Effect::Copy {
+                        text: summary_text(r, &self.techniques),
+                        what: "the whole result".into(),
+                    }],
+                    None => {
+                        self.error("nothing to copy".into());
+                        Vec::new()
+                    }
+                };
+            }
+            Command::PasteClipboard => return vec![Effect::ReadClipboard],
+            Command::Search => self.popup = Some(Popup::Search(String::new())),
+            Command::SearchNext | Command::SearchPrev => {
+                if self.editor.search_step(cmd == Command::SearchNext) {
+                    self.follow_cursor();
+                } else {
+                    self.error("no match".into());
+                }
+            }
+            Command::Undo => {
+                if self.editor.area.undo() {
+                    self.edited();
+                }
+            }
+            Command::Redo => {
+                if self.editor.area.redo() {
+                    self.edited();
+                }
+            }
+            Command::SelectAll => self.editor.area.select_all(),
+            Command::ThresholdUp | Command::ThresholdDown => {
+                let delta = if cmd == Command::ThresholdUp {
+                    THRESHOLD_STEP
+                } else {
+                    -THRESHOLD_STEP
+                };
+                self.set_threshold(self.threshold + delta);
+            }
+            Command::NextTab => {
+                let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+                self.set_tab(Tab::ALL[(i + 1) % Tab::ALL.len()]);
+            }
+            Command::TabTechniques => self.set_tab(Tab::Techniques),
+            Command::TabIocs => self.set_tab(Tab::Iocs),
+            Command::TabChunks => self.set_tab(Tab::Chunks),
+            Command::Matrix => self.set_tab(if self.tab == Tab::Matrix {
+                Tab::Techniques
+            } else {
+                Tab::Matrix
+            }),
+            Command::ToggleNoise => {
+                self.hide_noise = !self.hide_noise;
+                self.sel_ioc = 0;
+                self.info(if self.hide_noise {
+                    "private and benign IoCs hidden".into()
+                } else {
+                    "private and benign IoCs shown".into()
+                });
+            }
+            Command::Up => self.scroll_focused(-1),
+            Command::Down => self.scroll_focused(1),
+            Command::PageUp => self.scroll_focused(-10),
+            Command::PageDown => self.scroll_focused(10),
+            Command::Top => self.scroll_focused(isize::MIN / 2),
+            Command::Bottom => self.scroll_focused(isize::MAX / 2),
+            Command::Activate => self.activate(),
+            Command::NextChunk => self.step_chunk(1),
+            Command::PrevChunk => self.step_chunk(-1),
+        }
+        Vec::new()
+    }
+
+    pub fn set_threshold(&mut self, t: f32) {
+        self.threshold = ((t.clamp(0.05, 0.99)) * 100.0).round() / 100.0;
+        if let Some(r) = &mut self.report {
+            r.options.threshold = self.threshold;
+        }
+        self.techniques_dirty = true;
+        self.refresh();
+        self.info(format!("threshold {:.2}", self.threshold));
+    }
+
+    fn set_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+        self.focus = Focus::Results;
+        match tab {
+            Tab::Chunks => {
+                self.current_chunk = self
+                    .chunk_count()
+                    .checked_sub(1)
+                    .map(|m| self.sel_chunk.min(m))
+            }
+            Tab::Techniques | Tab::Matrix => self.follow_technique(),
+            Tab::Iocs => {}
+        }
+    }
+
+    fn scroll_focused(&mut self, delta: isize) {
+        match self.focus {
+            Focus::Heatmap => {
+                self.heat_scroll =
+                    (self.heat_scroll as isize + delta).clamp(0, u16::MAX as isize) as u16
+            }
+            Focus::Editor => {
+                self.editor.scroll_lines(delta.clamp(-1_000_000, 1_000_000));
+                self.follow_cursor();
+            }
+            Focus::Results => self.move_selection(delta),
+        }
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let len = self.list_len();
+        if len == 0 {
+            return;
+        }
+        let cur = match self.tab {
+            Tab::Techniques | Tab::Matrix => self.sel_technique,
+            Tab::Iocs => self.sel_ioc,
+            Tab::Chunks => self.sel_chunk,
+        };
+        let new = (cur as isize)
+            .saturating_add(delta)
+            .clamp(0, len as isize - 1) as usize;
+        self.select_item(new);
+    }
+
+    /// Number of selectable rows in the current tab.
+    pub fn list_len(&self) -> usize {
+        match self.tab {
+            Tab::Techniques | Tab::Matrix => self.techniques.len(),
+            Tab::Iocs => self.visible_iocs().count(),
+            Tab::Chunks => self.chunk_count(),
+        }
+    }
+
+    fn select_item(&mut self, i: usize) {
+        match self.tab {
+            Tab::Techniques | Tab::Matrix => {
+                self.sel_technique = i;
+                self.current_chunk = None;
+                self.follow_technique();
+            }
+            Tab::Iocs => self.sel_ioc = i,
+            Tab::Chunks => {
+                self.sel_chunk = i;
+                self.current_chunk = Some(i);
+            }
+        }
+        self.heat_scroll = 0;
+    }
+
+    /// A click on list row `row` (counting group headers in the IoC tab).
+    fn select_row(&mut self, row: usize) {
+        if self.tab == Tab::Matrix {
+            return;
+        }
+        if self.tab == Tab::Iocs {
+            let mut r = 0;
+            let mut item = 0;
+            let mut target = None;
+            'groups: for (_, items) in self.visible_groups() {
+                r += 1; // the group's header row
+                for _ in items {
+                    if r == row {
+                        target = Some(item);
+                        break 'groups;
+                    }
+                    r += 1;
+                    item += 1;
+                }
+            }
+            if let Some(t) = target {
+                self.sel_ioc = t;
+            }
+            return;
+        }
+        if row < self.list_len() {
+            self.select_item(row);
+        }
+    }
+
+    fn activate(&mut self) {
+        let byte = match self.tab {
+            Tab::Techniques | Tab::Matrix | Tab::Chunks => self
+                .current_chunk
+                .and_then(|i| self.report.as_ref()?.chunks.get(i))
+                .map(|c| c.range.start),
+            Tab::Iocs => self.selected_ioc().map(|s| s.first),
+        };
+        if let Some(b) = byte
+            && !self.stale
+        {
+            self.editor.jump_to_byte(b);
+            self.focus = Focus::Editor;
+        }
+    }
+
+    /// Moves through the selected technique's chunks (or all chunks).
+    fn step_chunk(&mut self, delta: isize) {
+        let Some(report) = &self.report else { return };
+        let candidates: Vec<usize> = match (self.tab, self.techniques.get(self.sel_technique)) {
+            (Tab::Techniques | Tab::Matrix, Some(t)) => t
+                .chunks
+                .iter()
+                .filter_map(|ci| report.chunks.iter().position(|c| c.index == *ci))
+                .collect(),
+            _ => (0..report.chunks.len()).collect(),
+        };
+        if candidates.is_empty() {
+            return;
+        }
+        let pos = self
+            .current_chunk
+            .and_then(|c| candidates.iter().position(|x| *x == c));
+        let next = match pos {
+            Some(p) => (p as isize + delta).rem_euclid(candidates.len() as isize) as usize,
+            None => 0,
+        };
+        self.current_chunk = Some(candidates[next]);
+        if self.tab == Tab::Chunks {
+            self.sel_chunk = candidates[next];
+        }
+        self.heat_scroll = 0;
+    }
+
+    /// After the editor cursor moved: the chunk under it becomes the linked chunk.
+    fn follow_cursor(&mut self) {
+        if self.stale {
+            return;
+        }
+        let Some(report) = &self.report else { return };
+        let byte = self.editor.cursor_byte();
+        let i = report.chunks.partition_point(|c| c.range.end <= byte);
+        if i < report.chunks.len() && report.chunks[i].range.start <= byte {
+            self.current_chunk = Some(i);
+            if self.tab == Tab::Chunks {
+                self.sel_chunk = i;
+            }
+        }
+    }
+
+    /// The selected technique's best chunk becomes the linked chunk.
+    fn follow_technique(&mut self) {
+        let (Some(report), Some(t)) = (&self.report, self.techniques.get(self.sel_technique))
+        else {
+            return;
+        };
+        let best = t
+            .chunks
+            .iter()
+            .filter_map(|ci| report.chunks.iter().position(|c| c.index == *ci))
+            .max_by(|&a, &b| {
+                let score = |i: usize| {
+                    report.chunks[i]
+                        .scores
+                        .iter()
+                        .filter(|p| {
+                            let l = report.label(p.label);
+                            l == t.id || t.model_labels.iter().any(|m| m == l)
+                        })
+                        .map(|p| p.score)
+                        .fold(0.0f32, f32::max)
+                };
+                score(a).total_cmp(&score(b)).then(b.cmp(&a))
+            });
+        if best.is_some() {
+            self.current_chunk = best;
+        }
+    }
+
+    fn copy_selected(&mut self) -> Vec<Effect> {
+        if self.focus == Focus::Editor {
+            if self.editor.area.is_selecting() {
+                self.editor.area.copy();
+                let text = self.editor.area.yank_text();
+                return vec![Effect::Copy {
+                    text,
+                    what: "the selection".into(),
+                }];
+            }
+            self.info("select text first (shift+arrows or the mouse)".into());
+            return Vec::new();
+        }
+        let item = match self.tab {
+            Tab::Techniques | Tab::Matrix => self.techniques.get(self.sel_technique).map(|t| {
+                (
+                    format!("{}\t{}\t{:.2}\t{}", t.id, t.name, t.confidence, t.url),
+                    t.id.clone(),
+                )
+            }),
+            Tab::Iocs => self
+                .selected_ioc()
+                .map(|s| (s.value.clone(), s.kind.as_str().to_owned())),
+            Tab::Chunks => self.current_chunk.and_then(|i| {
+                let r = self.report.as_ref()?;
+                let c = r.chunks.get(i)?;
+                Some((r.chunk_text(c).to_owned(), format!("chunk {}", c.index)))
+            }),
+        };
+        match item {
+            Some((text, what)) => vec![Effect::Copy { text, what }],
+            None => {
+                self.error("nothing selected".into());
+                Vec::new()
+            }
+        }
+    }
+
+    // ---- derived views ----------------------------------------------------------------
+
+    pub fn chunk_count(&self) -> usize {
+        self.report.as_ref().map_or(0, |r| r.chunks.len())
+    }
+
+    /// IoC groups after the noise filter.
+    pub fn visible_groups(&self) -> impl Iterator<Item = (IocKind, Vec<&IocSummary>)> {
+        self.ioc_groups.iter().filter_map(|(k, items)| {
+            let v: Vec<&IocSummary> = items
+                .iter()
+                .filter(|s| !(self.hide_noise && s.flags.is_noise()))
+                .collect();
+            (!v.is_empty()).then_some((*k, v))
+        })
+    }
+
+    pub fn visible_iocs(&self) -> impl Iterator<Item = &IocSummary> {
+        self.ioc_groups
+            .iter()
+            .flat_map(|(_, v)| v.iter())
+            .filter(|s| !(self.hide_noise && s.flags.is_noise()))
+    }
+
+    pub fn selected_ioc(&self) -> Option<&IocSummary> {
+        self.visible_iocs().nth(self.sel_ioc)
+    }
+
+    pub fn selected_technique(&self) -> Option<&TechniqueHit> {
+        self.techniques.get(self.sel_technique)
+    }
+
+    /// Chunk indices (positions in `report.chunks`) to highlight in the editor.
+    pub fn linked_chunks(&self) -> Vec<usize> {
+        let Some(report) = &self.report else {
+            return Vec::new();
+        };
+        match self.tab {
+            Tab::Techniques | Tab::Matrix => self
+                .selected_technique()
+                .map(|t| {
+                    t.chunks
+                        .iter()
+                        .filter_map(|ci| report.chunks.iter().position(|c| c.index == *ci))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Tab::Chunks => self.current_chunk.into_iter().collect(),
+            Tab::Iocs => Vec::new(),
+        }
+    }
+
+    pub fn model_unavailable(&self) -> bool {
+        matches!(self.model, ModelState::Unavailable(_))
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Elapsed time of the running (or last) analysis, by the app's clock.
+    pub fn elapsed(&self) -> Option<Duration> {
+        match &self.job {
+            Some(j) => Some(self.now.duration_since(j.started)),
+            None => self.last_elapsed,
+        }
+    }
+}
+
+fn set_format(d: &mut ExportDialog, f: usize) {
+    let old = Format::ALL[d.format].extension();
+    let new = Format::ALL[f].extension();
+    if let Some(stem) = d.path.strip_suffix(old) {
+        d.path = format!("{stem}{new}");
+    }
+    d.format = f;
+}
+
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+fn group_iocs(summaries: Vec<IocSummary>) -> Vec<(IocKind, Vec<IocSummary>)> {
+    let mut groups: Vec<(IocKind, Vec<IocSummary>)> = Vec::new();
+    for s in summaries {
+        match groups.iter_mut().find(|(k, _)| *k == s.kind) {
+            Some((_, v)) => v.push(s),
+            None => groups.push((s.kind, vec![s])),
+        }
+    }
+    groups.sort_by_key(|(k, _)| IocKind::ALL.iter().position(|x| x == k));
+    groups
+}
+
+/// The whole result as plain text (tab-separated), for the clipboard.
+pub fn summary_text(report: &Report, techniques: &[TechniqueHit]) -> String {
+    let mut out = String::from("# ATT&CK techniques\n");
+    for t in techniques {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{:.2}\t{} chunks\n",
+            t.id,
+            t.name,
+            t.tactics.join(","),
+            t.confidence,
+            t.chunk_count
+        ));
+    }
+    out.push_str("\n# IoCs\n");
+    for s in report.ioc_summaries() {
+        out.push_str(&format!("{}\t{}\t{}\n", s.kind.as_str(), s.value, s.count));
+    }
+    out
+}

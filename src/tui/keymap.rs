@@ -1,0 +1,320 @@
+//! Key bindings: the defaults embedded from `keymap.toml`, user overrides from the config folder,
+//! and the help overlay's table.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::Path;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::theme::one_line;
+
+pub const DEFAULT_KEYMAP: &str = include_str!("keymap.toml");
+
+macro_rules! commands {
+    ($($cmd:ident => $name:literal, $help:literal;)*) => {
+        /// What a key does.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Command { $($cmd),* }
+        impl Command {
+            pub const ALL: &'static [Command] = &[$(Command::$cmd),*];
+            #[allow(dead_code)]
+            pub fn name(self) -> &'static str { match self { $(Command::$cmd => $name),* } }
+            pub fn help(self) -> &'static str { match self { $(Command::$cmd => $help),* } }
+            pub fn from_name(s: &str) -> Option<Command> {
+                match s { $($name => Some(Command::$cmd),)* _ => None }
+            }
+        }
+    };
+}
+
+commands! {
+    Quit => "quit", "quit (the recovery file is removed)";
+    Help => "help", "show or hide this help";
+    FocusNext => "focus_next", "focus the next pane";
+    FocusPrev => "focus_prev", "focus the previous pane";
+    FocusEditor => "focus_editor", "focus the editor";
+    FocusResults => "focus_results", "leave the editor for the results";
+    Run => "run", "analyse now";
+    Cancel => "cancel", "cancel the running analysis";
+    Export => "export", "export the report (JSON, STIX, Navigator, CSV, Markdown)";
+    Copy => "copy", "copy the selection / selected technique or IoC";
+    CopyAll => "copy_all", "copy the whole result";
+    PasteClipboard => "paste_clipboard", "paste the system clipboard into the editor";
+    Search => "search", "search the editor text";
+    SearchNext => "search_next", "next search match";
+    SearchPrev => "search_prev", "previous search match";
+    Undo => "undo", "undo";
+    Redo => "redo", "redo";
+    SelectAll => "select_all", "select all text";
+    ThresholdUp => "threshold_up", "raise the confidence threshold";
+    ThresholdDown => "threshold_down", "lower the confidence threshold";
+    NextTab => "next_tab", "next results tab";
+    TabTechniques => "tab_techniques", "techniques tab";
+    TabIocs => "tab_iocs", "IoCs tab";
+    TabChunks => "tab_chunks", "per-chunk tab";
+    Matrix => "matrix", "ATT&CK matrix view";
+    ToggleNoise => "toggle_noise", "hide/show private and benign IoCs";
+    Up => "up", "move up";
+    Down => "down", "move down";
+    PageUp => "page_up", "page up";
+    PageDown => "page_down", "page down";
+    Top => "top", "first row";
+    Bottom => "bottom", "last row";
+    Activate => "activate", "show the selected item in the editor";
+    NextChunk => "next_chunk", "next chunk of the technique";
+    PrevChunk => "prev_chunk", "previous chunk of the technique";
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Editor,
+    Panes,
+}
+
+impl Context {
+    pub const ALL: [Context; 3] = [Context::Global, Context::Editor, Context::Panes];
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Editor => "editor",
+            Context::Panes => "panes",
+        }
+    }
+}
+
+/// A key with modifiers, normalised so that `G` and `shift-g` compare equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub fn new(code: KeyCode, mods: KeyModifiers) -> Key {
+        let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match code {
+            KeyCode::Char(c) => {
+                mods.remove(KeyModifiers::SHIFT);
+                if mods.contains(KeyModifiers::CONTROL) {
+                    KeyCode::Char(c.to_ascii_lowercase())
+                } else {
+                    KeyCode::Char(c)
+                }
+            }
+            KeyCode::BackTab => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            other => other,
+        };
+        Key { code, mods }
+    }
+
+    pub fn from_event(e: &KeyEvent) -> Key {
+        Key::new(e.code, e.modifiers)
+    }
+
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let mut rest = s;
+        let mut mods = KeyModifiers::NONE;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (m, len) = if lower.starts_with("ctrl-") {
+                (KeyModifiers::CONTROL, 5)
+            } else if lower.starts_with("alt-") {
+                (KeyModifiers::ALT, 4)
+            } else if lower.starts_with("shift-") {
+                (KeyModifiers::SHIFT, 6)
+            } else {
+                break;
+            };
+            if rest.len() == len {
+                break;
+            }
+            mods |= m;
+            rest = &rest[len..];
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(c),
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "pageup" => KeyCode::PageUp,
+                "pagedown" => KeyCode::PageDown,
+                "tab" => KeyCode::Tab,
+                "backtab" => KeyCode::BackTab,
+                "enter" => KeyCode::Enter,
+                "esc" => KeyCode::Esc,
+                "space" => KeyCode::Char(' '),
+                "backspace" => KeyCode::Backspace,
+                "delete" => KeyCode::Delete,
+                "insert" => KeyCode::Insert,
+                f if f.starts_with('f')
+                    && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+                {
+                    KeyCode::F(f[1..].parse().unwrap_or(1))
+                }
+                _ => return Err(format!("unknown key {s:?}")),
+            },
+        };
+        Ok(Key::new(code, mods))
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            other => write!(f, "{}", format!("{other:?}").to_ascii_lowercase()),
+        }
+    }
+}
+
+/// The resolved key bindings.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: BTreeMap<Context, BTreeMap<Command, Vec<Key>>>,
+    lookup: HashMap<(Context, Key), Command>,
+}
+
+type KeymapFile = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+impl Keymap {
+    /// The embedded defaults.
+    pub fn defaults() -> Keymap {
+        let mut k = Keymap {
+            bindings: BTreeMap::new(),
+            lookup: HashMap::new(),
+        };
+        k.merge(DEFAULT_KEYMAP).expect("embedded keymap is valid");
+        k
+    }
+
+    /// Applies a keymap file over these bindings: each command listed replaces its keys.
+    pub fn merge(&mut self, text: &str) -> Result<(), String> {
+        let file: KeymapFile = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
+        let mut staged = self.bindings.clone();
+        for (section, entries) in &file {
+            let ctx = Context::ALL
+                .into_iter()
+                .find(|c| c.name() == section)
+                .ok_or_else(|| format!("unknown section [{section}] (global, editor, panes)"))?;
+            for (name, keys) in entries {
+                let cmd = Command::from_name(name)
+                    .ok_or_else(|| format!("unknown command {name:?} in [{section}]"))?;
+                let keys = keys
+                    .iter()
+                    .map(|k| Key::parse(k))
+                    .collect::<Result<Vec<_>, _>>()?;
+                staged.entry(ctx).or_default().insert(cmd, keys);
+            }
+        }
+        self.bindings = staged;
+        self.lookup = self
+            .bindings
+            .iter()
+            .flat_map(|(ctx, cmds)| {
+                cmds.iter()
+                    .flat_map(move |(cmd, keys)| keys.iter().map(move |k| ((*ctx, *k), *cmd)))
+            })
+            .collect();
+        Ok(())
+    }
+
+    /// Defaults plus `path` when it exists; an error names the file (the defaults are kept).
+    pub fn load(path: Option<&Path>) -> (Keymap, Option<String>) {
+        let mut keymap = Keymap::defaults();
+        let Some(path) = path.filter(|p| p.exists()) else {
+            return (keymap, None);
+        };
+        let result = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| keymap.merge(&text));
+        match result {
+            Ok(()) => (keymap, None),
+            Err(e) => (
+                Keymap::defaults(),
+                Some(format!(
+                    "keymap {}: {e}; using the default keys",
+                    path.display()
+                )),
+            ),
+        }
+    }
+
+    pub fn lookup(&self, ctx: Context, key: Key) -> Option<Command> {
+        self.lookup.get(&(ctx, key)).copied()
+    }
+
+    /// The first key bound to `cmd` in `ctx`, for hints.
+    pub fn first_key(&self, ctx: Context, cmd: Command) -> Option<Key> {
+        self.bindings.get(&ctx)?.get(&cmd)?.first().copied()
+    }
+
+    /// (context, command, keys) for the help overlay, in a stable order.
+    pub fn help_rows(&self) -> Vec<(Context, Command, String)> {
+        let mut rows = Vec::new();
+        for (ctx, cmds) in &self.bindings {
+            for cmd in Command::ALL {
+                if let Some(keys) = cmds.get(cmd).filter(|k| !k.is_empty()) {
+                    let keys: Vec<String> = keys.iter().map(Key::to_string).collect();
+                    rows.push((*ctx, *cmd, keys.join(" ")));
+                }
+            }
+        }
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_keys_and_overrides() {
+        assert_eq!(
+            Key::parse("ctrl-q").unwrap(),
+            Key::new(KeyCode::Char('q'), KeyModifiers::CONTROL)
+        );
+        assert_eq!(
+            Key::parse("G").unwrap(),
+            Key::new(KeyCode::Char('G'), KeyModifiers::SHIFT)
+        );
+        assert_eq!(Key::parse("alt--").unwrap().code, KeyCode::Char('-'));
+        assert_eq!(Key::parse("shift-f3").unwrap().code, KeyCode::F(3));
+        let mut k = Keymap::defaults();
+        k.merge("[panes]\nquit = [\"Q\"]\n").unwrap();
+        assert_eq!(
+            k.lookup(Context::Panes, Key::parse("Q").unwrap()),
+            Some(Command::Quit)
+        );
+        assert_eq!(k.lookup(Context::Panes, Key::parse("q").unwrap()), None);
+        assert!(k.merge("[panes]\nfly = [\"x\"]\n").is_err());
+    }
+}

@@ -1,0 +1,172 @@
+//! The thin async event loop: terminal events, worker results, signals and a clock tick go into
+//! `App::update`; the effects it returns are performed here; frames are drawn from the state.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use mitremap_export::{ExportOptions, render, write_atomic};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use super::action::{Action, Effect};
+use super::app::App;
+use super::clipboard::Clipboard;
+use super::recovery::Recovery;
+use super::terminal::Term;
+use super::ui;
+
+const TICK: Duration = Duration::from_millis(100);
+/// Frames are drawn at most this often while results stream in.
+const FRAME: Duration = Duration::from_millis(33);
+/// Most queued actions handled before a frame is drawn.
+const BATCH: usize = 4096;
+
+pub struct Runtime {
+    pub tx: UnboundedSender<Action>,
+    pub recovery: Option<Recovery>,
+    pub clipboard: Option<Clipboard>,
+}
+
+pub async fn run(
+    mut terminal: Term,
+    mut app: App,
+    recovery: Option<Recovery>,
+    start: impl FnOnce(UnboundedSender<Action>),
+) -> anyhow::Result<ExitCode> {
+    let (tx, mut rx) = unbounded_channel::<Action>();
+    let mut rt = Runtime {
+        tx: tx.clone(),
+        recovery,
+        clipboard: None,
+    };
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    // First frame before anything slow (model loading happens on a thread).
+    terminal.draw(|f| ui::draw(f, &app))?;
+    start(tx.clone());
+    let first = app.start();
+    if let Some(code) = rt.perform(first, &mut terminal) {
+        return Ok(code);
+    }
+
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut tick = tokio::time::interval(TICK);
+    let mut last_frame = Instant::now();
+    loop {
+        let action = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => match ev {
+                    TermEvent::Key(k) => Action::Key(k),
+                    TermEvent::Mouse(m) => Action::Mouse(m),
+                    TermEvent::Paste(s) => Action::Paste(s),
+                    TermEvent::Resize(w, h) => Action::Resize(w, h),
+                    _ => continue,
+                },
+                // the terminal went away (SSH dropped): like SIGHUP
+                Some(Err(_)) | None => Action::Signal(1),
+            },
+            Some(a) = rx.recv() => a,
+            _ = tick.tick() => Action::Tick(Instant::now()),
+            _ = sigterm.recv() => Action::Signal(15),
+            _ = sighup.recv() => Action::Signal(1),
+            _ = sigint.recv() => Action::Signal(2),
+        };
+        let streaming = matches!(action, Action::Analysis { .. });
+        app.now = Instant::now();
+        let effects = app.update(action);
+        if let Some(code) = rt.perform(effects, &mut terminal) {
+            return Ok(code);
+        }
+        // Drain what queued up (a burst of chunk events) before drawing.
+        for _ in 0..BATCH {
+            let Ok(a) = rx.try_recv() else { break };
+            app.now = Instant::now();
+            let effects = app.update(a);
+            if let Some(code) = rt.perform(effects, &mut terminal) {
+                return Ok(code);
+            }
+        }
+        if !streaming || last_frame.elapsed() >= FRAME {
+            let effects = app.update(Action::Tick(Instant::now()));
+            if let Some(code) = rt.perform(effects, &mut terminal) {
+                return Ok(code);
+            }
+            terminal.draw(|f| ui::draw(f, &app))?;
+            last_frame = Instant::now();
+        }
+    }
+}
+
+impl Runtime {
+    /// Performs effects; returns an exit code when one asks to leave.
+    fn perform(&mut self, effects: Vec<Effect>, terminal: &mut Term) -> Option<ExitCode> {
+        for effect in effects {
+            match effect {
+                Effect::Analyze(job) => super::worker::spawn_analysis(job, self.tx.clone()),
+                Effect::Copy { text, what } => {
+                    let clipboard = self.clipboard.get_or_insert_with(Clipboard::new);
+                    let result = clipboard.copy(&text, terminal.backend_mut());
+                    let _ = self.tx.send(Action::Notice(result.map(|how| {
+                        format!(
+                            "copied {what} ({} chars) to the {how}",
+                            text.chars().count()
+                        )
+                    })));
+                }
+                Effect::ReadClipboard => {
+                    let clipboard = self.clipboard.get_or_insert_with(Clipboard::new);
+                    let _ = self.tx.send(Action::ClipboardText(clipboard.read()));
+                }
+                Effect::Export {
+                    format,
+                    path,
+                    overwrite,
+                    report,
+                } => {
+                    let tx = self.tx.clone();
+                    std::thread::spawn(move || {
+                        let _ = tx.send(Action::ExportDone(export(
+                            format, &path, overwrite, &report,
+                        )));
+                    });
+                }
+                Effect::WriteRecovery(text) => {
+                    if let Some(r) = &self.recovery
+                        && let Err(e) = r.write(&text)
+                    {
+                        let _ = self.tx.send(Action::Notice(Err(format!(
+                            "cannot save the recovery file {}: {e}",
+                            r.path.display()
+                        ))));
+                    }
+                }
+                Effect::RemoveRecovery(path) => match (path, &self.recovery) {
+                    (Some(p), _) => {
+                        let _ = std::fs::remove_file(p);
+                    }
+                    (None, Some(r)) => r.remove(),
+                    (None, None) => {}
+                },
+                Effect::Exit(code) => return Some(ExitCode::from(code)),
+            }
+        }
+        None
+    }
+}
+
+/// Renders and writes an export atomically (also used by tests).
+pub fn export(
+    format: mitremap_export::Format,
+    path: &std::path::Path,
+    overwrite: bool,
+    report: &mitremap_engine::analysis::Report,
+) -> Result<std::path::PathBuf, String> {
+    let bytes = render(format, report, &ExportOptions::default()).map_err(|e| e.to_string())?;
+    write_atomic(path, &bytes, overwrite).map_err(|e| e.to_string())?;
+    Ok(path.to_path_buf())
+}

@@ -1,0 +1,256 @@
+//! The editor pane: visible lines only, soft-wrapped, with the chunk gutter, IoCs coloured by
+//! type, the linked chunks, search matches, the selection and the cursor.
+
+use std::ops::Range;
+
+use mitremap_engine::ioc::{Ioc, IocKind};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::pane_block;
+use crate::tui::app::{App, Focus};
+use crate::tui::editor::{display, wrap_rows};
+use crate::tui::theme::Role;
+
+const GUTTER: u16 = 6;
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let ed = &app.editor;
+    let (row, col) = ed.cursor();
+    let mut title = vec![Span::styled(" Report ", app.theme.style(Role::title))];
+    if let Some(name) = &app.name {
+        title.push(Span::styled(
+            format!("{} ", super::fit(&super::safe(name), 30)),
+            app.theme.style(Role::dim),
+        ));
+    }
+    title.push(Span::styled(
+        format!("{}:{} ", row + 1, col + 1),
+        app.theme.style(Role::dim),
+    ));
+    if app.stale && app.report.is_some() {
+        title.push(Span::styled("edited ", app.theme.style(Role::warning)));
+    }
+    let block = pane_block(app, Line::from(title), Focus::Editor);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.width <= GUTTER + 2 || inner.height == 0 {
+        return;
+    }
+    let text_rect = Rect {
+        x: inner.x + GUTTER,
+        width: inner.width - GUTTER,
+        ..inner
+    };
+    ed.rect.set(text_rect);
+    let width = text_rect.width as usize;
+    let height = text_rect.height as usize;
+    ed.scroll_to_cursor(width, height);
+
+    if ed.is_blank() && ed.lines().len() <= 1 {
+        let hint = Paragraph::new(vec![
+            Line::styled("Paste a threat report here", app.theme.style(Role::dim)),
+            Line::styled(
+                "(terminal paste, or ctrl-v for the system clipboard),",
+                app.theme.style(Role::dim),
+            ),
+            Line::styled("or start mitremap with a FILE.", app.theme.style(Role::dim)),
+        ]);
+        f.render_widget(hint, text_rect);
+    }
+
+    let overlay = Overlay::new(app);
+    let focused = app.focus == Focus::Editor && app.popup.is_none();
+    let selection = ed.area.selection_range();
+    let needle = ed
+        .search
+        .as_ref()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_lowercase());
+    let base = app.theme.style(Role::base);
+
+    let (top, skip) = ed.top.get();
+    let mut out_lines: Vec<Line> = Vec::with_capacity(height);
+    let mut gutter: Vec<Line> = Vec::with_capacity(height);
+    let lines = ed.lines();
+    let mut li = top;
+    while li < lines.len() && out_lines.len() < height {
+        let line = &lines[li];
+        let line_start = overlay.line_start(li);
+        let iocs = overlay.iocs_in(line_start, line.len());
+        let matches: Vec<Range<usize>> = match &needle {
+            Some(n) if line.to_lowercase().len() == line.len() => line
+                .to_lowercase()
+                .match_indices(n.as_str())
+                .map(|(i, m)| i..i + m.len())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let rows = wrap_rows(line, width);
+        let byte_of: Vec<usize> = line.char_indices().map(|(i, _)| i).collect();
+        for (ri, &(cs, ce)) in rows.iter().enumerate() {
+            if li == top && ri < skip {
+                continue;
+            }
+            if out_lines.len() >= height {
+                break;
+            }
+            gutter.push(overlay.gutter(app, line_start, line.len(), ri == 0));
+            let mut spans: Vec<Span> = Vec::new();
+            let mut run = String::new();
+            let mut run_style = base;
+            for ci in cs..ce {
+                let b = byte_of[ci];
+                let c = line[b..].chars().next().unwrap_or(' ');
+                let mut style = base;
+                if let Some(ls) = line_start {
+                    if let Some(ioc) = iocs.iter().find(|i| i.range.contains(&(ls + b))) {
+                        style = style.patch(ioc_style(app, ioc.kind));
+                    }
+                    if overlay.linked(ls + b) {
+                        style = style.patch(app.theme.style(Role::chunk_linked));
+                    }
+                }
+                if matches.iter().any(|m| m.contains(&b)) {
+                    style = style.patch(app.theme.style(Role::search_match));
+                }
+                if let Some(((r1, c1), (r2, c2))) = selection
+                    && (li, ci) >= (r1, c1)
+                    && (li, ci) < (r2, c2)
+                {
+                    style = style.patch(app.theme.style(Role::selection));
+                }
+                if focused && (li, ci) == (row, col) {
+                    style = style.patch(app.theme.style(Role::cursor));
+                }
+                if style != run_style && !run.is_empty() {
+                    spans.push(Span::styled(std::mem::take(&mut run), run_style));
+                }
+                run_style = style;
+                run.push_str(&display(c).0);
+            }
+            if !run.is_empty() {
+                spans.push(Span::styled(run, run_style));
+            }
+            let last_row = ri + 1 == rows.len();
+            if focused && li == row && col == ce && last_row {
+                spans.push(Span::styled(" ", base.patch(app.theme.style(Role::cursor))));
+            }
+            out_lines.push(Line::from(spans));
+        }
+        li += 1;
+    }
+    let gutter_rect = Rect {
+        width: GUTTER,
+        ..inner
+    };
+    f.render_widget(Paragraph::new(gutter), gutter_rect);
+    f.render_widget(Paragraph::new(out_lines), text_rect);
+}
+
+pub fn ioc_style(app: &App, kind: IocKind) -> Style {
+    use IocKind::*;
+    app.theme.style(match kind {
+        Ipv4 | Ipv4Cidr | Ipv6 | Domain | Url | Email | Asn | Mac => Role::ioc_network,
+        Md5 | Sha1 | Sha256 | Sha512 | Ssdeep => Role::ioc_hash,
+        WindowsPath | UnixPath | FileName | RegistryKey => Role::ioc_file,
+        Cve | AttackId => Role::ioc_vuln,
+        _ => Role::ioc_other,
+    })
+}
+
+/// What the report says about the visible text (nothing while the text is being edited).
+struct Overlay<'a> {
+    line_starts: Option<&'a [usize]>,
+    iocs: &'a [Ioc],
+    chunks: &'a [mitremap_engine::analysis::ChunkResult],
+    linked: Vec<Range<usize>>,
+    current: Option<Range<usize>>,
+}
+
+impl<'a> Overlay<'a> {
+    fn new(app: &'a App) -> Overlay<'a> {
+        match (&app.report, app.stale) {
+            (Some(r), false) => {
+                let range = |i: usize| r.chunks.get(i).map(|c| c.range.clone());
+                let mut linked: Vec<Range<usize>> =
+                    app.linked_chunks().into_iter().filter_map(range).collect();
+                linked.sort_by_key(|r| r.start);
+                Overlay {
+                    line_starts: Some(&app.line_starts),
+                    iocs: &r.iocs,
+                    chunks: &r.chunks,
+                    linked,
+                    current: app.current_chunk.and_then(range),
+                }
+            }
+            _ => Overlay {
+                line_starts: None,
+                iocs: &[],
+                chunks: &[],
+                linked: Vec::new(),
+                current: None,
+            },
+        }
+    }
+
+    fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts?.get(line).copied()
+    }
+
+    fn iocs_in(&self, start: Option<usize>, len: usize) -> &'a [Ioc] {
+        let Some(start) = start else { return &[] };
+        let a = self.iocs.partition_point(|i| i.range.start < start);
+        let b = self.iocs.partition_point(|i| i.range.start < start + len);
+        &self.iocs[a..b]
+    }
+
+    fn linked(&self, byte: usize) -> bool {
+        let i = self.linked.partition_point(|r| r.end <= byte);
+        self.linked.get(i).is_some_and(|r| r.contains(&byte))
+    }
+
+    fn gutter(
+        &self,
+        app: &App,
+        start: Option<usize>,
+        len: usize,
+        first_row: bool,
+    ) -> Line<'static> {
+        let Some(start) = start else {
+            return Line::raw("");
+        };
+        let i = self.chunks.partition_point(|c| c.range.end <= start);
+        let Some(chunk) = self.chunks.get(i) else {
+            return Line::raw("");
+        };
+        // a chunk starting on this line is numbered; otherwise the line continues one
+        let starting = self
+            .chunks
+            .iter()
+            .skip(i)
+            .take_while(|c| c.range.start <= start + len)
+            .find(|c| c.range.start >= start);
+        let shown = starting.unwrap_or(chunk);
+        let is_current = self.current.as_ref() == Some(&shown.range);
+        let is_linked = self.linked.iter().any(|r| *r == shown.range);
+        let style = if is_current {
+            app.theme.style(Role::gutter_current)
+        } else if is_linked {
+            app.theme
+                .style(Role::gutter)
+                .patch(app.theme.style(Role::chunk_linked))
+        } else {
+            app.theme.style(Role::gutter)
+        };
+        let text = match starting {
+            Some(c) if first_row => format!("{:>4}▸", c.index),
+            _ if chunk.range.start > start + len => "     ".to_owned(),
+            _ => "    │".to_owned(),
+        };
+        Line::styled(text, style)
+    }
+}

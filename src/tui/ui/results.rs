@@ -1,0 +1,261 @@
+//! The results pane: techniques, IoCs grouped by type, and one row per chunk.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{bar, conf_style, fit, pane_block, safe};
+use crate::tui::app::{App, Focus, Tab};
+use crate::tui::theme::Role;
+
+/// Draws the pane; returns (y of the first list row, list scroll offset) for mouse clicks.
+pub fn draw(f: &mut Frame, app: &App, area: Rect) -> (u16, usize) {
+    let block = pane_block(app, tabs_title(app), Focus::Results);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.height < 2 {
+        return (0, 0);
+    }
+    let (header, rows, selected) = match app.tab {
+        Tab::Techniques | Tab::Matrix => techniques(app, inner.width as usize),
+        Tab::Iocs => iocs(app, inner.width as usize),
+        Tab::Chunks => chunks(app, inner.width as usize),
+    };
+    let list_h = inner.height as usize - 1;
+    let offset = selected.map_or(0, |s| s.saturating_sub(list_h.saturating_sub(1)));
+    let mut lines = vec![header];
+    lines.extend(rows.into_iter().skip(offset).take(list_h));
+    f.render_widget(Paragraph::new(lines), inner);
+    (inner.y + 1, offset)
+}
+
+fn tabs_title(app: &App) -> Line<'static> {
+    let counts = [
+        app.techniques.len(),
+        app.visible_iocs().count(),
+        app.chunk_count(),
+    ];
+    let mut spans = vec![Span::raw(" ")];
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        let label = match counts.get(i) {
+            Some(n) => format!(" {} {} ", tab.title(), n),
+            None => format!(" {} ", tab.title()),
+        };
+        let style = if *tab == app.tab {
+            app.theme.style(Role::tab_active)
+        } else {
+            app.theme.style(Role::title)
+        };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(
+        format!("≥{:.2} ", app.threshold),
+        app.theme.style(Role::key),
+    ));
+    Line::from(spans)
+}
+
+fn empty_message(app: &App) -> &'static str {
+    if app.report.is_none() {
+        "No text yet."
+    } else if app.is_running() {
+        "Analysing…"
+    } else if app.stale {
+        "Text edited; re-running shortly."
+    } else {
+        "Nothing at this threshold (lower it with -)."
+    }
+}
+
+type Rows = (Line<'static>, Vec<Line<'static>>, Option<usize>);
+
+fn sel_style(app: &App, selected: bool) -> Style {
+    if selected && app.focus == Focus::Results {
+        app.theme.style(Role::selected)
+    } else if selected {
+        app.theme
+            .style(Role::selected)
+            .remove_modifier(ratatui::style::Modifier::BOLD)
+    } else {
+        Style::default()
+    }
+}
+
+fn techniques(app: &App, width: usize) -> Rows {
+    let show_tactic = width >= 56;
+    let name_w = width.saturating_sub(9 + 1 + 6 + 5 + 4 + if show_tactic { 13 } else { 0 });
+    let mut header = format!("{:<9} {:<name_w$}", "ID", "Technique");
+    if show_tactic {
+        header.push_str(&format!(" {:<12}", "Tactic"));
+    }
+    header.push_str(" Confidence  #ch");
+    let header = Line::styled(header, app.theme.style(Role::dim));
+    if app.techniques.is_empty() {
+        if app.model_unavailable() {
+            return (
+                header,
+                vec![Line::styled(
+                    "No model: techniques unavailable (IoCs still work).",
+                    app.theme.style(Role::warning),
+                )],
+                None,
+            );
+        }
+        return (
+            header,
+            vec![Line::styled(empty_message(app), app.theme.style(Role::dim))],
+            None,
+        );
+    }
+    let rows = app
+        .techniques
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let sel = i == app.sel_technique;
+            let mut spans = vec![
+                Span::raw(format!("{:<9} ", safe(&t.id))),
+                Span::raw(format!("{:<name_w$}", fit(&safe(&t.name), name_w))),
+            ];
+            if show_tactic {
+                let tactic = t.tactics.first().map_or("", String::as_str);
+                spans.push(Span::styled(
+                    format!(" {:<12}", fit(&safe(tactic), 12)),
+                    app.theme.style(Role::dim),
+                ));
+            }
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(
+                bar(t.confidence, 5),
+                conf_style(app, t.confidence),
+            ));
+            spans.push(Span::styled(
+                format!(" {:.2}", t.confidence),
+                conf_style(app, t.confidence),
+            ));
+            spans.push(Span::raw(format!(" {:>3}", t.chunk_count)));
+            Line::from(spans).style(sel_style(app, sel))
+        })
+        .collect();
+    (header, rows, Some(app.sel_technique))
+}
+
+fn iocs(app: &App, width: usize) -> Rows {
+    let noise = if app.hide_noise { "hidden" } else { "dimmed" };
+    let header = Line::styled(
+        format!("IoCs by type (private/benign {noise}; n toggles)"),
+        app.theme.style(Role::dim),
+    );
+    let mut rows = Vec::new();
+    let mut selected_row = None;
+    let mut item = 0;
+    for (kind, items) in app.visible_groups() {
+        rows.push(Line::from(vec![
+            Span::styled(
+                format!("{} ", kind.as_str()),
+                super::editor::ioc_style(app, kind),
+            ),
+            Span::styled(format!("({})", items.len()), app.theme.style(Role::dim)),
+        ]));
+        for s in items {
+            let sel = item == app.sel_ioc;
+            if sel {
+                selected_row = Some(rows.len());
+            }
+            let tag = match (s.flags.private, s.flags.benign) {
+                (true, _) => " private",
+                (_, true) => " benign",
+                _ => "",
+            };
+            let count = if s.count > 1 {
+                format!(" ×{}", s.count)
+            } else {
+                String::new()
+            };
+            let value_w = width.saturating_sub(2 + count.len() + tag.len());
+            let mut style = if s.flags.is_noise() {
+                app.theme.style(Role::dim)
+            } else {
+                Style::default()
+            };
+            style = style.patch(sel_style(app, sel));
+            rows.push(
+                Line::from(vec![
+                    Span::raw(format!("  {}", fit(&safe(&s.value), value_w))),
+                    Span::styled(count, app.theme.style(Role::dim)),
+                    Span::styled(tag.to_owned(), app.theme.style(Role::dim)),
+                ])
+                .style(style),
+            );
+            item += 1;
+        }
+    }
+    if rows.is_empty() {
+        let msg = if app.report.is_some() && !app.is_running() && !app.stale {
+            "No IoCs found."
+        } else {
+            empty_message(app)
+        };
+        rows.push(Line::styled(msg, app.theme.style(Role::dim)));
+    }
+    (header, rows, selected_row)
+}
+
+fn chunks(app: &App, width: usize) -> Rows {
+    let pred_w = 24;
+    let header = Line::styled(
+        format!("{:>4}  {:<pred_w$} Text", "#", "Predictions"),
+        app.theme.style(Role::dim),
+    );
+    let Some(report) = &app.report else {
+        return (
+            header,
+            vec![Line::styled(empty_message(app), app.theme.style(Role::dim))],
+            None,
+        );
+    };
+    if report.chunks.is_empty() {
+        return (
+            header,
+            vec![Line::styled(empty_message(app), app.theme.style(Role::dim))],
+            None,
+        );
+    }
+    let text_w = width.saturating_sub(4 + 2 + pred_w + 1);
+    let rows = report
+        .chunks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let preds: Vec<String> = c
+                .above(app.threshold)
+                .take(2)
+                .map(|p| format!("{} {:.2}", report.label(p.label), p.score))
+                .collect();
+            let preds = if preds.is_empty() {
+                "—".to_owned()
+            } else {
+                preds.join(", ")
+            };
+            let text = report
+                .chunk_text(c)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let sel = i == app.sel_chunk;
+            Line::from(vec![
+                Span::styled(format!("{:>4}  ", c.index), app.theme.style(Role::dim)),
+                Span::styled(
+                    format!("{:<pred_w$} ", fit(&safe(&preds), pred_w)),
+                    app.theme.style(Role::conf_mid),
+                ),
+                Span::raw(fit(&safe(&text), text_w)),
+            ])
+            .style(sel_style(app, sel))
+        })
+        .collect();
+    (header, rows, Some(app.sel_chunk))
+}

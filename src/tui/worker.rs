@@ -1,0 +1,91 @@
+//! Background work: loading the model and running analyses off the UI thread. Results come
+//! back as actions on the app's channel.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mitremap_engine::analysis::{Event, iocs_only};
+use mitremap_engine::model::{Classifier, ModelOptions};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::{Action, AnalysisJob};
+
+/// Runs one analysis on its own thread (CPU-bound; checked for cancellation between batches).
+pub fn spawn_analysis(job: AnalysisJob, tx: UnboundedSender<Action>) {
+    let spawned = std::thread::Builder::new()
+        .name("mitremap-analysis".into())
+        .spawn(move || {
+            run_analysis(&job, &mut |event| {
+                let _ = tx.send(Action::Analysis {
+                    generation: job.generation,
+                    event,
+                });
+            })
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the analysis thread: {e}");
+    }
+}
+
+/// Runs an analysis synchronously, ending with `Finished`, `Failed` or `Cancelled`
+/// (what the runtime does on a thread; tests call it directly).
+pub fn run_analysis(job: &AnalysisJob, sink: &mut dyn FnMut(Event)) {
+    match &job.analyzer {
+        Some(analyzer) => {
+            let outcome = analyzer.run(&job.document, &job.options, &job.cancel, sink);
+            match outcome {
+                Ok(_) => {}
+                Err(mitremap_engine::Error::Cancelled) => sink(Event::Cancelled),
+                Err(e) => sink(Event::Failed(e.to_string())),
+            }
+        }
+        None => iocs_only(&job.document, sink),
+    }
+}
+
+/// Loads the model on its own thread.
+pub fn spawn_model_load(
+    dir: Result<PathBuf, String>,
+    options: ModelOptions,
+    tx: UnboundedSender<Action>,
+) {
+    let _ = std::thread::Builder::new()
+        .name("mitremap-model".into())
+        .spawn(move || {
+            let result = dir.and_then(|dir| load_model(&dir, &options));
+            let _ = tx.send(Action::ModelLoaded(result));
+        });
+}
+
+pub fn load_model(dir: &Path, options: &ModelOptions) -> Result<Arc<Classifier>, String> {
+    Classifier::load(dir, options)
+        .map(Arc::new)
+        .map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+/// The model folder: `--model`/`$MITREMAP_MODEL`, else the first `models/default` found beside
+/// the executable, in or above the current directory, in the source tree or the data folder.
+pub fn model_dir(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(dir) = explicit {
+        return Ok(dir.to_path_buf());
+    }
+    let mut roots: Vec<PathBuf> = Vec::new();
+    if let Some(exe) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        roots.extend(exe.ancestors().map(|d| d.join("models")));
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        roots.extend(cwd.ancestors().map(|d| d.join("models")));
+    }
+    roots.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
+    if let Some(data) = super::paths::data_dir() {
+        roots.push(data.join("models"));
+    }
+    roots
+        .into_iter()
+        .map(|r| r.join("default"))
+        .find(|d| mitremap_engine::model::is_model_dir(d))
+        .ok_or_else(|| "no model found (models/default is missing); pass --model DIR".to_owned())
+}
