@@ -177,7 +177,12 @@ fn quote_text(report: &Report, range: std::ops::Range<usize>, fanged: bool) -> S
             continue;
         }
         plain.push_str(&text[cursor..ioc.range.start]);
-        if fanged {
+        let live = matches!(
+            ioc.kind,
+            IocKind::Ipv4 | IocKind::Ipv4Cidr | IocKind::Ipv6 | IocKind::Domain | IocKind::Url | IocKind::Email
+        );
+        if fanged || !live {
+            // Kept as written (other kinds are not clickable; their normalised value may differ).
             plain.push_str(&text[ioc.range.clone()]);
         } else {
             plain.push_str(&defang(&ioc.value, ioc.kind));
@@ -188,35 +193,23 @@ fn quote_text(report: &Report, range: std::ops::Range<usize>, fanged: bool) -> S
     escape(&common::one_line(&plain, QUOTE_MAX))
 }
 
-/// Makes text inert in Markdown: controls made visible, then every Markdown-significant ASCII
-/// punctuation character backslash-escaped (CommonMark allows escaping any of them).
+/// Makes text inert in Markdown with as few backslashes as possible (they show up literally in
+/// chat clients that do not render Markdown): controls made visible, then the characters that are
+/// significant anywhere in a line (backslash, backtick, `* _ [ ] < > | & ~`) backslash-escaped, and a
+/// leading block marker (`# + - = > !`, `1.`, `1)`) escaped so the text cannot start a heading,
+/// list or quote.
 pub(crate) fn escape(s: &str) -> String {
     let safe = terminal_safe_line(s);
     let mut out = String::with_capacity(safe.len() + 8);
-    for c in safe.chars() {
-        if matches!(
+    let digits = safe.bytes().take_while(u8::is_ascii_digit).count();
+    for (i, c) in safe.char_indices() {
+        let inline = matches!(
             c,
-            '\\' | '`'
-                | '*'
-                | '_'
-                | '{'
-                | '}'
-                | '['
-                | ']'
-                | '<'
-                | '>'
-                | '('
-                | ')'
-                | '#'
-                | '+'
-                | '-'
-                | '!'
-                | '|'
-                | '~'
-                | '&'
-                | '='
-                | ':'
-        ) {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '&' | '~'
+        );
+        let at_start = i == 0 && matches!(c, '#' | '+' | '-' | '=' | '!');
+        let list_number = digits > 0 && i == digits && matches!(c, '.' | ')');
+        if inline || at_start || list_number {
             out.push('\\');
         }
         out.push(c);
@@ -244,10 +237,13 @@ mod tests {
     #[test]
     fn escaping_defuses_markdown_and_controls() {
         assert_eq!(escape("a|b"), "a\\|b");
-        assert_eq!(escape("[x](javascript:y)"), "\\[x\\]\\(javascript\\:y\\)");
-        assert_eq!(escape("<img src=x>"), "\\<img src\\=x\\>");
+        assert_eq!(escape("[x](javascript:y)"), "\\[x\\](javascript:y)");
+        assert_eq!(escape("<img src=x>"), "\\<img src=x\\>");
         assert_eq!(escape("# h\n*b*"), "\\# h␤\\*b\\*");
         assert_eq!(escape("\u{1b}[31m"), "␛\\[31m");
+        assert_eq!(escape("12. x-y"), "12\\. x-y");
+        assert_eq!(escape("- a &amp; b"), "\\- a \\&amp; b");
+        assert_eq!(escape("a.b 1. c"), "a.b 1. c");
     }
 
     #[test]

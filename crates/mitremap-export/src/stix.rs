@@ -45,6 +45,17 @@ pub const SCO_NAMESPACE: Uuid = Uuid::from_u128(0x00abedb4_aa42_466c_9c01_fed233
 /// The OASIS TLP 2.0 extension definition (`cti-stix-common-objects`).
 pub const TLP2_EXTENSION: &str = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
 
+/// The id of mitremap's `extension-definition` for `x_mitremap_evidence`.
+pub fn evidence_extension_id() -> String {
+    format!(
+        "extension-definition--{}",
+        Uuid::new_v5(
+            &MITREMAP_NAMESPACE,
+            b"extension-definition:x_mitremap_evidence:1"
+        )
+    )
+}
+
 /// The producer identity's id: the same for every export, whatever the input.
 pub fn producer_identity_id() -> String {
     format!(
@@ -124,6 +135,9 @@ fn bundle(report: &Report, options: &ExportOptions) -> Value {
     }
 
     let hits = report.techniques(report.options.threshold);
+    if !hits.is_empty() {
+        objects.push(evidence_extension(&ctx));
+    }
     let mut body: Vec<Value> = Vec::new();
     for hit in &hits {
         let ap = attack_pattern(&ctx, hit);
@@ -190,6 +204,43 @@ fn identity(ctx: &Ctx) -> Value {
         ),
     );
     m.insert("identity_class".into(), json!("system"));
+    ctx.mark(&mut m);
+    Value::Object(m)
+}
+
+/// The STIX 2.1 way to declare a custom top-level property: an extension definition, referenced
+/// from the `extensions` of every object that carries the property.
+fn evidence_extension(ctx: &Ctx) -> Value {
+    let mut m = ctx.sdo("extension-definition", &evidence_extension_id());
+    // Fixed: the definition is the same object in every export.
+    m.insert("created".into(), json!("2025-01-01T00:00:00.000Z"));
+    m.insert("modified".into(), json!("2025-01-01T00:00:00.000Z"));
+    m.insert("name".into(), json!("mitremap evidence"));
+    m.insert(
+        "description".into(),
+        json!(
+            "Adds x_mitremap_evidence to attack-pattern objects: the passages of the analysed \
+             input in which the model predicted the technique."
+        ),
+    );
+    m.insert(
+        "schema".into(),
+        json!(
+            "x_mitremap_evidence: array of objects, best first, each with chunk (integer, index \
+             of the passage in the analysis), start and end (integers, byte offsets of the \
+             passage in the UTF-8 input, end exclusive), confidence (integer 0-100, the model's \
+             score for this technique on this passage) and text (string, the passage)."
+        ),
+    );
+    m.insert("version".into(), json!("1.0.0"));
+    m.insert(
+        "extension_types".into(),
+        json!(["toplevel-property-extension"]),
+    );
+    m.insert(
+        "extension_properties".into(),
+        json!(["x_mitremap_evidence"]),
+    );
     ctx.mark(&mut m);
     Value::Object(m)
 }
@@ -292,6 +343,10 @@ fn attack_pattern(ctx: &Ctx, hit: &TechniqueHit) -> Value {
         })
         .collect();
     m.insert("x_mitremap_evidence".into(), json!(ev));
+    m.insert(
+        "extensions".into(),
+        json!({ evidence_extension_id(): {"extension_type": "toplevel-property-extension"} }),
+    );
     ctx.mark(&mut m);
     Value::Object(m)
 }

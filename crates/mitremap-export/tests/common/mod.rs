@@ -63,8 +63,13 @@ pub fn fixture() -> Arc<Classifier> {
 /// a low threshold makes several techniques pass so every exporter has rows to write.
 pub fn report() -> Report {
     static REPORT: OnceLock<Report> = OnceLock::new();
-    REPORT
-        .get_or_init(|| {
+    REPORT.get_or_init(fresh_report).clone()
+}
+
+/// A new analysis of [`INPUT`] (for determinism checks across runs).
+pub fn fresh_report() -> Report {
+    {
+        {
             let analyzer = Analyzer::new(fixture());
             let options = AnalysisOptions {
                 threshold: 0.2,
@@ -79,6 +84,6 @@ pub fn report() -> Report {
                     &CancelToken::new(),
                 )
                 .expect("fixture analysis runs")
-        })
-        .clone()
+        }
+    }
 }
