@@ -327,3 +327,63 @@ fn no_input_on_a_terminal_and_missing_file_are_clear_errors() {
         "/nonexistent/report.txt",
     );
 }
+
+#[test]
+fn batch_mode_over_a_folder_and_jsonl_writes_one_line_per_report_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, text) in [
+        "APT29 used PowerShell.",
+        "They dumped LSASS. Then left.",
+        "   ",
+    ]
+    .iter()
+    .enumerate()
+    {
+        std::fs::write(dir.path().join(format!("r{i}.txt")), text).unwrap();
+    }
+    let o = analyze(&[dir.path().to_str().unwrap(), "-j", "2"], None);
+    assert!(
+        !o.status.success(),
+        "a failed report makes the exit code non-zero"
+    );
+    assert!(stderr(&o).contains("reports/s"));
+    let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines[0]["input"]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("r0.txt")
+    );
+    assert_eq!(lines[1]["chunks"].as_array().unwrap().len(), 1);
+    assert!(lines[2]["error"].as_str().unwrap().contains("empty"));
+
+    let jsonl = (0..5)
+        .map(|i| {
+            serde_json::json!({"id": format!("doc{i}"), "text": "APT29 used PowerShell."})
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let o = analyze(&["--jsonl", "-", "-j", "3"], Some(jsonl.as_bytes()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let names: Vec<String> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["input"]["name"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(names, ["doc0", "doc1", "doc2", "doc3", "doc4"]);
+    assert_one_line_error(
+        &analyze(&["--jsonl", "-"], Some(b"{\"no_text\": 1}")),
+        "needs a \"text\" string",
+    );
+}

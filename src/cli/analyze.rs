@@ -8,6 +8,7 @@ use anyhow::bail;
 use clap::{Args, ValueEnum};
 use mitremap_engine::analysis::{AnalysisOptions, Analyzer, CancelToken, DEFAULT_CHUNK_SENTENCES};
 use mitremap_engine::explain::ExplainOptions;
+use mitremap_engine::model::Classifier;
 use mitremap_export::{ExportOptions, Format};
 
 use super::input::{load_model, read_input};
@@ -44,8 +45,16 @@ impl OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Report to analyse: a file, or `-` for stdin (piped stdin is read when no FILE is given).
+    /// Report to analyse: a file, `-` for stdin (piped stdin is read when no FILE is given), or a
+    /// folder (batch mode: every file in it, one JSON line per report).
     pub input: Option<PathBuf>,
+    /// Batch mode over a JSONL stream (`-` for stdin): each line `{"id": ..., "text": ...}`;
+    /// writes one JSON report per line.
+    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    pub jsonl: Option<PathBuf>,
+    /// Batch mode: reports analysed concurrently (they share one model session).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+    pub jobs: usize,
     /// Keep predictions with confidence >= this (default: the model's recommendation, else 0.6).
     #[arg(long, short = 't', value_name = "0..1", value_parser = parse_threshold)]
     pub threshold: Option<f32>,
@@ -92,6 +101,14 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             "{} already exists; pass --force to overwrite it",
             out.display()
         );
+    }
+    let batch_items = match (&args.jsonl, &args.input) {
+        (Some(jsonl), _) => Some(super::batch::open_jsonl(jsonl)?),
+        (None, Some(dir)) if dir.is_dir() => Some(super::batch::folder_items(dir)?),
+        _ => None,
+    };
+    if let Some(items) = batch_items {
+        return run_batch(&args, items);
     }
     let input = read_input(args.input.as_deref(), args.allow_binary)?;
     if input.document.is_blank() {
@@ -141,4 +158,61 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn analysis_options(args: &AnalyzeArgs, classifier: &Classifier) -> AnalysisOptions {
+    let threshold = args
+        .threshold
+        .or(classifier.manifest().threshold)
+        .unwrap_or(mitremap_engine::analysis::DEFAULT_THRESHOLD);
+    AnalysisOptions {
+        threshold,
+        chunk_sentences: args.chunk_sentences,
+        batch_size: args.batch_size,
+        explain: args.explain.then(|| ExplainOptions {
+            budget: args.explain_budget,
+        }),
+        ..AnalysisOptions::default()
+    }
+}
+
+/// Folder or JSONL input: JSON lines out (the only format that makes sense for many reports).
+fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Result<ExitCode> {
+    if args.format != OutputFormat::Json {
+        bail!(
+            "batch mode (a folder or --jsonl) writes JSON lines; drop --format {:?}",
+            args.format
+        );
+    }
+    let classifier = load_model(&args.model)?;
+    let options = analysis_options(args, &classifier);
+    let analyzer = Analyzer::new(classifier);
+    let failed = match &args.output {
+        None => super::batch::run(
+            items,
+            &analyzer,
+            &options,
+            args.jobs,
+            args.allow_binary,
+            &mut std::io::stdout().lock(),
+        )?,
+        Some(path) => {
+            let mut buffer = Vec::new();
+            let failed = super::batch::run(
+                items,
+                &analyzer,
+                &options,
+                args.jobs,
+                args.allow_binary,
+                &mut buffer,
+            )?;
+            mitremap_export::write_atomic(path, &buffer, args.force)?;
+            failed
+        }
+    };
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -1,6 +1,7 @@
 //! The headless commands: `analyze`, `iocs`, `models`.
 
 mod analyze;
+mod batch;
 mod input;
 mod iocs;
 mod models;

@@ -1,0 +1,178 @@
+//! Batch mode of `mitremap analyze`: a folder of reports or a JSONL stream in, one JSON line per
+//! report out. One model session is shared by `--jobs` workers; reading, chunking, tokenising and
+//! IoC extraction of one report overlap with inference of another.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use mitremap_engine::analysis::{AnalysisOptions, Analyzer, CancelToken};
+use mitremap_engine::text::Document;
+use mitremap_engine::text::document::looks_binary;
+use serde_json::{Value, json};
+
+/// One report to analyse.
+pub enum Item {
+    File(PathBuf),
+    Inline { name: String, text: String },
+}
+
+impl Item {
+    fn name(&self) -> String {
+        match self {
+            Item::File(p) => p.display().to_string(),
+            Item::Inline { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// Every regular file directly inside `dir`, sorted by name (hidden files skipped).
+pub fn folder_items(dir: &Path) -> anyhow::Result<Vec<Item>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read folder {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("folder {} holds no files to analyse", dir.display());
+    }
+    Ok(files.into_iter().map(Item::File).collect())
+}
+
+/// Parses a JSONL stream: each line an object with `text` and optionally `id` or `name`.
+pub fn jsonl_items(reader: impl BufRead, source: &str) -> anyhow::Result<Vec<Item>> {
+    let mut items = Vec::new();
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("cannot read {source}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&line)
+            .with_context(|| format!("{source}:{}: not a JSON object", n + 1))?;
+        let Some(text) = v.get("text").and_then(Value::as_str) else {
+            bail!("{source}:{}: each line needs a \"text\" string", n + 1);
+        };
+        let name = v
+            .get("id")
+            .or_else(|| v.get("name"))
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+            .unwrap_or_else(|| format!("{source}:{}", n + 1));
+        items.push(Item::Inline {
+            name,
+            text: text.to_owned(),
+        });
+    }
+    Ok(items)
+}
+
+/// Opens a JSONL source (`-` for stdin).
+pub fn open_jsonl(path: &Path) -> anyhow::Result<Vec<Item>> {
+    if path == Path::new("-") {
+        return jsonl_items(std::io::stdin().lock(), "stdin");
+    }
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    jsonl_items(BufReader::new(file), &path.display().to_string())
+}
+
+/// Analyses every item with `jobs` workers and writes one compact JSON line per report to `out`,
+/// in input order. Returns how many reports failed.
+pub fn run(
+    items: Vec<Item>,
+    analyzer: &Analyzer,
+    options: &AnalysisOptions,
+    jobs: usize,
+    allow_binary: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let started = Instant::now();
+    let total = items.len();
+    let queue = Arc::new(Mutex::new(items.into_iter().enumerate()));
+    let (tx, rx) = mpsc::channel::<(usize, String, bool)>();
+    let failed = std::thread::scope(|scope| -> anyhow::Result<usize> {
+        for _ in 0..jobs.max(1).min(total.max(1)) {
+            let queue = queue.clone();
+            let tx = tx.clone();
+            scope.spawn(move || {
+                loop {
+                    let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                    let Some((index, item)) = next else { break };
+                    let (line, ok) = analyze_one(&item, analyzer, options, allow_binary);
+                    if tx.send((index, line, ok)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Re-order: write lines in input order as soon as the next one is ready.
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0;
+        let mut failed = 0;
+        for (index, line, ok) in rx {
+            failed += usize::from(!ok);
+            pending.insert(index, line);
+            while let Some(line) = pending.remove(&next) {
+                writeln!(out, "{line}")?;
+                next += 1;
+            }
+        }
+        out.flush()?;
+        Ok(failed)
+    })?;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "mitremap: {total} reports in {secs:.2} s ({:.2} reports/s), {failed} failed",
+        total as f64 / secs.max(1e-9)
+    );
+    Ok(failed)
+}
+
+fn analyze_one(
+    item: &Item,
+    analyzer: &Analyzer,
+    options: &AnalysisOptions,
+    allow_binary: bool,
+) -> (String, bool) {
+    let name = item.name();
+    let result = (|| -> anyhow::Result<Value> {
+        let document = match item {
+            Item::File(path) => {
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                if !allow_binary && looks_binary(&bytes) {
+                    bail!("looks like a binary file; pass --allow-binary to analyse it anyway");
+                }
+                Document::from_bytes(&bytes)
+            }
+            Item::Inline { text, .. } => Document::from_text(text.clone()),
+        };
+        if document.is_blank() {
+            bail!("empty (nothing but whitespace)");
+        }
+        let report = analyzer.analyze(
+            Arc::new(document),
+            Some(name.clone()),
+            options,
+            &CancelToken::new(),
+        )?;
+        Ok(report.to_json(true))
+    })();
+    match result {
+        Ok(v) => (v.to_string(), true),
+        Err(e) => (
+            json!({"input": {"name": name}, "error": format!("{e:#}")}).to_string(),
+            false,
+        ),
+    }
+}
