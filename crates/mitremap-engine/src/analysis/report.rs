@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use mitremap_ioc::{Ioc, IocSummary};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{AnalysisOptions, Event, Progress};
 use crate::attack::{Catalog, Status, technique_url};
@@ -314,56 +314,197 @@ impl Report {
         mitremap_ioc::summarize(&self.iocs)
     }
 
-    /// The versioned JSON document (`schemas/report.schema.json`). `include_text` puts each
-    /// chunk's text in the output (the CLI does; set false for very large inputs).
+    /// The versioned JSON document (`schemas/report.schema.json`) as a value. `include_text` puts
+    /// each chunk's text in the output. For large reports prefer [`Report::json_view`], which
+    /// serialises straight to a writer without building the tree.
     pub fn to_json(&self, include_text: bool) -> Value {
-        let threshold = self.options.threshold;
-        let chunks: Vec<Value> = self
-            .chunks
-            .iter()
-            .map(|c| {
-                let pred = |p: &ChunkPrediction| json!({"technique": self.label(p.label), "confidence": round4(p.score)});
-                let mut v = json!({
-                    "index": c.index,
-                    "start": c.range.start,
-                    "end": c.range.end,
-                    "tokens": c.tokens,
-                    "predictions": c.above(threshold).map(pred).collect::<Vec<_>>(),
-                    "top": c.scores.iter().take(TOP_PER_CHUNK).map(pred).collect::<Vec<_>>(),
-                });
-                if include_text {
-                    v["text"] = Value::String(self.chunk_text(c).to_owned());
-                }
-                if let Some(ex) = self.explanations.get(&c.index) {
-                    v["explanations"] = serde_json::to_value(ex).unwrap_or(Value::Null);
-                }
-                v
-            })
-            .collect();
-        let summaries = self.ioc_summaries();
-        let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for s in &summaries {
-            by_type.entry(s.kind.as_str()).or_default().push(&s.value);
-        }
+        serde_json::to_value(self.json_view(include_text)).unwrap_or(Value::Null)
+    }
+
+    /// A borrowed, serialisable view of the JSON document: `serde_json::to_writer(w, &view)`
+    /// streams it without copying chunk texts or building a `Value` tree.
+    pub fn json_view(&self, include_text: bool) -> ReportJson<'_> {
         let catalog = Catalog::embedded();
-        json!({
-            "schema": "mitremap-report",
-            "schema_version": SCHEMA_VERSION,
-            "generator": {"name": "mitremap", "version": env!("CARGO_PKG_VERSION")},
-            "input": self.input,
-            "model": self.model,
-            "attack": {"domain": "enterprise-attack", "version": catalog.attack_version, "notice": catalog.notice},
-            "options": self.options,
-            "complete": self.timings.is_some(),
-            "techniques": self.techniques(threshold).iter().map(|t| {
-                let mut v = serde_json::to_value(t).unwrap_or(Value::Null);
-                v["confidence"] = json!(round4(t.confidence));
-                v
-            }).collect::<Vec<_>>(),
-            "chunks": chunks,
-            "iocs": {"by_type": by_type, "items": summaries},
-            "timings": self.timings,
-        })
+        let threshold = self.options.threshold;
+        let summaries = self.ioc_summaries();
+        ReportJson {
+            schema: "mitremap-report",
+            schema_version: SCHEMA_VERSION,
+            generator: Generator {
+                name: "mitremap",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            input: &self.input,
+            model: self.model.as_ref(),
+            attack: AttackJson {
+                domain: "enterprise-attack",
+                version: &catalog.attack_version,
+                notice: &catalog.notice,
+            },
+            options: &self.options,
+            complete: self.timings.is_some(),
+            techniques: self
+                .techniques(threshold)
+                .into_iter()
+                .map(TechniqueJson::from)
+                .collect(),
+            chunks: ChunksJson {
+                report: self,
+                include_text,
+            },
+            iocs: IocsJson {
+                by_type: by_type(&summaries),
+                items: summaries,
+            },
+            timings: self.timings,
+        }
+    }
+}
+
+fn by_type(summaries: &[IocSummary]) -> BTreeMap<&'static str, Vec<String>> {
+    let mut map: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    for s in summaries {
+        map.entry(s.kind.as_str())
+            .or_default()
+            .push(s.value.clone());
+    }
+    map
+}
+
+/// The serialisable shape of the JSON report (see [`Report::json_view`]).
+#[derive(Serialize)]
+pub struct ReportJson<'a> {
+    schema: &'static str,
+    schema_version: u32,
+    generator: Generator,
+    input: &'a InputInfo,
+    model: Option<&'a ModelInfo>,
+    attack: AttackJson<'a>,
+    options: &'a ReportOptions,
+    complete: bool,
+    techniques: Vec<TechniqueJson>,
+    chunks: ChunksJson<'a>,
+    iocs: IocsJson,
+    timings: Option<Timings>,
+}
+
+#[derive(Serialize)]
+struct Generator {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct AttackJson<'a> {
+    domain: &'static str,
+    version: &'a str,
+    notice: &'a str,
+}
+
+/// A [`TechniqueHit`] with its confidence rounded for stable output.
+#[derive(Serialize)]
+struct TechniqueJson {
+    id: String,
+    name: String,
+    tactics: Vec<String>,
+    url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stix_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent: Option<String>,
+    status: Option<Status>,
+    confidence: f64,
+    chunk_count: usize,
+    chunks: Vec<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    model_labels: Vec<String>,
+}
+
+impl From<TechniqueHit> for TechniqueJson {
+    fn from(t: TechniqueHit) -> Self {
+        Self {
+            confidence: round4(t.confidence),
+            id: t.id,
+            name: t.name,
+            tactics: t.tactics,
+            url: t.url,
+            stix_id: t.stix_id,
+            parent: t.parent,
+            status: t.status,
+            chunk_count: t.chunk_count,
+            chunks: t.chunks,
+            model_labels: t.model_labels,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct IocsJson {
+    by_type: BTreeMap<&'static str, Vec<String>>,
+    items: Vec<IocSummary>,
+}
+
+/// Chunks serialised one by one from the report (no intermediate copies).
+struct ChunksJson<'a> {
+    report: &'a Report,
+    include_text: bool,
+}
+
+impl Serialize for ChunksJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let report = self.report;
+        let mut seq = serializer.serialize_seq(Some(report.chunks.len()))?;
+        for c in &report.chunks {
+            seq.serialize_element(&ChunkJson {
+                index: c.index,
+                start: c.range.start,
+                end: c.range.end,
+                tokens: c.tokens,
+                predictions: c
+                    .above(report.options.threshold)
+                    .map(|p| PredictionJson::of(report, p))
+                    .collect(),
+                top: c
+                    .scores
+                    .iter()
+                    .take(TOP_PER_CHUNK)
+                    .map(|p| PredictionJson::of(report, p))
+                    .collect(),
+                text: self.include_text.then(|| report.chunk_text(c)),
+                explanations: report.explanations.get(&c.index),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct ChunkJson<'a> {
+    index: usize,
+    start: usize,
+    end: usize,
+    tokens: usize,
+    predictions: Vec<PredictionJson<'a>>,
+    top: Vec<PredictionJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanations: Option<&'a Vec<Explanation>>,
+}
+
+#[derive(Serialize)]
+struct PredictionJson<'a> {
+    technique: &'a str,
+    confidence: f64,
+}
+
+impl<'a> PredictionJson<'a> {
+    fn of(report: &'a Report, p: &ChunkPrediction) -> Self {
+        Self {
+            technique: report.label(p.label),
+            confidence: round4(p.score),
+        }
     }
 }
 
