@@ -55,6 +55,14 @@ impl Tab {
             Tab::Matrix => "Matrix",
         }
     }
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Techniques => "Tech",
+            Tab::Iocs => "IoC",
+            Tab::Chunks => "Chunk",
+            Tab::Matrix => "Matrix",
+        }
+    }
 }
 
 pub enum ModelState {
@@ -154,6 +162,8 @@ pub struct App {
     /// Pane rectangles from the last frame (for the mouse).
     pub areas: std::cell::Cell<Areas>,
     pub quit: bool,
+    /// The editor holds text that exists nowhere else (edited, pasted, piped in).
+    pub unsaved: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -201,6 +211,7 @@ impl App {
             size: (0, 0),
             areas: Default::default(),
             quit: false,
+            unsaved: config.unsaved,
         };
         if let Some(n) = config.notices.into_iter().next() {
             app.notice = Some(Notice::Error(n));
@@ -263,7 +274,7 @@ impl App {
                 }
                 self.quit = true;
                 let mut out = Vec::new();
-                if self.recovery_at.is_some() || self.has_unsaved_text() {
+                if self.has_unsaved_text() {
                     out.push(Effect::WriteRecovery(self.editor.text()));
                 }
                 out.push(Effect::Exit(128u8.saturating_add(sig as u8)));
@@ -273,7 +284,7 @@ impl App {
     }
 
     fn has_unsaved_text(&self) -> bool {
-        self.recovery_at.is_some()
+        self.unsaved
     }
 
     pub fn info(&mut self, s: String) {
@@ -493,6 +504,7 @@ impl App {
             job.cancel.cancel();
         }
         self.stale = true;
+        self.unsaved = true;
         self.rerun_at = Some(self.now + DEBOUNCE);
         self.recovery_at = Some(self.now + RECOVERY_DELAY);
     }
@@ -638,6 +650,7 @@ impl App {
                         path.display()
                     ));
                     self.recovery_at = Some(self.now);
+                    self.unsaved = true;
                     return [Effect::RemoveRecovery(Some(path))]
                         .into_iter()
                         .chain(self.start_run())

@@ -267,10 +267,12 @@ pub fn display(c: char) -> (Cow<'static, str>, usize) {
     (Cow::Owned(c.to_string()), c.width().unwrap_or(0))
 }
 
-/// Wrapped rows of a line as (first char index, end char index), at least one row.
+/// Wrapped rows of a line as (first char index, end char index), at least one row. Rows break
+/// after the last space that fits (word wrap), or mid-word when a word is wider than the row.
 pub fn wrap_rows(line: &str, width: usize) -> Vec<(usize, usize)> {
     let mut rows = Vec::new();
-    let (mut start, mut w) = (0, 0);
+    let (mut start, mut w, mut since) = (0, 0, 0);
+    let mut space: Option<usize> = None;
     let mut n = 0;
     for (i, c) in line.chars().enumerate() {
         let cw = if c == '\t' {
@@ -280,12 +282,29 @@ pub fn wrap_rows(line: &str, width: usize) -> Vec<(usize, usize)> {
         } else {
             c.width().unwrap_or(0)
         };
-        if w + cw > width && i > start {
-            rows.push((start, i));
-            start = i;
-            w = 0;
+        if w + cw > width && i > start && c != ' ' {
+            match space.filter(|&b| b > start && b <= i) {
+                Some(b) => {
+                    rows.push((start, b));
+                    start = b;
+                    w = since;
+                }
+                None => {
+                    rows.push((start, i));
+                    start = i;
+                    w = 0;
+                    since = 0;
+                }
+            }
+            space = None;
         }
         w += cw;
+        if c == ' ' {
+            space = Some(i + 1);
+            since = 0;
+        } else {
+            since += cw;
+        }
         n = i + 1;
     }
     rows.push((start, n));

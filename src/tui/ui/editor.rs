@@ -50,18 +50,6 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let height = text_rect.height as usize;
     ed.scroll_to_cursor(width, height);
 
-    if ed.is_blank() && ed.lines().len() <= 1 {
-        let hint = Paragraph::new(vec![
-            Line::styled("Paste a threat report here", app.theme.style(Role::dim)),
-            Line::styled(
-                "(terminal paste, or ctrl-v for the system clipboard),",
-                app.theme.style(Role::dim),
-            ),
-            Line::styled("or start mitremap with a FILE.", app.theme.style(Role::dim)),
-        ]);
-        f.render_widget(hint, text_rect);
-    }
-
     let overlay = Overlay::new(app);
     let focused = app.focus == Focus::Editor && app.popup.is_none();
     let selection = ed.area.selection_range();
@@ -149,6 +137,21 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     f.render_widget(Paragraph::new(gutter), gutter_rect);
     f.render_widget(Paragraph::new(out_lines), text_rect);
+    if ed.is_blank() && ed.lines().len() <= 1 {
+        // beside the cursor, which sits at 1:1
+        let hint = Paragraph::new(vec![
+            Line::styled("Paste a threat report here", app.theme.style(Role::dim)),
+            Line::styled("(terminal paste, or ctrl-v for the", app.theme.style(Role::dim)),
+            Line::styled("system clipboard), or start", app.theme.style(Role::dim)),
+            Line::styled("mitremap with a FILE.", app.theme.style(Role::dim)),
+        ]);
+        let r = Rect {
+            x: text_rect.x + 2,
+            width: text_rect.width.saturating_sub(2),
+            ..text_rect
+        };
+        f.render_widget(hint, r);
+    }
 }
 
 pub fn ioc_style(app: &App, kind: IocKind) -> Style {

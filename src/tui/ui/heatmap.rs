@@ -124,13 +124,13 @@ fn heat_style(app: &App, v: f32, max: f32) -> Style {
 
 fn legend(app: &App) -> Line<'static> {
     Line::from(vec![
-        Span::styled("against ", app.theme.style(Role::dim)),
+        Span::styled("against", app.theme.style(Role::dim)),
         Span::styled(" −− ", app.theme.style(Role::heat_neg2)),
         Span::styled(" − ", app.theme.style(Role::heat_neg1)),
         Span::styled(" 0 ", app.theme.style(Role::heat_zero)),
         Span::styled(" + ", app.theme.style(Role::heat_pos1)),
         Span::styled(" ++ ", app.theme.style(Role::heat_pos2)),
-        Span::styled(" for the technique", app.theme.style(Role::dim)),
+        Span::styled("for", app.theme.style(Role::dim)),
     ])
 }
 
@@ -177,7 +177,15 @@ fn coloured_text(
 
 fn top_words(app: &App, report: &Report, e: &Explanation) -> Line<'static> {
     let text = report.document.text();
-    let mut words: Vec<_> = e.words.iter().filter(|w| w.value > 0.0).collect();
+    let mut words: Vec<_> = e
+        .words
+        .iter()
+        .filter(|w| w.value > 0.0)
+        .filter(|w| {
+            text.get(w.range.clone())
+                .is_some_and(|s| s.chars().any(char::is_alphanumeric))
+        })
+        .collect();
     words.sort_by(|a, b| b.value.total_cmp(&a.value));
     let max = e.words.iter().map(|w| w.value.abs()).fold(0.0f32, f32::max);
     let mut spans = vec![Span::styled("Top words: ", app.theme.style(Role::dim))];

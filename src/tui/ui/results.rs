@@ -12,7 +12,7 @@ use crate::tui::theme::Role;
 
 /// Draws the pane; returns (y of the first list row, list scroll offset) for mouse clicks.
 pub fn draw(f: &mut Frame, app: &App, area: Rect) -> (u16, usize) {
-    let block = pane_block(app, tabs_title(app), Focus::Results);
+    let block = pane_block(app, tabs_title(app, area.width), Focus::Results);
     let inner = block.inner(area);
     f.render_widget(block, area);
     if inner.height < 2 {
@@ -31,7 +31,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) -> (u16, usize) {
     (inner.y + 1, offset)
 }
 
-fn tabs_title(app: &App) -> Line<'static> {
+fn tabs_title(app: &App, width: u16) -> Line<'static> {
+    let short = width < 56;
     let counts = [
         app.techniques.len(),
         app.visible_iocs().count(),
@@ -39,9 +40,10 @@ fn tabs_title(app: &App) -> Line<'static> {
     ];
     let mut spans = vec![Span::raw(" ")];
     for (i, tab) in Tab::ALL.iter().enumerate() {
+        let title = if short { tab.short_title() } else { tab.title() };
         let label = match counts.get(i) {
-            Some(n) => format!(" {} {} ", tab.title(), n),
-            None => format!(" {} ", tab.title()),
+            Some(n) => format!(" {title} {n} "),
+            None => format!(" {title} "),
         };
         let style = if *tab == app.tab {
             app.theme.style(Role::tab_active)

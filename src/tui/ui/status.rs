@@ -71,6 +71,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         format!("│ ≥{:.2} ", app.threshold),
         t.style(Role::status),
     ));
+    let line1 = Line::from(spans).style(t.style(Role::status));
+    f.render_widget(Paragraph::new(line1), Rect { height: 1, ..area });
+    let line2 = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
+    // Messages (errors first) take the second line; key hints otherwise.
     let message = match (&app.notice, &app.model) {
         (Some(Notice::Error(e)), _) => Some((e.clone(), Role::error)),
         (Some(Notice::Info(s, _)), _) => Some((s.clone(), Role::ok)),
@@ -78,12 +86,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         _ => None,
     };
     if let Some((m, role)) = message {
-        spans.push(Span::styled("│ ", t.style(Role::status)));
-        spans.push(Span::styled(safe(&m), t.style(role)));
+        let help = app
+            .keymap
+            .first_key(Context::Global, Command::Help)
+            .map_or_else(String::new, |k| format!("   ({k}: help)"));
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(format!(" {}", safe(&m)), t.style(role)),
+                Span::styled(help, t.style(Role::hint)),
+            ])),
+            line2,
+        );
+        return;
     }
-    let line1 = Line::from(spans).style(t.style(Role::status));
-    f.render_widget(Paragraph::new(line1), Rect { height: 1, ..area });
-
     let ctx = if app.focus == Focus::Editor {
         Context::Editor
     } else {
@@ -102,21 +117,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         (Command::Run, "run"),
         (Command::Cancel, "cancel"),
         (Command::ThresholdUp, "thr+"),
-        (Command::ThresholdDown, "thr-"),
+        (Command::ThresholdDown, "thr−"),
         (Command::Export, "export"),
         (Command::Copy, "copy"),
-        (Command::PasteClipboard, "clipboard"),
-        (Command::Matrix, "matrix"),
         (Command::Quit, "quit"),
+        (Command::Matrix, "matrix"),
+        (Command::PasteClipboard, "clipboard"),
     ] {
         hints.extend(key_hint(app, key(cmd), label));
     }
-    f.render_widget(
-        Paragraph::new(Line::from(hints)),
-        Rect {
-            y: area.y + 1,
-            height: 1,
-            ..area
-        },
-    );
+    f.render_widget(Paragraph::new(Line::from(hints)), line2);
 }

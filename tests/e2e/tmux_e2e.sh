@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# End-to-end test of the terminal UI in a real terminal (tmux): start mitremap, paste a report
+# with bracketed paste, wait for results, export JSON through the dialog, check the file, quit.
+# Then: piped stdin (keys from /dev/tty) and SIGTERM (terminal restored, recovery file 0600).
+#
+#   tests/e2e/tmux_e2e.sh [path/to/mitremap] [model-dir]
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${1:-$ROOT/target/debug/mitremap}
+MODEL=${2:-$ROOT/tests/fixtures/tiny-gpt2}
+WORK=$(mktemp -d)
+SOCK="mitremap-e2e-$$"
+T="tmux -L $SOCK -f /dev/null"
+cleanup() { $T kill-server >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+export XDG_STATE_HOME="$WORK/state" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data"
+unset DISPLAY WAYLAND_DISPLAY NO_COLOR
+
+fail() {
+  echo "FAIL: $*" >&2
+  echo "---- screen ----" >&2
+  $T capture-pane -p -t e2e >&2 2>/dev/null || true
+  exit 1
+}
+
+# wait_for TEXT [seconds]: until the screen shows TEXT
+wait_for() {
+  local deadline=$((SECONDS + ${2:-20}))
+  while ((SECONDS < deadline)); do
+    if $T capture-pane -p -t e2e 2>/dev/null | grep -qF -- "$1"; then return 0; fi
+    sleep 0.2
+  done
+  fail "timed out waiting for: $1"
+}
+
+cat >"$WORK/report.txt" <<'REPORT'
+APT29 used PowerShell to download a second-stage payload from 203.0.113.7. The actor dumped LSASS memory with Mimikatz to harvest credentials.
+Spearphishing emails carried a malicious attachment named invoice.docm. The payload beaconed to hxxp://evil[.]example[.]com/gate.php over HTTPS.
+Files were encrypted and a ransom note was left; the dropper exploited CVE-2021-44228.
+REPORT
+
+echo "1. start with an empty editor, paste with bracketed paste"
+$T new-session -d -s e2e -x 120 -y 40 \
+  "cd '$WORK' && '$BIN' --model '$MODEL' --threads 1; echo \"EXIT=\$?\"; sleep 60"
+wait_for "Paste a threat report"
+$T load-buffer -b report "$WORK/report.txt"
+$T paste-buffer -p -b report -t e2e
+wait_for "CVE-2021-44228" 30            # IoC tab content / editor
+wait_for "done 2/2 windows" 60          # analysis finished (debounce + run)
+$T capture-pane -p -t e2e >"$WORK/screen1.txt"
+grep -q "test-fixture-tiny-gpt2" "$WORK/screen1.txt" || fail "model name not in the status bar"
+
+echo "2. export JSON through the dialog"
+$T send-keys -t e2e C-s
+wait_for "Export"
+$T send-keys -t e2e C-u
+$T send-keys -t e2e -l "$WORK/out.json"
+$T send-keys -t e2e Enter
+wait_for "exported" 20
+python3 - "$WORK/out.json" <<'PY' || fail "export is not a mitremap JSON report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["schema"] == "mitremap-report", r.get("schema")
+assert r["complete"] is True
+assert any(i["value"] == "CVE-2021-44228" for i in r["iocs"]["items"]), r["iocs"]
+assert r["model"]["name"] == "test-fixture-tiny-gpt2"
+assert len(r["chunks"]) == 2
+PY
+# exporting again to the same path asks first
+$T send-keys -t e2e C-s
+wait_for "Export"
+$T send-keys -t e2e C-u
+$T send-keys -t e2e -l "$WORK/out.json"
+$T send-keys -t e2e Enter
+wait_for "Overwrite? y/n"
+$T send-keys -t e2e n Escape
+
+echo "3. quit cleanly: exit 0, terminal restored, no recovery file left"
+$T send-keys -t e2e C-q
+wait_for "EXIT=0"
+ls "$XDG_STATE_HOME"/mitremap/recovery-*.txt >/dev/null 2>&1 && fail "recovery file left after a clean quit"
+$T kill-session -t e2e
+
+echo "4. piped stdin (keys from /dev/tty), then SIGTERM"
+$T new-session -d -s e2e -x 100 -y 30 \
+  "cd '$WORK' && cat report.txt | '$BIN' --model '$MODEL' --threads 1; echo \"EXIT=\$?\"; sleep 60"
+wait_for "done 2/2" 60
+$T send-keys -t e2e Tab 2                # results pane, IoCs tab: keys arrive through /dev/tty
+wait_for "cve (1)"
+sleep 1.5                                # piped text is unsaved: recovery copy after 1 s
+PID=$(pgrep -n -f "^$BIN --model" || true)
+[ -n "$PID" ] || fail "mitremap process not found"
+kill -TERM "$PID"
+wait_for "EXIT=143"
+REC=$(ls "$XDG_STATE_HOME"/mitremap/recovery-*.txt 2>/dev/null | head -1)
+[ -n "$REC" ] || fail "no recovery file after SIGTERM"
+[ "$(stat -c %a "$REC")" = 600 ] || fail "recovery file mode is $(stat -c %a "$REC"), not 600"
+grep -q "APT29" "$REC" || fail "recovery file does not hold the text"
+# terminal restored: the shell's output is on the normal screen, not the alternate one
+$T capture-pane -p -t e2e | grep -q "EXIT=143" || fail "terminal not restored"
+$T kill-session -t e2e
+
+echo "5. the next start offers the text back"
+$T new-session -d -s e2e -x 100 -y 30 \
+  "cd '$WORK' && '$BIN' --model '$MODEL' --threads 1; echo \"EXIT=\$?\"; sleep 60"
+wait_for "Recover unsaved text?"
+$T send-keys -t e2e Enter
+wait_for "restored"
+$T send-keys -t e2e C-q
+wait_for "EXIT=0"
+
+echo "PASS: tmux end-to-end"

@@ -1,0 +1,516 @@
+//! Terminal UI tests without a terminal: snapshots of every pane and popup (ratatui `TestBackend`,
+//! two sizes, the fixture model so they are deterministic), the app's state machine driven with an
+//! injected clock, and terminal safety of the rendered buffer against hostile report text.
+
+#![allow(dead_code, unused_imports)]
+
+#[path = "../src/cli/mod.rs"]
+mod cli;
+#[path = "../src/tui/mod.rs"]
+mod tui;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use mitremap_engine::model::{Classifier, ModelOptions};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use tui::action::{Action, Effect};
+use tui::app::{App, AppConfig, Focus, Popup, Tab};
+use tui::keymap::{Command, Keymap};
+use tui::theme::Theme;
+
+const REPORT: &str = "APT29 used PowerShell to download a second-stage payload from 203.0.113.7. The actor dumped LSASS memory with Mimikatz to harvest credentials.
+Spearphishing emails carried a malicious attachment named invoice.docm. The payload beaconed to hxxp://evil[.]example[.]com/gate.php over HTTPS.
+Files were encrypted with AES and a ransom note was left; sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 matched CVE-2021-44228 exploitation.
+Persistence was set in HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run. Internal host 10.0.0.5 was used for staging.
+";
+
+const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+
+fn model() -> Arc<Classifier> {
+    static MODEL: OnceLock<Arc<Classifier>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-gpt2");
+            let options = ModelOptions {
+                intra_threads: Some(1),
+                ..ModelOptions::default()
+            };
+            Arc::new(Classifier::load(&dir, &options).expect("fixture model loads"))
+        })
+        .clone()
+}
+
+fn t0() -> Instant {
+    static T0: OnceLock<Instant> = OnceLock::new();
+    *T0.get_or_init(Instant::now)
+}
+
+fn new_app(text: &str) -> App {
+    App::new(AppConfig {
+        text: text.to_owned(),
+        name: Some("report.txt".into()),
+        unsaved: false,
+        threshold: None,
+        keymap: Keymap::defaults(),
+        theme: Theme::default_theme(),
+        notices: Vec::new(),
+        recovery: None,
+        now: t0(),
+    })
+}
+
+/// Performs effects synchronously, feeding results back; returns the effects it does not perform.
+fn drive(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
+    let mut rest = Vec::new();
+    for effect in effects {
+        match effect {
+            Effect::Analyze(job) => {
+                let mut events = Vec::new();
+                tui::worker::run_analysis(&job, &mut |e| events.push(e));
+                for event in events {
+                    let more = app.update(Action::Analysis {
+                        generation: job.generation,
+                        event,
+                    });
+                    rest.extend(drive(app, more));
+                }
+            }
+            Effect::Export {
+                format,
+                path,
+                overwrite,
+                report,
+            } => {
+                let result = tui::runtime::export(format, &path, overwrite, &report);
+                let more = app.update(Action::ExportDone(result));
+                rest.extend(drive(app, more));
+            }
+            other => rest.push(other),
+        }
+    }
+    rest
+}
+
+fn act(app: &mut App, action: Action) -> Vec<Effect> {
+    let effects = app.update(action);
+    drive(app, effects)
+}
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// An app with the fixture model and REPORT fully analysed.
+fn analysed(text: &str) -> App {
+    let mut app = new_app(text);
+    let first = app.start();
+    drive(&mut app, first);
+    act(&mut app, Action::ModelLoaded(Ok(model())));
+    act(&mut app, Action::Tick(t0() + Duration::from_millis(1500)));
+    app
+}
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| tui::ui::draw(f, app)).unwrap();
+    terminal
+}
+
+fn snap(name: &str, app: &App) {
+    for (w, h) in SIZES {
+        let terminal = render(app, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), terminal.backend());
+    }
+}
+
+// ---- snapshots ---------------------------------------------------------------------------
+
+#[test]
+fn snapshot_main_view_techniques() {
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::TabTechniques));
+    snap("techniques", &app);
+}
+
+#[test]
+fn snapshot_editor_focused_with_cursor_in_a_chunk() {
+    let mut app = analysed(REPORT);
+    app.focus = Focus::Editor;
+    act(&mut app, key(KeyCode::Down));
+    snap("editor", &app);
+}
+
+#[test]
+fn snapshot_iocs_tab() {
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::TabIocs));
+    act(&mut app, Action::Command(Command::Down));
+    snap("iocs", &app);
+    act(&mut app, Action::Command(Command::ToggleNoise));
+    snap("iocs_noise_hidden", &app);
+}
+
+#[test]
+fn snapshot_chunks_tab() {
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::TabChunks));
+    act(&mut app, Action::Command(Command::Down));
+    snap("chunks", &app);
+}
+
+#[test]
+fn snapshot_matrix_view() {
+    let mut app = analysed(REPORT);
+    app.set_threshold(0.2);
+    act(&mut app, Action::Command(Command::Matrix));
+    snap("matrix", &app);
+}
+
+#[test]
+fn snapshot_heatmap_focused() {
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::FocusNext));
+    act(&mut app, Action::Command(Command::FocusNext));
+    assert_eq!(app.focus, Focus::Heatmap);
+    snap("heatmap", &app);
+}
+
+#[test]
+fn snapshot_help_popup() {
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::Help));
+    snap("help", &app);
+}
+
+#[test]
+fn snapshot_export_dialog_and_overwrite_confirmation() {
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::Export));
+    act(&mut app, key(KeyCode::Down));
+    snap("export", &app);
+    // Cargo.toml exists in the package root (the tests' working directory): asks first.
+    act(&mut app, ctrl('u'));
+    act(&mut app, Action::Paste("Cargo.toml".into()));
+    act(&mut app, key(KeyCode::Enter));
+    assert!(matches!(&app.popup, Some(Popup::Export(d)) if d.confirm));
+    snap("export_confirm", &app);
+    let effects = act(&mut app, key(KeyCode::Char('n')));
+    assert!(effects.is_empty(), "declining writes nothing");
+}
+
+#[test]
+fn snapshot_search_popup() {
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::Search));
+    act(&mut app, Action::Paste("mimikatz".into()));
+    snap("search", &app);
+    act(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.editor.cursor(), (0, 110));
+}
+
+#[test]
+fn snapshot_recovery_offer() {
+    let mut app = new_app("");
+    app.popup = Some(Popup::Recovery {
+        path: PathBuf::from("/home/analyst/.local/state/mitremap/recovery-4242.txt"),
+        text: "Unsaved notes: APT29 used PowerShell.\nSecond line.".into(),
+        age: "3 min ago".into(),
+    });
+    snap("recovery", &app);
+}
+
+#[test]
+fn snapshot_streaming_first_chunk_only() {
+    let mut app = new_app(REPORT);
+    app.update(Action::ModelLoaded(Ok(model())));
+    let effects = app.start();
+    let Some(Effect::Analyze(job)) = effects.into_iter().next() else {
+        panic!("expected a run")
+    };
+    let mut events = Vec::new();
+    tui::worker::run_analysis(&job, &mut |e| events.push(e));
+    // Started, Iocs, the first chunk and its progress: the rest is still "running".
+    for event in events.into_iter().take(5) {
+        app.update(Action::Analysis {
+            generation: job.generation,
+            event,
+        });
+    }
+    app.update(Action::Tick(t0() + Duration::from_millis(700)));
+    assert!(app.is_running());
+    snap("streaming", &app);
+}
+
+#[test]
+fn snapshot_without_model_iocs_still_work() {
+    let mut app = new_app(REPORT);
+    let first = app.start();
+    drive(&mut app, first);
+    act(
+        &mut app,
+        Action::ModelLoaded(Err(
+            "models/default: model.onnx is missing; reinstall the model".into(),
+        )),
+    );
+    assert!(app.model_unavailable());
+    assert!(!app.ioc_groups.is_empty(), "IoCs work without a model");
+    snap("no_model", &app);
+}
+
+#[test]
+fn snapshot_empty_editor_and_too_small() {
+    let app = new_app("");
+    snap("empty", &app);
+    let terminal = render(&app, 40, 10);
+    insta::assert_snapshot!("too_small_40x10", terminal.backend());
+}
+
+// ---- state machine -----------------------------------------------------------------------
+
+#[test]
+fn run_streams_into_one_report() {
+    let app = analysed(REPORT);
+    let report = app.report.as_ref().unwrap();
+    assert!(report.is_done());
+    assert_eq!(report.chunks.len(), 3);
+    assert!(!app.techniques.is_empty());
+    assert!(app.ioc_groups.iter().any(|(k, _)| k.as_str() == "cve"));
+    assert!(!app.is_running());
+}
+
+#[test]
+fn cancel_stops_the_running_analysis() {
+    let mut app = new_app(REPORT);
+    app.update(Action::ModelLoaded(Ok(model())));
+    let effects = app.start();
+    let Some(Effect::Analyze(job)) = effects.into_iter().next() else {
+        panic!("expected a run")
+    };
+    assert!(app.is_running());
+    act(&mut app, Action::Command(Command::Cancel));
+    assert!(job.cancel.is_cancelled());
+    assert!(!app.is_running());
+    assert!(app.report.as_ref().unwrap().cancelled);
+}
+
+#[test]
+fn editing_cancels_and_reruns_after_the_debounce() {
+    let mut app = new_app(REPORT);
+    app.update(Action::ModelLoaded(Ok(model())));
+    let Some(Effect::Analyze(first)) = app.start().into_iter().next() else {
+        panic!("expected a run")
+    };
+    let generation = app.generation;
+    app.focus = Focus::Editor;
+    let edit_at = t0() + Duration::from_secs(5);
+    app.update(Action::Tick(edit_at));
+    assert!(app.update(key(KeyCode::Char('x'))).is_empty());
+    assert!(first.cancel.is_cancelled(), "the edit cancels the run");
+    assert!(app.stale);
+    // typing again 300 ms later pushes the re-run back
+    app.update(Action::Tick(edit_at + Duration::from_millis(300)));
+    app.update(key(KeyCode::Char('y')));
+    let quiet = app.update(Action::Tick(edit_at + Duration::from_millis(650)));
+    assert!(!quiet.iter().any(|e| matches!(e, Effect::Analyze(_))));
+    let due = app.update(Action::Tick(edit_at + Duration::from_millis(701)));
+    let job = due
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Analyze(j) => Some(j),
+            _ => None,
+        })
+        .expect("re-run after the pause");
+    assert_eq!(job.generation, generation + 1);
+    assert!(job.document.text().starts_with("xyAPT29"));
+    // events of the cancelled run are ignored
+    app.update(Action::Analysis {
+        generation,
+        event: mitremap_engine::analysis::Event::Cancelled,
+    });
+    assert!(app.is_running());
+    drive(&mut app, vec![Effect::Analyze(job)]);
+    assert!(!app.is_running() && !app.stale);
+}
+
+#[test]
+fn recovery_save_follows_edits() {
+    let mut app = analysed(REPORT);
+    app.focus = Focus::Editor;
+    let at = t0() + Duration::from_secs(10);
+    app.update(Action::Tick(at));
+    app.update(key(KeyCode::Char('z')));
+    let effects = app.update(Action::Tick(at + Duration::from_millis(1001)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::WriteRecovery(t) if t.starts_with("zAPT29")))
+    );
+    // SIGHUP: save again and leave with 128+1
+    let effects = app.update(Action::Signal(1));
+    assert!(effects.iter().any(|e| matches!(e, Effect::WriteRecovery(_))));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Exit(129))));
+}
+
+#[test]
+fn threshold_changes_refilter_live() {
+    let mut app = analysed(REPORT);
+    let at_default = app.techniques.len();
+    act(&mut app, Action::Command(Command::TabTechniques));
+    for _ in 0..8 {
+        act(&mut app, key(KeyCode::Char('-')));
+    }
+    assert!((app.threshold - 0.2).abs() < 1e-6);
+    assert!(app.techniques.len() > at_default);
+    assert!(app.techniques.iter().all(|t| t.confidence >= 0.2));
+    act(&mut app, Action::Command(Command::ThresholdUp));
+    assert!((app.threshold - 0.25).abs() < 1e-6);
+    app.set_threshold(0.99);
+    assert!(app.techniques.is_empty());
+}
+
+#[test]
+fn export_writes_the_file_atomically_and_confirms_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.json");
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::Export));
+    act(&mut app, ctrl('u'));
+    act(&mut app, Action::Paste(path.display().to_string()));
+    act(&mut app, key(KeyCode::Enter));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("export written")).unwrap();
+    assert_eq!(json["schema"], "mitremap-report");
+    assert_eq!(json["techniques"].as_array().unwrap().len(), app.techniques.len());
+    // again: asks, then overwrites on y
+    std::fs::write(&path, "old").unwrap();
+    act(&mut app, Action::Command(Command::Export));
+    act(&mut app, ctrl('u'));
+    act(&mut app, Action::Paste(path.display().to_string()));
+    act(&mut app, key(KeyCode::Enter));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+    act(&mut app, key(KeyCode::Char('y')));
+    assert!(std::fs::read_to_string(&path).unwrap().contains("mitremap-report"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temp files left");
+}
+
+#[test]
+fn recovery_file_is_private_atomic_and_offered_back() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("mitremap");
+    let r = tui::recovery::Recovery::new(state.clone());
+    r.write("secret report text").unwrap();
+    let meta = std::fs::metadata(&r.path).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&state).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    // a file left by a session that is gone (no such pid) is offered back
+    let stale = state.join("recovery-999999999.txt");
+    std::fs::rename(&r.path, &stale).unwrap();
+    let (path, text, _) = r.find_previous().expect("offered back");
+    assert_eq!((path, text.as_str()), (stale.clone(), "secret report text"));
+    // accepting restores the text and removes the file
+    let mut app = new_app("");
+    app.popup = Some(Popup::Recovery {
+        path: stale.clone(),
+        text,
+        age: "now".into(),
+    });
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RemoveRecovery(Some(p)) if *p == stale))
+    );
+    assert_eq!(app.editor.text(), "secret report text");
+}
+
+#[test]
+fn bad_theme_and_keymap_files_name_the_file_and_fall_back() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keymap.toml"), "[panes]\nquit = [\"ctrl-nope\"]\n").unwrap();
+    std::fs::create_dir(dir.path().join("themes")).unwrap();
+    std::fs::write(dir.path().join("themes/mine.toml"), "[styles]\nbase = { fg = \"plaid\" }\n")
+        .unwrap();
+    let (_, keymap, notices) = tui::load_look(Some("mine"), Some(dir.path()));
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices[0].contains("mine.toml") && notices[0].contains("plaid"));
+    assert!(notices[1].contains("keymap.toml"));
+    assert_eq!(
+        keymap.lookup(
+            tui::keymap::Context::Panes,
+            tui::keymap::Key::parse("q").unwrap()
+        ),
+        Some(Command::Quit)
+    );
+    for name in ["dark", "light", "high-contrast", "colorblind"] {
+        assert!(tui::theme::Theme::load(name, None).is_ok());
+    }
+}
+
+// ---- terminal safety ---------------------------------------------------------------------
+
+#[test]
+fn hostile_report_text_never_reaches_the_buffer_raw() {
+    let corpus = [
+        "clipboard write \x1b]52;c;ZWNobyBwd25lZA==\x07 done.",
+        "title set \x1b]0;you have been pwned\x07 and \x1b]2;again\x1b\\ too.",
+        "cursor moves \x1b[2J\x1b[H\x1b[10;10H\x1b[6n over there.",
+        "hyperlink \x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\ here.",
+        "C1 CSI \u{9b}31m red \u{9b}2J and \u{9d}0;t\u{9c} with DCS \x1bP+q\x1b\\.",
+        "bidi \u{202e}cod.exe\u{202c} and \u{2066}isolate\u{2069} and \u{200f}mark.",
+        "bell \x07 backspace \x08 del \x7f nul \0 vt \x0b ff \x0c cr \r end.",
+        "url http://evil.example/\x1b]52;c;AAAA\x07/path used by APT29 to run PowerShell.",
+    ]
+    .join("\n");
+    let mut app = analysed(&corpus);
+    let mut screens = Vec::new();
+    for tab in [Command::TabTechniques, Command::TabIocs, Command::TabChunks, Command::Matrix] {
+        act(&mut app, Action::Command(tab));
+        screens.push(render(&app, 120, 40));
+        screens.push(render(&app, 80, 24));
+    }
+    app.focus = Focus::Heatmap;
+    for _ in 0..3 {
+        act(&mut app, Action::Command(Command::NextChunk));
+        screens.push(render(&app, 120, 40));
+    }
+    act(&mut app, Action::Command(Command::Search));
+    act(&mut app, Action::Paste("\x1b]0;x\x07 \u{202e}".into()));
+    screens.push(render(&app, 120, 40));
+    app.popup = None;
+    act(&mut app, Action::Command(Command::Export));
+    act(&mut app, Action::Paste("out\x1b[2J\u{9b}.json".into()));
+    screens.push(render(&app, 120, 40));
+    app.popup = None;
+    app.error("error quoting \x1b]52;c;AAAA\x07 input \u{202e}".into());
+    screens.push(render(&app, 120, 40));
+    for terminal in &screens {
+        for cell in terminal.backend().buffer().content() {
+            for c in cell.symbol().chars() {
+                assert!(
+                    !mitremap_engine::text::sanitize::is_unsafe_char(c, false),
+                    "unsafe char U+{:04X} in the rendered buffer:\n{}",
+                    c as u32,
+                    terminal.backend()
+                );
+            }
+        }
+    }
+    // and the stand-ins are visible
+    let all: String = screens.iter().map(|t| t.backend().to_string()).collect();
+    assert!(all.contains('␛'), "ESC shown as ␛");
+    assert!(all.contains("⟨U+202E⟩"), "bidi override shown visibly");
+}
