@@ -179,7 +179,12 @@ fn quote_text(report: &Report, range: std::ops::Range<usize>, fanged: bool) -> S
         plain.push_str(&text[cursor..ioc.range.start]);
         let live = matches!(
             ioc.kind,
-            IocKind::Ipv4 | IocKind::Ipv4Cidr | IocKind::Ipv6 | IocKind::Domain | IocKind::Url | IocKind::Email
+            IocKind::Ipv4
+                | IocKind::Ipv4Cidr
+                | IocKind::Ipv6
+                | IocKind::Domain
+                | IocKind::Url
+                | IocKind::Email
         );
         if fanged || !live {
             // Kept as written (other kinds are not clickable; their normalised value may differ).

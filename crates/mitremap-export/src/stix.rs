@@ -168,7 +168,10 @@ fn bundle(report: &Report, options: &ExportOptions) -> Value {
         let indicator = indicator(&ctx, s, &observable.pattern);
         let indicator_id = indicator["id"].as_str().unwrap_or_default().to_owned();
         let rel = relationship(&ctx, &indicator_id, "based-on", &sco_id);
-        for extra in scos.drain(..) {
+        for mut extra in scos.drain(..) {
+            if let Value::Object(m) = &mut extra {
+                ctx.mark(m);
+            }
             refs.push(extra["id"].as_str().unwrap_or_default().to_owned());
             body.push(extra);
         }
