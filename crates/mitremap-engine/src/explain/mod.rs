@@ -62,7 +62,7 @@ pub use game::{ChunkGame, Masking};
 pub use partition::Estimate;
 
 /// The default evaluation budget (forward passes per chunk, all labels together).
-pub const DEFAULT_BUDGET: usize = 256;
+pub const DEFAULT_BUDGET: usize = 128;
 
 /// Name of the estimator, as put in [`Explanation::method`].
 pub const METHOD: &str = "partition-owen";

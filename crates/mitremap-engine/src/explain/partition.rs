@@ -26,6 +26,8 @@ pub const MIN_BUDGET: usize = 2;
 const BATCH_TOKENS: usize = 8192;
 const MAX_ROWS: usize = 64;
 const MIN_ROWS: usize = 8;
+/// A forward-pass batch holds sequences at least this fraction as long as its longest.
+const BUCKET_RATIO: f64 = 0.7;
 
 /// Stop once no queued node holds more than this share of the largest `|output - base|`...
 pub const RELATIVE_TOLERANCE: f64 = 0.005;
@@ -127,19 +129,9 @@ impl<'g, 's, 'f> Evaluator<'g, 's, 'f> {
             .iter()
             .map(|m| self.game.sequence(|i| m[i / 64] >> (i % 64) & 1 == 1))
             .collect();
-        // An empty sequence (GPT-2, everything deleted) is scored on its own: padded next to longer
-        // rows, a row with no real token would attend over pad positions.
-        let (empty, full): (Vec<usize>, Vec<usize>) =
-            (0..seqs.len()).partition(|&i| seqs[i].is_empty());
         let mut rows: Vec<Option<Vec<f32>>> = vec![None; seqs.len()];
-        for group in [
-            empty.iter().map(|&i| vec![i]).collect::<Vec<_>>(),
-            vec![full],
-        ] {
-            for idx in group {
-                if idx.is_empty() {
-                    continue;
-                }
+        for idx in length_buckets(&seqs) {
+            {
                 let batch: Vec<&[u32]> = idx.iter().map(|&i| seqs[i].as_slice()).collect();
                 let out = (self.score)(&batch)?;
                 if out.len() != batch.len() {
@@ -172,6 +164,30 @@ impl<'g, 's, 'f> Evaluator<'g, 's, 'f> {
         }
         Ok(masks.iter().map(|m| self.cache[m].clone()).collect())
     }
+}
+
+/// Groups sequence indices into batches of similar length: the classifier pads every row to the
+/// batch's longest, and masked sequences (deletion) range from a few tokens to the whole chunk, so
+/// one mixed batch would pay for the longest row on every row. Sorted longest first, a batch is
+/// cut when the next row is shorter than [`BUCKET_RATIO`] of the batch's first. Empty sequences
+/// (GPT-2, everything deleted) each get their own batch: padded next to longer rows, a row with no
+/// real token would attend over pad positions.
+fn length_buckets(seqs: &[Vec<u32>]) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..seqs.len()).collect();
+    order.sort_by(|&a, &b| seqs[b].len().cmp(&seqs[a].len()).then(a.cmp(&b)));
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for i in order {
+        let len = seqs[i].len();
+        match out.last_mut() {
+            Some(batch)
+                if len > 0 && (len as f64) >= BUCKET_RATIO * seqs[batch[0]].len() as f64 =>
+            {
+                batch.push(i)
+            }
+            _ => out.push(vec![i]),
+        }
+    }
+    out
 }
 
 fn with_range(mask: &Mask, lo: usize, hi: usize) -> Mask {
