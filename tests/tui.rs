@@ -4,6 +4,8 @@
 
 #![allow(dead_code, unused_imports)]
 
+// The CLI comes along because `tui::run` takes its `TuiArgs`; its lints are the CLI's business.
+#[allow(clippy::all)]
 #[path = "../src/cli/mod.rs"]
 mod cli;
 #[path = "../src/tui/mod.rs"]
@@ -356,7 +358,11 @@ fn recovery_save_follows_edits() {
     );
     // SIGHUP: save again and leave with 128+1
     let effects = app.update(Action::Signal(1));
-    assert!(effects.iter().any(|e| matches!(e, Effect::WriteRecovery(_))));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::WriteRecovery(_)))
+    );
     assert!(effects.iter().any(|e| matches!(e, Effect::Exit(129))));
 }
 
@@ -389,7 +395,10 @@ fn export_writes_the_file_atomically_and_confirms_overwrite() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).expect("export written")).unwrap();
     assert_eq!(json["schema"], "mitremap-report");
-    assert_eq!(json["techniques"].as_array().unwrap().len(), app.techniques.len());
+    assert_eq!(
+        json["techniques"].as_array().unwrap().len(),
+        app.techniques.len()
+    );
     // again: asks, then overwrites on y
     std::fs::write(&path, "old").unwrap();
     act(&mut app, Action::Command(Command::Export));
@@ -398,7 +407,11 @@ fn export_writes_the_file_atomically_and_confirms_overwrite() {
     act(&mut app, key(KeyCode::Enter));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
     act(&mut app, key(KeyCode::Char('y')));
-    assert!(std::fs::read_to_string(&path).unwrap().contains("mitremap-report"));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("mitremap-report")
+    );
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temp files left");
 }
@@ -440,10 +453,17 @@ fn recovery_file_is_private_atomic_and_offered_back() {
 #[test]
 fn bad_theme_and_keymap_files_name_the_file_and_fall_back() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("keymap.toml"), "[panes]\nquit = [\"ctrl-nope\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[panes]\nquit = [\"ctrl-nope\"]\n",
+    )
+    .unwrap();
     std::fs::create_dir(dir.path().join("themes")).unwrap();
-    std::fs::write(dir.path().join("themes/mine.toml"), "[styles]\nbase = { fg = \"plaid\" }\n")
-        .unwrap();
+    std::fs::write(
+        dir.path().join("themes/mine.toml"),
+        "[styles]\nbase = { fg = \"plaid\" }\n",
+    )
+    .unwrap();
     let (_, keymap, notices) = tui::load_look(Some("mine"), Some(dir.path()));
     assert_eq!(notices.len(), 2, "{notices:?}");
     assert!(notices[0].contains("mine.toml") && notices[0].contains("plaid"));
@@ -477,7 +497,12 @@ fn hostile_report_text_never_reaches_the_buffer_raw() {
     .join("\n");
     let mut app = analysed(&corpus);
     let mut screens = Vec::new();
-    for tab in [Command::TabTechniques, Command::TabIocs, Command::TabChunks, Command::Matrix] {
+    for tab in [
+        Command::TabTechniques,
+        Command::TabIocs,
+        Command::TabChunks,
+        Command::Matrix,
+    ] {
         act(&mut app, Action::Command(tab));
         screens.push(render(&app, 120, 40));
         screens.push(render(&app, 80, 24));

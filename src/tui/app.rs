@@ -989,7 +989,7 @@ impl App {
             (Tab::Techniques | Tab::Matrix, Some(t)) => t
                 .chunks
                 .iter()
-                .filter_map(|ci| report.chunks.iter().position(|c| c.index == *ci))
+                .filter_map(|ci| chunk_pos(report, *ci))
                 .collect(),
             _ => (0..report.chunks.len()).collect(),
         };
@@ -1035,7 +1035,7 @@ impl App {
         let best = t
             .chunks
             .iter()
-            .filter_map(|ci| report.chunks.iter().position(|c| c.index == *ci))
+            .filter_map(|ci| chunk_pos(report, *ci))
             .max_by(|&a, &b| {
                 let score = |i: usize| {
                     report.chunks[i]
@@ -1136,7 +1136,7 @@ impl App {
                 .map(|t| {
                     t.chunks
                         .iter()
-                        .filter_map(|ci| report.chunks.iter().position(|c| c.index == *ci))
+                        .filter_map(|ci| chunk_pos(report, *ci))
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -1169,6 +1169,11 @@ fn set_format(d: &mut ExportDialog, f: usize) {
         d.path = format!("{stem}{new}");
     }
     d.format = f;
+}
+
+/// Position in `report.chunks` (sorted by index) of chunk `index`.
+pub fn chunk_pos(report: &Report, index: usize) -> Option<usize> {
+    report.chunks.binary_search_by_key(&index, |c| c.index).ok()
 }
 
 pub fn line_starts(text: &str) -> Vec<usize> {

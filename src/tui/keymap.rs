@@ -37,7 +37,7 @@ commands! {
     FocusResults => "focus_results", "leave the editor for the results";
     Run => "run", "analyse now";
     Cancel => "cancel", "cancel the running analysis";
-    Export => "export", "export the report (JSON, STIX, Navigator, CSV, Markdown)";
+    Export => "export", "export (JSON, STIX, Navigator, CSV, Markdown)";
     Copy => "copy", "copy the selection / selected technique or IoC";
     CopyAll => "copy_all", "copy the whole result";
     PasteClipboard => "paste_clipboard", "paste the system clipboard into the editor";

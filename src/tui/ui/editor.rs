@@ -90,8 +90,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             let mut spans: Vec<Span> = Vec::new();
             let mut run = String::new();
             let mut run_style = base;
-            for ci in cs..ce {
-                let b = byte_of[ci];
+            for (ci, &b) in byte_of.iter().enumerate().take(ce).skip(cs) {
                 let c = line[b..].chars().next().unwrap_or(' ');
                 let mut style = base;
                 if let Some(ls) = line_start {
@@ -141,7 +140,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         // beside the cursor, which sits at 1:1
         let hint = Paragraph::new(vec![
             Line::styled("Paste a threat report here", app.theme.style(Role::dim)),
-            Line::styled("(terminal paste, or ctrl-v for the", app.theme.style(Role::dim)),
+            Line::styled(
+                "(terminal paste, or ctrl-v for the",
+                app.theme.style(Role::dim),
+            ),
             Line::styled("system clipboard), or start", app.theme.style(Role::dim)),
             Line::styled("mitremap with a FILE.", app.theme.style(Role::dim)),
         ]);
@@ -239,7 +241,7 @@ impl<'a> Overlay<'a> {
             .find(|c| c.range.start >= start);
         let shown = starting.unwrap_or(chunk);
         let is_current = self.current.as_ref() == Some(&shown.range);
-        let is_linked = self.linked.iter().any(|r| *r == shown.range);
+        let is_linked = self.linked.contains(&shown.range);
         let style = if is_current {
             app.theme.style(Role::gutter_current)
         } else if is_linked {

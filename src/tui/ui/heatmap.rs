@@ -59,7 +59,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             .explanations
             .get(&chunk.index)?
             .iter()
-            .find(|e| e.label == t.id || t.model_labels.iter().any(|l| *l == e.label))
+            .find(|e| e.label == t.id || t.model_labels.contains(&e.label))
     });
     let mut lines: Vec<Line> = Vec::new();
     match explanation {
@@ -155,10 +155,10 @@ fn coloured_text(
             if i > 0 {
                 lines.push(Line::default());
             }
-            if !part.is_empty() {
-                if let Some(l) = lines.last_mut() {
-                    l.spans.push(Span::styled(safe(part), style));
-                }
+            if !part.is_empty()
+                && let Some(l) = lines.last_mut()
+            {
+                l.spans.push(Span::styled(safe(part), style));
             }
         }
     };

@@ -18,15 +18,23 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) -> (u16, usize) {
     if inner.height < 2 {
         return (0, 0);
     }
-    let (header, rows, selected) = match app.tab {
-        Tab::Techniques | Tab::Matrix => techniques(app, inner.width as usize),
-        Tab::Iocs => iocs(app, inner.width as usize),
-        Tab::Chunks => chunks(app, inner.width as usize),
-    };
     let list_h = inner.height as usize - 1;
-    let offset = selected.map_or(0, |s| s.saturating_sub(list_h.saturating_sub(1)));
+    // Only the visible rows are built: a 5 MB report has tens of thousands of IoCs and chunks.
+    let (header, rows, offset) = match app.tab {
+        Tab::Techniques | Tab::Matrix => {
+            let (h, rows, sel) = techniques(app, inner.width as usize);
+            let offset = sel.saturating_sub(list_h.saturating_sub(1));
+            (
+                h,
+                rows.into_iter().skip(offset).take(list_h).collect(),
+                offset,
+            )
+        }
+        Tab::Iocs => iocs(app, inner.width as usize, list_h),
+        Tab::Chunks => chunks(app, inner.width as usize, list_h),
+    };
     let mut lines = vec![header];
-    lines.extend(rows.into_iter().skip(offset).take(list_h));
+    lines.extend(rows);
     f.render_widget(Paragraph::new(lines), inner);
     (inner.y + 1, offset)
 }
@@ -40,7 +48,11 @@ fn tabs_title(app: &App, width: u16) -> Line<'static> {
     ];
     let mut spans = vec![Span::raw(" ")];
     for (i, tab) in Tab::ALL.iter().enumerate() {
-        let title = if short { tab.short_title() } else { tab.title() };
+        let title = if short {
+            tab.short_title()
+        } else {
+            tab.title()
+        };
         let label = match counts.get(i) {
             Some(n) => format!(" {title} {n} "),
             None => format!(" {title} "),
@@ -72,7 +84,8 @@ fn empty_message(app: &App) -> &'static str {
     }
 }
 
-type Rows = (Line<'static>, Vec<Line<'static>>, Option<usize>);
+/// Header, rows, and the selected row (techniques) or the scroll offset (windowed lists).
+type Rows = (Line<'static>, Vec<Line<'static>>, usize);
 
 fn sel_style(app: &App, selected: bool) -> Style {
     if selected && app.focus == Focus::Results {
@@ -103,13 +116,13 @@ fn techniques(app: &App, width: usize) -> Rows {
                     "No model: techniques unavailable (IoCs still work).",
                     app.theme.style(Role::warning),
                 )],
-                None,
+                0,
             );
         }
         return (
             header,
             vec![Line::styled(empty_message(app), app.theme.style(Role::dim))],
-            None,
+            0,
         );
     }
     let rows = app
@@ -142,31 +155,60 @@ fn techniques(app: &App, width: usize) -> Rows {
             Line::from(spans).style(sel_style(app, sel))
         })
         .collect();
-    (header, rows, Some(app.sel_technique))
+    (header, rows, app.sel_technique)
 }
 
-fn iocs(app: &App, width: usize) -> Rows {
+fn iocs(app: &App, width: usize, list_h: usize) -> Rows {
     let noise = if app.hide_noise { "hidden" } else { "dimmed" };
     let header = Line::styled(
         format!("IoCs by type (private/benign {noise}; n toggles)"),
         app.theme.style(Role::dim),
     );
+    // the selected item's row (group headers count) decides the scroll offset
+    let mut selected_row = 0;
+    let mut row = 0;
+    let mut item = 0;
+    for (_, items) in app.visible_groups() {
+        row += 1;
+        if app.sel_ioc < item + items.len() {
+            selected_row = row + app.sel_ioc - item;
+            break;
+        }
+        row += items.len();
+        item += items.len();
+    }
+    let offset = selected_row.saturating_sub(list_h.saturating_sub(1));
+    let visible = offset..offset + list_h;
     let mut rows = Vec::new();
-    let mut selected_row = None;
+    let mut row = 0;
     let mut item = 0;
     for (kind, items) in app.visible_groups() {
-        rows.push(Line::from(vec![
-            Span::styled(
-                format!("{} ", kind.as_str()),
-                super::editor::ioc_style(app, kind),
-            ),
-            Span::styled(format!("({})", items.len()), app.theme.style(Role::dim)),
-        ]));
+        if row >= visible.end {
+            break;
+        }
+        if row + 1 + items.len() <= visible.start {
+            row += 1 + items.len();
+            item += items.len();
+            continue;
+        }
+        if visible.contains(&row) {
+            rows.push(Line::from(vec![
+                Span::styled(
+                    format!("{} ", kind.as_str()),
+                    super::editor::ioc_style(app, kind),
+                ),
+                Span::styled(format!("({})", items.len()), app.theme.style(Role::dim)),
+            ]));
+        }
+        row += 1;
         for s in items {
             let sel = item == app.sel_ioc;
-            if sel {
-                selected_row = Some(rows.len());
+            if !visible.contains(&row) {
+                row += 1;
+                item += 1;
+                continue;
             }
+            row += 1;
             let tag = match (s.flags.private, s.flags.benign) {
                 (true, _) => " private",
                 (_, true) => " benign",
@@ -203,10 +245,10 @@ fn iocs(app: &App, width: usize) -> Rows {
         };
         rows.push(Line::styled(msg, app.theme.style(Role::dim)));
     }
-    (header, rows, selected_row)
+    (header, rows, offset)
 }
 
-fn chunks(app: &App, width: usize) -> Rows {
+fn chunks(app: &App, width: usize, list_h: usize) -> Rows {
     let pred_w = 24;
     let header = Line::styled(
         format!("{:>4}  {:<pred_w$} Text", "#", "Predictions"),
@@ -216,21 +258,24 @@ fn chunks(app: &App, width: usize) -> Rows {
         return (
             header,
             vec![Line::styled(empty_message(app), app.theme.style(Role::dim))],
-            None,
+            0,
         );
     };
     if report.chunks.is_empty() {
         return (
             header,
             vec![Line::styled(empty_message(app), app.theme.style(Role::dim))],
-            None,
+            0,
         );
     }
+    let offset = app.sel_chunk.saturating_sub(list_h.saturating_sub(1));
     let text_w = width.saturating_sub(4 + 2 + pred_w + 1);
     let rows = report
         .chunks
         .iter()
         .enumerate()
+        .skip(offset)
+        .take(list_h)
         .map(|(i, c)| {
             let preds: Vec<String> = c
                 .above(app.threshold)
@@ -259,5 +304,5 @@ fn chunks(app: &App, width: usize) -> Rows {
             .style(sel_style(app, sel))
         })
         .collect();
-    (header, rows, Some(app.sel_chunk))
+    (header, rows, offset)
 }
