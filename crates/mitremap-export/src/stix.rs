@@ -26,7 +26,7 @@
 //! [`ExportOptions::include_noise`] is set: an indicator for `10.0.0.5` or `microsoft.com` would
 //! do harm in a blocking feed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use mitremap_engine::analysis::{Report, TechniqueHit};
 use mitremap_ioc::{IocKind, IocSummary};
@@ -146,6 +146,8 @@ fn bundle(report: &Report, options: &ExportOptions) -> Value {
     }
 
     let summaries = report.ioc_summaries();
+    // Observables can be shared (two files in one directory): each id goes in once.
+    let mut seen: HashSet<String> = HashSet::new();
     let mut skipped: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut noise = 0usize;
     for s in summaries.iter().filter(|s| s.kind == IocKind::Cve) {
@@ -172,12 +174,10 @@ fn bundle(report: &Report, options: &ExportOptions) -> Value {
             if let Value::Object(m) = &mut extra {
                 ctx.mark(m);
             }
-            refs.push(extra["id"].as_str().unwrap_or_default().to_owned());
-            body.push(extra);
+            push_unique(&mut body, &mut refs, &mut seen, extra);
         }
         for obj in [sco, indicator, rel] {
-            refs.push(obj["id"].as_str().unwrap_or_default().to_owned());
-            body.push(obj);
+            push_unique(&mut body, &mut refs, &mut seen, obj);
         }
     }
 
@@ -190,6 +190,20 @@ fn bundle(report: &Report, options: &ExportOptions) -> Value {
         "id": ctx.sdo_id("bundle", "bundle"),
         "objects": objects,
     })
+}
+
+/// Adds `obj` to the bundle body and the report's refs unless an object with its id is there.
+fn push_unique(
+    body: &mut Vec<Value>,
+    refs: &mut Vec<String>,
+    seen: &mut HashSet<String>,
+    obj: Value,
+) {
+    let id = obj["id"].as_str().unwrap_or_default().to_owned();
+    if seen.insert(id.clone()) {
+        refs.push(id);
+        body.push(obj);
+    }
 }
 
 fn identity(ctx: &Ctx) -> Value {
@@ -668,13 +682,65 @@ mod tests {
     }
 
     #[test]
-    fn sco_ids_follow_the_spec_examples() {
-        // STIX 2.1 §2.9 / the stix2 library: ipv4-addr 1.2.3.4 hashes to this UUIDv5.
-        let id = sco_id("ipv4-addr", &[("value", json!("1.2.3.4"))]);
-        let uuid = Uuid::parse_str(id.trim_start_matches("ipv4-addr--")).unwrap();
-        assert_eq!(uuid.get_version_num(), 5);
-        let expected = Uuid::new_v5(&SCO_NAMESPACE, br#"{"value":"1.2.3.4"}"#);
-        assert_eq!(uuid, expected);
+    fn sco_ids_match_the_oasis_stix2_library() {
+        // Expected ids computed with the OASIS `stix2` Python library (3.0), which implements
+        // STIX 2.1 §2.9 (UUIDv5, SCO namespace, JCS over the ID-contributing properties).
+        assert_eq!(
+            sco_id("ipv4-addr", &[("value", json!("185.220.101.45"))]),
+            "ipv4-addr--baba264e-d558-5d92-bd06-385a02755e25"
+        );
+        assert_eq!(
+            sco_id(
+                "file",
+                &[(
+                    "hashes",
+                    json!({"SHA-256": "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"})
+                )]
+            ),
+            "file--00f91c70-2975-500a-919c-fe3a0d6c125a"
+        );
+        let dir = sco_id("directory", &[("path", json!(r"C:\Users\Public"))]);
+        assert_eq!(dir, "directory--9cbb5121-7a48-5719-8f2f-170809992f9b");
+        assert_eq!(
+            sco_id(
+                "file",
+                &[
+                    ("name", json!("svchost.exe")),
+                    ("parent_directory_ref", json!(dir))
+                ]
+            ),
+            "file--539a8bdd-a759-500c-8122-d5ac59b65f78"
+        );
+        assert_eq!(
+            sco_id(
+                "windows-registry-key",
+                &[(
+                    "key",
+                    json!(
+                        r"HKEY_LOCAL_MACHINE\Software\Microsoft\Windows\CurrentVersion\Run\Updater"
+                    )
+                )]
+            ),
+            "windows-registry-key--2633b0a7-1d86-5a41-872d-475c5c3487fe"
+        );
+        assert_eq!(
+            sco_id("autonomous-system", &[("number", json!(13335))]),
+            "autonomous-system--0204c07d-e4dd-5f14-a3d5-c93cb1c5a9fc"
+        );
+        assert_eq!(
+            sco_id("mac-addr", &[("value", json!("00:1a:2b:3c:4d:5e"))]),
+            "mac-addr--8bbba7bb-0054-556b-a740-4d38221678a8"
+        );
+        assert_eq!(
+            sco_id(
+                "url",
+                &[(
+                    "value",
+                    json!("https://update.evil-corp.net/gate.php?id=7&k=")
+                )]
+            ),
+            "url--6cdaeca7-c55b-53f4-bb71-0e4898014f12"
+        );
     }
 
     #[test]

@@ -414,3 +414,41 @@ fn empty_report_still_validates() {
     assert!(errors.is_empty(), "{errors:#?}");
     assert!(warnings.iter().all(|w| is_justified(w)), "{warnings:#?}");
 }
+
+#[test]
+fn shared_observables_appear_once() {
+    // Two files in one folder share the directory SCO; quotes and backslashes need escaping.
+    let doc = std::sync::Arc::new(mitremap_engine::text::Document::from_text(
+        r"Dropped C:\Users\Public\a.exe and C:\Users\Public\b.exe, then C:\Users\Public\a.exe again; key HKCU\Software\It's\Run.",
+    ));
+    let options = mitremap_engine::analysis::ReportOptions {
+        threshold: 0.5,
+        chunk_sentences: 3,
+        max_tokens: None,
+        explain: false,
+    };
+    let mut report =
+        mitremap_engine::analysis::Report::new(doc.clone(), Some("x".into()), None, options);
+    mitremap_engine::analysis::iocs_only(&doc, &mut |e| report.apply(&e));
+    let bytes = render(Format::Stix, &report, &common::options()).unwrap();
+    let b: Value = serde_json::from_slice(&bytes).unwrap();
+    let ids: Vec<&str> = objects(&b)
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    let unique: HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), unique.len(), "duplicate ids: {ids:#?}");
+    let refs = of_type(&b, "report")[0]["object_refs"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        refs,
+        ids.len() - 2,
+        "everything but the identity and the report"
+    );
+    assert_eq!(of_type(&b, "directory").len(), 1);
+    let (errors, warnings) = validate(&bytes);
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(warnings.iter().all(|w| is_justified(w)), "{warnings:#?}");
+}
