@@ -224,8 +224,8 @@ fn build(nodes: &mut Vec<Node>, items: &[Tree]) -> usize {
     let hi = items[items.len() - 1].span().1;
     // Split where the token counts of the halves are closest.
     let mut best = (usize::MAX, 1);
-    for k in 1..items.len() {
-        let mid = items[k].span().0;
+    for (k, item) in items.iter().enumerate().skip(1) {
+        let mid = item.span().0;
         let diff = (mid - lo).abs_diff(hi - mid);
         if diff < best.0 {
             best = (diff, k);

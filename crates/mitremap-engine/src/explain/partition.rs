@@ -131,32 +131,30 @@ impl<'g, 's, 'f> Evaluator<'g, 's, 'f> {
             .collect();
         let mut rows: Vec<Option<Vec<f32>>> = vec![None; seqs.len()];
         for idx in length_buckets(&seqs) {
-            {
-                let batch: Vec<&[u32]> = idx.iter().map(|&i| seqs[i].as_slice()).collect();
-                let out = (self.score)(&batch)?;
-                if out.len() != batch.len() {
-                    return Err(Error::Inference(format!(
-                        "scorer returned {} rows for {} sequences",
-                        out.len(),
-                        batch.len()
-                    )));
-                }
-                self.evaluations += batch.len();
-                for (&i, row) in idx.iter().zip(out) {
-                    let picked = self
-                        .labels
-                        .iter()
-                        .map(|&l| {
-                            row.get(l).copied().ok_or_else(|| {
-                                Error::Inference(format!(
-                                    "label index {l} out of range ({} scores)",
-                                    row.len()
-                                ))
-                            })
+            let batch: Vec<&[u32]> = idx.iter().map(|&i| seqs[i].as_slice()).collect();
+            let out = (self.score)(&batch)?;
+            if out.len() != batch.len() {
+                return Err(Error::Inference(format!(
+                    "scorer returned {} rows for {} sequences",
+                    out.len(),
+                    batch.len()
+                )));
+            }
+            self.evaluations += batch.len();
+            for (&i, row) in idx.iter().zip(out) {
+                let picked = self
+                    .labels
+                    .iter()
+                    .map(|&l| {
+                        row.get(l).copied().ok_or_else(|| {
+                            Error::Inference(format!(
+                                "label index {l} out of range ({} scores)",
+                                row.len()
+                            ))
                         })
-                        .collect::<Result<Vec<f32>>>()?;
-                    rows[i] = Some(picked);
-                }
+                    })
+                    .collect::<Result<Vec<f32>>>()?;
+                rows[i] = Some(picked);
             }
         }
         for (m, row) in todo.into_iter().zip(rows) {
