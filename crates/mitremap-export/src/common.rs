@@ -3,24 +3,27 @@
 use mitremap_engine::analysis::{Report, TechniqueHit};
 use mitremap_engine::attack::Catalog;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::ExportOptions;
 
 /// The export timestamp, UTC, millisecond precision: `2026-01-02T03:04:05.678Z` (the form STIX
 /// 2.1 recommends; also what Navigator metadata and Markdown show).
 pub(crate) fn timestamp(options: &ExportOptions) -> String {
-    let now = options.now.unwrap_or_else(OffsetDateTime::now_utc);
-    let now = now.to_offset(time::UtcOffset::UTC);
-    let millis = now.millisecond();
-    let whole = now
-        .replace_nanosecond(0)
-        .expect("zero nanoseconds is valid");
-    let s = whole
-        .format(&Rfc3339)
-        .expect("RFC 3339 formats any UTC time in years 0-9999");
-    // `s` ends in `Z` (UTC, no fraction): insert the milliseconds before it.
-    format!("{}.{millis:03}Z", s.trim_end_matches('Z'))
+    let now = options
+        .now
+        .unwrap_or_else(OffsetDateTime::now_utc)
+        .to_offset(time::UtcOffset::UTC);
+    // Written by hand rather than with a `time` formatter: it cannot fail, whatever the year.
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.millisecond()
+    )
 }
 
 /// A model score (0-1) as an integer percentage (0-100), the scale STIX `confidence` and the
