@@ -65,12 +65,14 @@ fn time(model: &Classifier, file: &str, budget: usize) {
     let text = std::fs::read_to_string(file).expect("texts file");
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let encoded = model.encoder().encode(line).expect("encodes");
+        let cpu = cpu_seconds();
         let started = Instant::now();
         let scores = model.scores(&[&encoded.ids]).expect("scores").remove(0);
         let labels = labels_to_explain(&scores, threshold(model));
         let out = explain::explain_chunk(model, &encoded, &labels, &ExplainOptions { budget })
             .expect("explains");
         let secs = started.elapsed().as_secs_f64();
+        let cpu = cpu_seconds() - cpu;
         let top = out.iter().map(|e| {
             let mut w = e.words.clone();
             w.sort_by(|a, b| b.value.total_cmp(&a.value));
@@ -84,10 +86,31 @@ fn time(model: &Classifier, file: &str, budget: usize) {
                 "labels": labels.len(),
                 "evaluations": out.first().map_or(0, |e| e.evaluations),
                 "seconds": secs,
+                "cpu_seconds": cpu,
                 "explanations": top,
             })
         );
     }
+}
+
+/// CPU time of this process (user + system, all threads), from /proc; 0 elsewhere. Less
+/// sensitive than wall time to other work on a shared machine.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    let Some(after) = stat.rsplit_once(')').map(|(_, a)| a) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the command name: state is field 3, utime 14 and stime 15 (1-based, whole line).
+    let ticks = |i: usize| {
+        fields
+            .get(i - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(14) + ticks(15)) / 100.0
 }
 
 fn labels_to_explain(scores: &[f32], threshold: f32) -> Vec<usize> {
