@@ -82,6 +82,15 @@ fn drive(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
                     rest.extend(drive(app, more));
                 }
             }
+            Effect::Explain(job) => {
+                let result = tui::worker::explain(&job);
+                let more = app.update(Action::Explained {
+                    generation: job.generation,
+                    chunk: job.chunk,
+                    result,
+                });
+                rest.extend(drive(app, more));
+            }
             Effect::Export {
                 format,
                 path,
@@ -341,6 +350,39 @@ fn editing_cancels_and_reruns_after_the_debounce() {
     assert!(app.is_running());
     drive(&mut app, vec![Effect::Analyze(job)]);
     assert!(!app.is_running() && !app.stale);
+}
+
+#[test]
+fn big_reports_get_attributions_on_demand() {
+    let text = REPORT.repeat(1 + tui::app::INLINE_EXPLAIN_BYTES / REPORT.len());
+    let mut app = analysed(&text);
+    let report = app.report.as_ref().unwrap();
+    assert!(report.chunks.len() > 100);
+    assert!(
+        report.explanations.len() <= 1,
+        "not explained during the run"
+    );
+    // showing another chunk in the heatmap asks for its attributions
+    act(&mut app, Action::Command(Command::TabChunks));
+    act(&mut app, Action::Command(Command::Down));
+    act(&mut app, Action::Command(Command::Down));
+    let index = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap()].index;
+    let explained = |app: &App| {
+        app.report
+            .as_ref()
+            .unwrap()
+            .explanations
+            .get(&index)
+            .is_some_and(|v| !v.is_empty())
+    };
+    assert!(!explained(&app));
+    let effects = app.update(Action::Tick(t0() + Duration::from_secs(3)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Explain(_))));
+    drive(&mut app, effects);
+    assert!(explained(&app));
+    // asked once only
+    let again = app.update(Action::Tick(t0() + Duration::from_secs(4)));
+    assert!(!again.iter().any(|e| matches!(e, Effect::Explain(_))));
 }
 
 #[test]

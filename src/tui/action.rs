@@ -31,6 +31,12 @@ pub enum Action {
         generation: u64,
         event: Event,
     },
+    /// Attributions computed on demand for one chunk of run `generation` (merged, not replaced).
+    Explained {
+        generation: u64,
+        chunk: usize,
+        result: Result<Vec<mitremap_engine::explain::Explanation>, String>,
+    },
     /// Outcome of an export: the path written, or why not.
     ExportDone(Result<PathBuf, String>),
     /// Text read from the system clipboard, or why not.
@@ -52,10 +58,23 @@ pub struct AnalysisJob {
     pub cancel: CancelToken,
 }
 
+/// Attributions to compute for one chunk (the heatmap asked for them).
+#[derive(Debug, Clone)]
+pub struct ExplainJob {
+    pub generation: u64,
+    pub analyzer: Analyzer,
+    pub document: Arc<Document>,
+    pub chunk: usize,
+    pub range: std::ops::Range<usize>,
+    pub labels: Vec<usize>,
+    pub cancel: CancelToken,
+}
+
 /// Side effects the app asks for; the runtime (or a test harness) performs them.
 #[derive(Debug)]
 pub enum Effect {
     Analyze(AnalysisJob),
+    Explain(ExplainJob),
     /// Put text on the clipboard (arboard, falling back to OSC 52).
     Copy {
         text: String,

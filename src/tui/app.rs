@@ -29,6 +29,8 @@ pub const RECOVERY_DELAY: Duration = Duration::from_secs(1);
 /// How long an info message stays in the status bar.
 const NOTICE_TTL: Duration = Duration::from_secs(6);
 const THRESHOLD_STEP: f32 = 0.05;
+/// Reports up to this size get attributions during the analysis; bigger ones on demand.
+pub const INLINE_EXPLAIN_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -164,6 +166,8 @@ pub struct App {
     pub quit: bool,
     /// The editor holds text that exists nowhere else (edited, pasted, piped in).
     pub unsaved: bool,
+    /// (chunk index, label) attributions asked for in this run.
+    pub explain_requested: std::collections::HashSet<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -212,6 +216,7 @@ impl App {
             areas: Default::default(),
             quit: false,
             unsaved: config.unsaved,
+            explain_requested: Default::default(),
         };
         if let Some(n) = config.notices.into_iter().next() {
             app.notice = Some(Notice::Error(n));
@@ -243,6 +248,27 @@ impl App {
             Action::Command(cmd) => self.command(cmd),
             Action::ModelLoaded(result) => self.model_loaded(result),
             Action::Analysis { generation, event } => self.on_event(generation, event),
+            Action::Explained {
+                generation,
+                chunk,
+                result,
+            } => {
+                if generation == self.generation
+                    && let Some(report) = &mut self.report
+                {
+                    match result {
+                        Ok(ex) => {
+                            let slot = report.explanations.entry(chunk).or_default();
+                            for e in ex {
+                                slot.retain(|x| x.label_index != e.label_index);
+                                slot.push(e);
+                            }
+                        }
+                        Err(e) => self.error(format!("attributions failed: {e}")),
+                    }
+                }
+                Vec::new()
+            }
             Action::ExportDone(result) => {
                 match result {
                     Ok(path) => self.info(format!("exported {}", path.display())),
@@ -312,7 +338,75 @@ impl App {
             out.push(Effect::WriteRecovery(self.editor.text()));
         }
         self.refresh();
+        out.extend(self.want_explanation());
         out
+    }
+
+    /// What the heatmap explains: (chunk position, label index, ATT&CK ID, name). The selected
+    /// technique when this chunk predicts it, else the chunk's best label.
+    pub fn heat_target(&self) -> Option<(usize, usize, String, String)> {
+        let report = self.report.as_ref()?;
+        let pos = self.current_chunk?;
+        let chunk = report.chunks.get(pos)?;
+        let from_technique = self.selected_technique().and_then(|t| {
+            chunk
+                .above(self.threshold)
+                .find(|p| {
+                    let l = report.label(p.label);
+                    l == t.id || t.model_labels.iter().any(|m| m == l)
+                })
+                .map(|p| (p.label, t.id.clone(), t.name.clone()))
+        });
+        let (label, id, name) = from_technique.or_else(|| {
+            let p = chunk.scores.first()?;
+            let l = report.label(p.label);
+            let t = mitremap_engine::attack::Catalog::embedded().resolve(l);
+            Some((
+                p.label,
+                t.map_or_else(|| l.to_owned(), |t| t.id.clone()),
+                t.map_or_else(|| l.to_owned(), |t| t.name.clone()),
+            ))
+        })?;
+        Some((pos, label, id, name))
+    }
+
+    /// The heatmap shows a chunk and label without attributions: ask for them (once).
+    pub fn want_explanation(&mut self) -> Option<Effect> {
+        let ModelState::Ready(analyzer) = &self.model else {
+            return None;
+        };
+        if self.stale {
+            return None;
+        }
+        let (pos, label, _, _) = self.heat_target()?;
+        let report = self.report.as_ref()?;
+        let chunk = report.chunks.get(pos)?;
+        let known = report
+            .explanations
+            .get(&chunk.index)
+            .is_some_and(|v| v.iter().any(|e| e.label_index == label));
+        if known || !self.explain_requested.insert((chunk.index, label)) {
+            return None;
+        }
+        let cancel = self
+            .job
+            .as_ref()
+            .map(|j| j.cancel.clone())
+            .unwrap_or_default();
+        Some(Effect::Explain(super::action::ExplainJob {
+            generation: self.generation,
+            analyzer: analyzer.clone(),
+            document: report.document.clone(),
+            chunk: chunk.index,
+            range: chunk.range.clone(),
+            labels: vec![label],
+            cancel,
+        }))
+    }
+
+    /// True while attributions for what the heatmap shows are being computed.
+    pub fn explaining(&self, chunk: usize) -> bool {
+        self.explain_requested.iter().any(|(c, _)| *c == chunk)
     }
 
     /// Re-aggregates what changed since the last frame (techniques are recomputed at most once
@@ -354,10 +448,14 @@ impl App {
         }
         let text = self.editor.text();
         self.line_starts = line_starts(&text);
+        let text_len = text.len();
         let document = Arc::new(Document::from_text(text));
+        self.explain_requested.clear();
         let options = AnalysisOptions {
             threshold: self.threshold,
-            explain: Some(ExplainOptions::default()),
+            // Small reports are explained as they are analysed; for big ones the heatmap asks
+            // for the chunk it shows (explaining every chunk would slow the stream a lot).
+            explain: (text_len <= INLINE_EXPLAIN_BYTES).then(ExplainOptions::default),
             ..AnalysisOptions::default()
         };
         let analyzer = match &self.model {

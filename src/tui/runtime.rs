@@ -108,6 +108,7 @@ impl Runtime {
         for effect in effects {
             match effect {
                 Effect::Analyze(job) => super::worker::spawn_analysis(job, self.tx.clone()),
+                Effect::Explain(job) => super::worker::spawn_explain(job, self.tx.clone()),
                 Effect::Copy { text, what } => {
                     let clipboard = self.clipboard.get_or_insert_with(Clipboard::new);
                     let result = clipboard.copy(&text, terminal.backend_mut());

@@ -8,7 +8,9 @@ use mitremap_engine::analysis::{Event, iocs_only};
 use mitremap_engine::model::{Classifier, ModelOptions};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::{Action, AnalysisJob};
+use mitremap_engine::explain::{ExplainOptions, Explanation, explain_chunk};
+
+use super::action::{Action, AnalysisJob, ExplainJob};
 
 /// Runs one analysis on its own thread (CPU-bound; checked for cancellation between batches).
 pub fn spawn_analysis(job: AnalysisJob, tx: UnboundedSender<Action>) {
@@ -41,6 +43,45 @@ pub fn run_analysis(job: &AnalysisJob, sink: &mut dyn FnMut(Event)) {
         }
         None => iocs_only(&job.document, sink),
     }
+}
+
+/// Computes attributions for one chunk on its own thread.
+pub fn spawn_explain(job: ExplainJob, tx: UnboundedSender<Action>) {
+    let _ = std::thread::Builder::new()
+        .name("mitremap-explain".into())
+        .spawn(move || {
+            let result = explain(&job);
+            let _ = tx.send(Action::Explained {
+                generation: job.generation,
+                chunk: job.chunk,
+                result,
+            });
+        });
+}
+
+/// Attributions for one chunk, synchronously (tests call it directly).
+pub fn explain(job: &ExplainJob) -> Result<Vec<Explanation>, String> {
+    if job.cancel.is_cancelled() {
+        return Err("cancelled".into());
+    }
+    let classifier = job.analyzer.classifier();
+    let text = job
+        .document
+        .text()
+        .get(job.range.clone())
+        .ok_or("chunk out of range")?;
+    let mut encoded = classifier
+        .encoder()
+        .encode(text)
+        .map_err(|e| e.to_string())?;
+    encoded.shift(job.range.start);
+    explain_chunk(
+        classifier,
+        &encoded,
+        &job.labels,
+        &ExplainOptions::default(),
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Loads the model on its own thread.

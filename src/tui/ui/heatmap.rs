@@ -19,7 +19,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         .report
         .as_ref()
         .and_then(|r| Some((r, r.chunks.get(app.current_chunk?)?)));
-    let technique = app.selected_technique();
+    let target = app.heat_target();
     let mut title = vec![Span::styled(" Heatmap ", app.theme.style(Role::title))];
     if let Some((_, c)) = chunk {
         title.push(Span::styled(
@@ -27,9 +27,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             app.theme.style(Role::dim),
         ));
     }
-    if let Some(t) = technique {
+    if let Some((_, _, id, name)) = &target {
         title.push(Span::styled(
-            format!("· {} {} ", safe(&t.id), safe(&t.name)),
+            format!("· {} {} ", safe(id), safe(name)),
             app.theme.style(Role::dim),
         ));
     }
@@ -54,12 +54,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let explanation = technique.and_then(|t| {
+    let label = target.as_ref().map(|t| t.1);
+    let explanation = label.and_then(|label| {
         report
             .explanations
             .get(&chunk.index)?
             .iter()
-            .find(|e| e.label == t.id || t.model_labels.contains(&e.label))
+            .find(|e| e.label_index == label)
     });
     let mut lines: Vec<Line> = Vec::new();
     match explanation {
@@ -74,12 +75,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 lines.push(Line::raw(l));
             }
             lines.push(Line::raw(""));
-            let why = match technique {
-                Some(t) if t.chunks.contains(&chunk.index) => {
-                    "No word attributions for this technique yet (needs the explainer)."
-                }
-                Some(_) => "The selected technique was not predicted in this chunk.",
-                None => "No technique selected.",
+            let why = if app.explaining(chunk.index) {
+                "Computing word attributions…"
+            } else if app.model_unavailable() {
+                "No model: no attributions."
+            } else {
+                "No word attributions for this chunk."
             };
             lines.push(Line::styled(why, app.theme.style(Role::dim)));
         }
