@@ -524,7 +524,7 @@ fn observable(s: &IocSummary) -> Option<Observable> {
         IocKind::Ipv4 | IocKind::Ipv4Cidr => simple("ipv4-addr", v),
         IocKind::Ipv6 => simple("ipv6-addr", v),
         IocKind::Domain => simple("domain-name", v),
-        IocKind::Url => simple("url", v),
+        IocKind::Url => simple("url", &uri_safe(v)),
         IocKind::Email => simple("email-addr", v),
         IocKind::Mac => simple("mac-addr", &mac48(v)?),
         IocKind::Md5 => hash("MD5", v, false),
@@ -611,6 +611,26 @@ fn path_observable(path: &str, windows: bool) -> Observable {
             pattern: format!("[directory:path = {}]", pattern_literal(path)),
         },
     }
+}
+
+/// A URL as STIX's `url:value` requires it, a valid RFC 3986 URI: bytes outside the URI character
+/// set (non-ASCII, spaces, backslash, `|`, `{`, …) and stray `%` are percent-encoded.
+fn uri_safe(v: &str) -> String {
+    const KEEP: &[u8] = b"-._~:/?#[]@!$&'()*+,;=";
+    let b = v.as_bytes();
+    let mut out = String::with_capacity(v.len());
+    for (i, &c) in b.iter().enumerate() {
+        let escape_ok = c == b'%'
+            && b.len() > i + 2
+            && b[i + 1].is_ascii_hexdigit()
+            && b[i + 2].is_ascii_hexdigit();
+        if c.is_ascii_alphanumeric() || KEEP.contains(&c) || escape_ok {
+            out.push(c as char);
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    out
 }
 
 /// Registry hives written out in full, as STIX requires (`HKLM\…` -> `HKEY_LOCAL_MACHINE\…`).
@@ -740,6 +760,18 @@ mod tests {
                 )]
             ),
             "url--6cdaeca7-c55b-53f4-bb71-0e4898014f12"
+        );
+    }
+
+    #[test]
+    fn urls_are_made_valid_uris() {
+        assert_eq!(
+            uri_safe("https://a.example/x?y=1&z=%20"),
+            "https://a.example/x?y=1&z=%20"
+        );
+        assert_eq!(
+            uri_safe(r"http://a.example/a b\c|ü%zz"),
+            "http://a.example/a%20b%5Cc%7C%C3%BC%25zz"
         );
     }
 

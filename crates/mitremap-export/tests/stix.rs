@@ -418,9 +418,12 @@ fn empty_report_still_validates() {
 #[test]
 fn shared_observables_appear_once() {
     // Two files in one folder share the directory SCO; quotes and backslashes need escaping.
-    let doc = std::sync::Arc::new(mitremap_engine::text::Document::from_text(
-        r"Dropped C:\Users\Public\a.exe and C:\Users\Public\b.exe, then C:\Users\Public\a.exe again; key HKCU\Software\It's\Run.",
-    ));
+    let doc = std::sync::Arc::new(mitremap_engine::text::Document::from_text(concat!(
+        r"Dropped C:\Users\Public\a.exe and C:\Users\Public\b.exe, then C:\Users\Public\a.exe again; key HKCU\Software\It's\Run. ",
+        "Range 45.33.0.0/16, folder /var/tmp/x/, ssdeep 96:s4Ud1Lj96tHHlZDrwciQmA+4uy1I0G4HYuL8N3TzS8QsO/wqWXLcMSx:sF1LjEtHHlZDrJzrhuyZvHYm8tKp/RWO, ",
+        "SHA-512 cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e. ",
+        "Mail to \"o'brien\"@evil.example from 00-1A-2B-3C-4D-5F via AS64500."
+    )));
     let options = mitremap_engine::analysis::ReportOptions {
         threshold: 0.5,
         chunk_sentences: 3,
@@ -430,8 +433,23 @@ fn shared_observables_appear_once() {
     let mut report =
         mitremap_engine::analysis::Report::new(doc.clone(), Some("x".into()), None, options);
     mitremap_engine::analysis::iocs_only(&doc, &mut |e| report.apply(&e));
+    // A URL with a quote (escaped in the pattern) and a backslash (not a URI character: encoded).
+    let tricky = r"http://evil.example/a'b\c";
+    report.iocs.push(mitremap_ioc::Ioc {
+        kind: mitremap_ioc::IocKind::Url,
+        value: tricky.into(),
+        raw: tricky.into(),
+        range: 0..tricky.len(),
+        defanged: false,
+        flags: Default::default(),
+    });
     let bytes = render(Format::Stix, &report, &common::options()).unwrap();
     let b: Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(
+        of_type(&b, "indicator")
+            .iter()
+            .any(|i| i["pattern"] == r"[url:value = 'http://evil.example/a\'b%5Cc']")
+    );
     let ids: Vec<&str> = objects(&b)
         .iter()
         .map(|o| o["id"].as_str().unwrap())
@@ -447,7 +465,11 @@ fn shared_observables_appear_once() {
         ids.len() - 2,
         "everything but the identity and the report"
     );
-    assert_eq!(of_type(&b, "directory").len(), 1);
+    let public = of_type(&b, "directory")
+        .into_iter()
+        .filter(|d| d["path"] == r"C:\Users\Public")
+        .count();
+    assert_eq!(public, 1);
     let (errors, warnings) = validate(&bytes);
     assert!(errors.is_empty(), "{errors:#?}");
     assert!(warnings.iter().all(|w| is_justified(w)), "{warnings:#?}");
