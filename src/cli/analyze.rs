@@ -82,6 +82,12 @@ pub struct AnalyzeArgs {
     /// Keep IoCs fanged in Markdown output.
     #[arg(long)]
     pub fanged: bool,
+    /// TLP 2.0 marking for STIX and Markdown exports: clear, green, amber, amber+strict, red.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_tlp)]
+    pub tlp: Option<mitremap_export::Tlp>,
+    /// Also export private/reserved IPs and well-known benign domains as STIX indicators.
+    #[arg(long)]
+    pub include_noise: bool,
     /// Analyse input that looks binary.
     #[arg(long)]
     pub allow_binary: bool,
@@ -215,4 +221,9 @@ fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Resu
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn parse_tlp(s: &str) -> Result<mitremap_export::Tlp, String> {
+    s.parse()
+        .map_err(|_| format!("{s:?} is not a TLP level (clear, green, amber, amber+strict, red)"))
 }
