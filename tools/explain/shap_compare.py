@@ -28,7 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def dev_chunk(data: Path, n: int = 1) -> list[str]:
+def dev_chunk(data: Path, n: int, tokens, lo: int = 60, hi: int = 100) -> list[str]:
+    """n 3-sentence chunks of AnnoCTR dev prose with lo..hi tokens (the issue's ~80-token chunk)."""
     docs: dict[str, list[tuple[int, str]]] = {}
     for line in data.open():
         r = json.loads(line)
@@ -41,8 +42,18 @@ def dev_chunk(data: Path, n: int = 1) -> list[str]:
     for doc in sorted(docs):
         s = [t for _, t in sorted(docs[doc])]
         for i in range(0, len(s) - 2, 3):
-            chunks.append(" ".join(s[i:i + 3]))
+            text = " ".join(s[i:i + 3])
+            if lo <= tokens(text) <= hi:
+                chunks.append(text)
     return chunks[:: max(1, len(chunks) // n)][:n]
+
+
+def count_tokens(model: Path, manifest: dict):
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(str(model / manifest["tokenizer"]))
+    tok.no_truncation()
+    tok.no_padding()
+    return lambda text: len(tok.encode(text).ids)
 
 
 def main() -> None:
@@ -67,7 +78,8 @@ def main() -> None:
     labels = manifest["labels"] if isinstance(manifest["labels"], list) else json.loads(
         (model / manifest["labels"]).read_text())
     texts = ([t for t in Path(args.texts).read_text().splitlines() if t.strip()] if args.texts
-             else dev_chunk(Path(args.data), args.chunks))
+             else dev_chunk(Path(args.data), args.chunks, count_tokens(model, manifest),
+                            hi=min(100, manifest["max_tokens"])))
 
     # --- mitremap (Rust), same texts ---
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:

@@ -65,6 +65,10 @@ fn time(model: &Classifier, file: &str, budget: usize) {
     let text = std::fs::read_to_string(file).expect("texts file");
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let encoded = model.encoder().encode(line).expect("encodes");
+        if encoded.ids.len() > model.manifest().max_tokens {
+            eprintln!("skipped: {} tokens > max_tokens", encoded.ids.len());
+            continue;
+        }
         let cpu = cpu_seconds();
         let started = Instant::now();
         let scores = model.scores(&[&encoded.ids]).expect("scores").remove(0);
