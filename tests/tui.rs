@@ -581,3 +581,33 @@ fn hostile_report_text_never_reaches_the_buffer_raw() {
     assert!(all.contains('␛'), "ESC shown as ␛");
     assert!(all.contains("⟨U+202E⟩"), "bidi override shown visibly");
 }
+
+// ---- timings (run with --ignored --nocapture; not a pass/fail test) ----------------------
+
+#[test]
+#[ignore = "timing report, run explicitly"]
+fn timings_big_report() {
+    let big = REPORT.repeat(5_000_000 / REPORT.len());
+    let t = Instant::now();
+    let mut app = new_app(&big);
+    let _ = app.start();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| tui::ui::draw(f, &app)).unwrap();
+    eprintln!("first frame (5 MB, no model yet): {:?}", t.elapsed());
+    app.focus = Focus::Editor;
+    for i in 0..5 {
+        let t = Instant::now();
+        app.update(key(KeyCode::Char('x')));
+        let upd = t.elapsed();
+        let t = Instant::now();
+        terminal.draw(|f| tui::ui::draw(f, &app)).unwrap();
+        eprintln!("keystroke {i}: update {upd:?}, frame {:?}", t.elapsed());
+    }
+    let t = Instant::now();
+    let text = app.editor.text();
+    eprintln!("join text: {:?} ({} bytes)", t.elapsed(), text.len());
+    let t = Instant::now();
+    let effects = app.update(Action::Tick(t0() + Duration::from_secs(30)));
+    eprintln!("debounced re-run start: {:?}", t.elapsed());
+    drop(effects);
+}

@@ -603,7 +603,9 @@ impl App {
         }
         self.stale = true;
         self.unsaved = true;
-        self.rerun_at = Some(self.now + DEBOUNCE);
+        // Big texts wait a little longer, so a burst of typing isn't interrupted by re-runs.
+        let lines = self.editor.lines().len() as u64;
+        self.rerun_at = Some(self.now + DEBOUNCE + Duration::from_millis((lines / 100).min(1200)));
         self.recovery_at = Some(self.now + RECOVERY_DELAY);
     }
 

@@ -105,6 +105,7 @@ pub async fn run(
 impl Runtime {
     /// Performs effects; returns an exit code when one asks to leave.
     fn perform(&mut self, effects: Vec<Effect>, terminal: &mut Term) -> Option<ExitCode> {
+        let exiting = effects.iter().any(|e| matches!(e, Effect::Exit(_)));
         for effect in effects {
             match effect {
                 Effect::Analyze(job) => super::worker::spawn_analysis(job, self.tx.clone()),
@@ -137,13 +138,23 @@ impl Runtime {
                     });
                 }
                 Effect::WriteRecovery(text) => {
-                    if let Some(r) = &self.recovery
-                        && let Err(e) = r.write(&text)
-                    {
-                        let _ = self.tx.send(Action::Notice(Err(format!(
-                            "cannot save the recovery file {}: {e}",
-                            r.path.display()
-                        ))));
+                    // fsync of a big text must not stall a frame: write on a thread, except
+                    // when leaving (the process is about to exit).
+                    if let Some(r) = self.recovery.clone() {
+                        let tx = self.tx.clone();
+                        let write = move || {
+                            if let Err(e) = r.write(&text) {
+                                let _ = tx.send(Action::Notice(Err(format!(
+                                    "cannot save the recovery file {}: {e}",
+                                    r.path.display()
+                                ))));
+                            }
+                        };
+                        if exiting {
+                            write();
+                        } else {
+                            std::thread::spawn(write);
+                        }
                     }
                 }
                 Effect::RemoveRecovery(path) => match (path, &self.recovery) {
