@@ -102,10 +102,16 @@ def export_onnx(model, arch: str, path: Path, opset: int = 17):
                                         "logits": {0: "batch"}}, dynamo=False)
 
 
-def quantize(fp32: Path, int8: Path):
+def quantize(fp32: Path, int8: Path, keep_fp32=("classifier", "score", "pooler")):
+    """int8 dynamic quantisation of the MatMul/Gemm weights; the small output layer stays fp32."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+    g = onnx.load(str(fp32), load_external_data=False)
+    exclude = [n.name for n in g.graph.node if n.op_type in ("MatMul", "Gemm")
+               and any(k in (n.name + " " + " ".join(n.input)) for k in keep_fp32)]
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True,
+                     nodes_to_exclude=exclude)
 
 
 def parity(model, tok, onnx_paths: dict, texts, arch, pad_id, max_len=128, threads=2):
