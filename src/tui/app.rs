@@ -10,7 +10,6 @@ use mitremap_engine::analysis::{
     AnalysisOptions, Analyzer, CancelToken, DEFAULT_THRESHOLD, Event, Report, ReportOptions,
     TechniqueHit,
 };
-use mitremap_engine::explain::ExplainOptions;
 use mitremap_engine::ioc::{IocKind, IocSummary};
 use mitremap_engine::text::Document;
 use mitremap_export::Format;
@@ -29,8 +28,6 @@ pub const RECOVERY_DELAY: Duration = Duration::from_secs(1);
 /// How long an info message stays in the status bar.
 const NOTICE_TTL: Duration = Duration::from_secs(6);
 const THRESHOLD_STEP: f32 = 0.05;
-/// Reports up to this size get attributions during the analysis; bigger ones on demand.
-pub const INLINE_EXPLAIN_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -168,6 +165,8 @@ pub struct App {
     pub unsaved: bool,
     /// (chunk index, label) attributions asked for in this run.
     pub explain_requested: std::collections::HashSet<(usize, usize)>,
+    /// The heatmap follows the selected technique's best chunk until the user picks a chunk.
+    pub auto_follow: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -217,6 +216,7 @@ impl App {
             quit: false,
             unsaved: config.unsaved,
             explain_requested: Default::default(),
+            auto_follow: true,
         };
         if let Some(n) = config.notices.into_iter().next() {
             app.notice = Some(Notice::Error(n));
@@ -422,7 +422,7 @@ impl App {
             self.sel_technique = self
                 .sel_technique
                 .min(self.techniques.len().saturating_sub(1));
-            if self.current_chunk.is_none() {
+            if self.current_chunk.is_none() || self.auto_follow {
                 self.follow_technique();
             }
         }
@@ -437,6 +437,7 @@ impl App {
         self.rerun_at = None;
         self.generation += 1;
         self.current_chunk = None;
+        self.auto_follow = true;
         self.techniques_dirty = true;
         if self.editor.is_blank() {
             self.report = None;
@@ -448,14 +449,13 @@ impl App {
         }
         let text = self.editor.text();
         self.line_starts = line_starts(&text);
-        let text_len = text.len();
         let document = Arc::new(Document::from_text(text));
         self.explain_requested.clear();
         let options = AnalysisOptions {
             threshold: self.threshold,
-            // Small reports are explained as they are analysed; for big ones the heatmap asks
-            // for the chunk it shows (explaining every chunk would slow the stream a lot).
-            explain: (text_len <= INLINE_EXPLAIN_BYTES).then(ExplainOptions::default),
+            // Attributions cost hundreds of forward passes per chunk: explaining every chunk
+            // would stall the stream, so the heatmap asks for the chunk it shows instead.
+            explain: None,
             ..AnalysisOptions::default()
         };
         let analyzer = match &self.model {
@@ -971,12 +971,16 @@ impl App {
         self.focus = Focus::Results;
         match tab {
             Tab::Chunks => {
+                self.auto_follow = false;
                 self.current_chunk = self
                     .chunk_count()
                     .checked_sub(1)
                     .map(|m| self.sel_chunk.min(m))
             }
-            Tab::Techniques | Tab::Matrix => self.follow_technique(),
+            Tab::Techniques | Tab::Matrix => {
+                self.auto_follow = true;
+                self.follow_technique()
+            }
             Tab::Iocs => {}
         }
     }
@@ -1025,12 +1029,14 @@ impl App {
             Tab::Techniques | Tab::Matrix => {
                 self.sel_technique = i;
                 self.current_chunk = None;
+                self.auto_follow = true;
                 self.follow_technique();
             }
             Tab::Iocs => self.sel_ioc = i,
             Tab::Chunks => {
                 self.sel_chunk = i;
                 self.current_chunk = Some(i);
+                self.auto_follow = false;
             }
         }
         self.heat_scroll = 0;
@@ -1104,6 +1110,7 @@ impl App {
             None => 0,
         };
         self.current_chunk = Some(candidates[next]);
+        self.auto_follow = false;
         if self.tab == Tab::Chunks {
             self.sel_chunk = candidates[next];
         }
@@ -1120,6 +1127,7 @@ impl App {
         let i = report.chunks.partition_point(|c| c.range.end <= byte);
         if i < report.chunks.len() && report.chunks[i].range.start <= byte {
             self.current_chunk = Some(i);
+            self.auto_follow = false;
             if self.tab == Tab::Chunks {
                 self.sel_chunk = i;
             }

@@ -62,29 +62,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             .iter()
             .find(|e| e.label_index == label)
     });
-    let mut lines: Vec<Line> = Vec::new();
-    match explanation {
-        Some(e) => {
-            lines.push(legend(app));
-            lines.extend(coloured_text(app, report, chunk.range.clone(), e));
-            lines.push(Line::raw(""));
-            lines.push(top_words(app, report, e));
-        }
-        None => {
-            for l in safe_lines(report.chunk_text(chunk)) {
-                lines.push(Line::raw(l));
-            }
-            lines.push(Line::raw(""));
-            let why = if app.explaining(chunk.index) {
-                "Computing word attributions…"
-            } else if app.model_unavailable() {
-                "No model: no attributions."
-            } else {
-                "No word attributions for this chunk."
-            };
-            lines.push(Line::styled(why, app.theme.style(Role::dim)));
-        }
-    }
+    // Summary first (always visible), then the chunk text (scrolls).
     let mut preds = vec![Span::styled("Predictions: ", app.theme.style(Role::dim))];
     let above: Vec<_> = chunk.above(app.threshold).take(4).collect();
     if above.is_empty() {
@@ -99,7 +77,31 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             conf_style(app, p.score),
         ));
     }
-    lines.push(Line::from(preds));
+    let mut lines: Vec<Line> = Vec::new();
+    match explanation {
+        Some(e) => {
+            lines.push(top_words(app, report, e));
+            lines.push(Line::from(preds));
+            lines.push(legend(app));
+            lines.push(Line::raw(""));
+            lines.extend(coloured_text(app, report, chunk.range.clone(), e));
+        }
+        None => {
+            let why = if app.explaining(chunk.index) {
+                "Computing word attributions…"
+            } else if app.model_unavailable() {
+                "No model: no attributions."
+            } else {
+                "No word attributions for this chunk."
+            };
+            lines.push(Line::styled(why, app.theme.style(Role::dim)));
+            lines.push(Line::from(preds));
+            lines.push(Line::raw(""));
+            for l in safe_lines(report.chunk_text(chunk)) {
+                lines.push(Line::raw(l));
+            }
+        }
+    }
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
