@@ -409,6 +409,31 @@ fn recovery_save_follows_edits() {
 }
 
 #[test]
+fn quitting_with_unsaved_text_asks_once() {
+    let mut app = analysed(REPORT);
+    assert_eq!(
+        app.update(ctrl('q'))
+            .iter()
+            .filter(|e| matches!(e, Effect::Exit(0)))
+            .count(),
+        1,
+        "text from a file quits at once"
+    );
+    let mut app = analysed(REPORT);
+    app.update(Action::Paste("pasted notes".into()));
+    assert!(app.update(ctrl('q')).is_empty(), "first quit only warns");
+    app.update(key(KeyCode::Right));
+    assert!(app.update(ctrl('q')).is_empty(), "another key disarms");
+    let effects = app.update(ctrl('q'));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Exit(0))));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RemoveRecovery(None)))
+    );
+}
+
+#[test]
 fn threshold_changes_refilter_live() {
     let mut app = analysed(REPORT);
     let at_default = app.techniques.len();

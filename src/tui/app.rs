@@ -167,6 +167,8 @@ pub struct App {
     pub explain_requested: std::collections::HashSet<(usize, usize)>,
     /// The heatmap follows the selected technique's best chunk until the user picks a chunk.
     pub auto_follow: bool,
+    /// Quit was pressed once with unsaved text; the next quit leaves.
+    pub quit_armed: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -217,6 +219,7 @@ impl App {
             unsaved: config.unsaved,
             explain_requested: Default::default(),
             auto_follow: true,
+            quit_armed: false,
         };
         if let Some(n) = config.notices.into_iter().next() {
             app.notice = Some(Notice::Error(n));
@@ -562,6 +565,10 @@ impl App {
             return Vec::new();
         }
         let k = Key::from_event(&key);
+        let armed = std::mem::take(&mut self.quit_armed);
+        if self.popup.is_none() && self.keymap.lookup(Context::Global, k) == Some(Command::Quit) {
+            self.quit_armed = armed;
+        }
         if self.popup.is_some() {
             if self.keymap.lookup(Context::Global, k) == Some(Command::Quit) {
                 return self.command(Command::Quit);
@@ -839,6 +846,14 @@ impl App {
     pub fn command(&mut self, cmd: Command) -> Vec<Effect> {
         match cmd {
             Command::Quit => {
+                if self.unsaved && !self.quit_armed && !self.editor.is_blank() {
+                    self.quit_armed = true;
+                    self.error(
+                        "the text exists only here: quit again to discard it (a recovery copy is kept until then)"
+                            .into(),
+                    );
+                    return Vec::new();
+                }
                 if let Some(job) = self.job.take() {
                     job.cancel.cancel();
                 }

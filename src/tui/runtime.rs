@@ -2,6 +2,7 @@
 //! `App::update`; the effects it returns are performed here; frames are drawn from the state.
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, EventStream};
@@ -27,6 +28,8 @@ pub struct Runtime {
     pub tx: UnboundedSender<Action>,
     pub recovery: Option<Recovery>,
     pub clipboard: Option<Clipboard>,
+    /// Bumped when the recovery file is removed, so a write still in flight doesn't bring it back.
+    recovery_epoch: Arc<Mutex<u64>>,
 }
 
 pub async fn run(
@@ -40,6 +43,7 @@ pub async fn run(
         tx: tx.clone(),
         recovery,
         clipboard: None,
+        recovery_epoch: Arc::default(),
     };
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
@@ -142,7 +146,13 @@ impl Runtime {
                     // when leaving (the process is about to exit).
                     if let Some(r) = self.recovery.clone() {
                         let tx = self.tx.clone();
+                        let epoch = self.recovery_epoch.clone();
+                        let at = *lock(&epoch);
                         let write = move || {
+                            let current = lock(&epoch);
+                            if *current != at {
+                                return; // removed meanwhile (clean quit)
+                            }
                             if let Err(e) = r.write(&text) {
                                 let _ = tx.send(Action::Notice(Err(format!(
                                     "cannot save the recovery file {}: {e}",
@@ -161,7 +171,11 @@ impl Runtime {
                     (Some(p), _) => {
                         let _ = std::fs::remove_file(p);
                     }
-                    (None, Some(r)) => r.remove(),
+                    (None, Some(r)) => {
+                        let mut epoch = lock(&self.recovery_epoch);
+                        *epoch += 1;
+                        r.remove();
+                    }
                     (None, None) => {}
                 },
                 Effect::Exit(code) => return Some(ExitCode::from(code)),
@@ -169,6 +183,10 @@ impl Runtime {
         }
         None
     }
+}
+
+fn lock(m: &Mutex<u64>) -> std::sync::MutexGuard<'_, u64> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Renders and writes an export atomically (also used by tests).

@@ -41,6 +41,9 @@ Spearphishing emails carried a malicious attachment named invoice.docm. The payl
 Files were encrypted and a ransom note was left; the dropper exploited CVE-2021-44228.
 REPORT
 
+# a session that outlives the others, so the tmux server stays up between steps
+$T new-session -d -s keep "sleep 600"
+
 echo "1. start with an empty editor, paste with bracketed paste"
 $T new-session -d -s e2e -x 120 -y 40 \
   "cd '$WORK' && '$BIN' --model '$MODEL' --threads 1; echo \"EXIT=\$?\"; sleep 60"
@@ -78,6 +81,8 @@ wait_for "Overwrite? y/n"
 $T send-keys -t e2e n Escape
 
 echo "3. quit cleanly: exit 0, terminal restored, no recovery file left"
+$T send-keys -t e2e C-q                   # pasted text is unsaved: asks once
+wait_for "quit again to discard it"
 $T send-keys -t e2e C-q
 wait_for "EXIT=0"
 ls "$XDG_STATE_HOME"/mitremap/recovery-*.txt >/dev/null 2>&1 && fail "recovery file left after a clean quit"
@@ -108,7 +113,7 @@ $T new-session -d -s e2e -x 100 -y 30 \
 wait_for "Recover unsaved text?"
 $T send-keys -t e2e Enter
 wait_for "restored"
-$T send-keys -t e2e C-q
+$T send-keys -t e2e C-q C-q
 wait_for "EXIT=0"
 
 echo "PASS: tmux end-to-end"
