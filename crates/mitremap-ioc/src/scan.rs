@@ -282,14 +282,20 @@ fn scan_urls(t: &str, out: &mut Vec<Cand>) {
         }
         let scheme = t[s..p].to_ascii_lowercase();
         let body = p + 3;
-        let e = url_end(b, body);
-        if e <= body && scheme != "file" {
-            continue;
+        // The authority is scanned with a bound, and the (unbounded) URL end only for valid
+        // hosts, which then consume their range: no quadratic re-scans.
+        let mut auth_end = body;
+        while auth_end < b.len()
+            && auth_end - body < 512
+            && b[auth_end] > b' '
+            && b[auth_end] < 0x7f
+            && !matches!(
+                b[auth_end],
+                b'/' | b'?' | b'#' | b'"' | b'<' | b'>' | b'`' | b'\'' | b'\\' | b'{' | b'}' | b'|'
+            )
+        {
+            auth_end += 1;
         }
-        let auth_end = b[body..e]
-            .iter()
-            .position(|&c| matches!(c, b'/' | b'?' | b'#'))
-            .map_or(e, |i| body + i);
         let hs = b[body..auth_end]
             .iter()
             .rposition(|&c| c == b'@')
@@ -322,6 +328,10 @@ fn scan_urls(t: &str, out: &mut Vec<Cand>) {
                 && !host.contains(".."))
             || (scheme == "file" && host.is_empty());
         if !valid {
+            continue;
+        }
+        let e = url_end(b, body);
+        if e < he || (e <= body && scheme != "file") {
             continue;
         }
         let value = format!("{scheme}://{}{host}{}", &t[body..hs], &t[he..e]);
@@ -676,6 +686,7 @@ static TOK: [bool; 256] = {
 
 fn scan_tokens(t: &str, n: &Normalized<'_>, out: &mut Vec<Cand>) {
     let b = t.as_bytes();
+    let mut url_seen = 0usize;
     let len = b.len();
     let mut i = 0;
     while i < len {
@@ -703,7 +714,7 @@ fn scan_tokens(t: &str, n: &Normalized<'_>, out: &mut Vec<Cand>) {
         if l < 3 {
             continue;
         }
-        classify(t, n, s, e, dot, out);
+        classify(t, n, s, e, dot, &mut url_seen, out);
     }
 }
 
@@ -713,6 +724,7 @@ fn classify(
     mut s: usize,
     mut e: usize,
     dot: bool,
+    url_seen: &mut usize,
     out: &mut Vec<Cand>,
 ) {
     let b = t.as_bytes();
@@ -763,7 +775,7 @@ fn classify(
         out.push(Cand::new(IocKind::AttackId, s, e, c));
         return;
     }
-    dotted(t, n, s, e, out);
+    dotted(t, n, s, e, url_seen, out);
 }
 
 fn hex_runs(t: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
@@ -1005,7 +1017,14 @@ fn ipv4(t: &str, _n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) {
     out.push(c);
 }
 
-fn dotted(t: &str, n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) {
+fn dotted(
+    t: &str,
+    n: &Normalized<'_>,
+    s: usize,
+    e: usize,
+    url_seen: &mut usize,
+    out: &mut Vec<Cand>,
+) {
     let b = t.as_bytes();
     let tok = &t[s..e];
     if s > 0 && b[s - 1] == b'@' {
@@ -1087,8 +1106,10 @@ fn dotted(t: &str, n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) 
         && e < b.len()
         && b[e] == b'/'
         && (s == 0 || !matches!(b[s - 1], b'/' | b'.' | b'@'))
+        && s >= *url_seen
     {
         let ue = url_end(b, e);
+        *url_seen = ue; // never re-scan the same run (linear time)
         if ue > e + 1 && (n.edited(&(s..ue)) || host.starts_with("www.")) {
             let mut u = Cand::new(IocKind::Url, s, ue, format!("http://{host}{}", &t[e..ue]));
             u.host = Some(s..e);

@@ -1,0 +1,173 @@
+//! Property tests: range invariant, refang idempotence, no panics, adversarial inputs.
+//!
+//! `check_invariants` is the same check the cargo-fuzz target `fuzz/fuzz_targets/ioc_extract.rs`
+//! runs, so the fuzz property is exercised on stable too.
+
+use mitremap_ioc::{extract, refang, summarize};
+use proptest::prelude::*;
+
+fn check_invariants(text: &str) {
+    let hits = extract(text);
+    for h in &hits {
+        assert!(
+            h.range.start <= h.range.end && h.range.end <= text.len(),
+            "{h:?}"
+        );
+        assert!(
+            text.is_char_boundary(h.range.start) && text.is_char_boundary(h.range.end),
+            "{h:?}"
+        );
+        assert_eq!(&text[h.range.clone()], h.raw, "{h:?}");
+        assert!(!h.value.is_empty(), "{h:?}");
+    }
+    assert!(
+        hits.windows(2)
+            .all(|w| w[0].range.start <= w[1].range.start)
+    );
+    let s = summarize(&hits);
+    assert_eq!(s.iter().map(|x| x.count).sum::<usize>(), hits.len());
+}
+
+/// Text built from IoC-ish fragments, so the scanners' interesting paths are hit often.
+fn iocish() -> impl Strategy<Value = String> {
+    let frag = prop_oneof![
+        Just("hxxp://".to_string()),
+        Just("https://".to_string()),
+        Just("[.]".to_string()),
+        Just("(.)".to_string()),
+        Just("[dot]".to_string()),
+        Just(" dot ".to_string()),
+        Just(" at ".to_string()),
+        Just(" AT ".to_string()),
+        Just("[@]".to_string()),
+        Just("[:]".to_string()),
+        Just("[://]".to_string()),
+        Just("\\.".to_string()),
+        Just(".".to_string()),
+        Just(":".to_string()),
+        Just("::".to_string()),
+        Just("/".to_string()),
+        Just("\\".to_string()),
+        Just("@".to_string()),
+        Just(" ".to_string()),
+        Just("com".to_string()),
+        Just("evil".to_string()),
+        Just("exe".to_string()),
+        Just("zip".to_string()),
+        Just("HKLM".to_string()),
+        Just("C:".to_string()),
+        Just("%TEMP%".to_string()),
+        Just("rule ".to_string()),
+        Just("{".to_string()),
+        Just("CVE-2021-".to_string()),
+        Just("T1059".to_string()),
+        Just("AS".to_string()),
+        Just("bc1q".to_string()),
+        Just("é".to_string()),
+        Just("😀".to_string()),
+        "[0-9]{1,3}",
+        "[0-9a-f]{1,40}",
+        "[a-zA-Z]{1,8}",
+        "\\PC{1,4}",
+    ];
+    prop::collection::vec(frag, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ranges_slice_to_raw_on_iocish_text(s in iocish()) {
+        check_invariants(&s);
+    }
+
+    #[test]
+    fn ranges_slice_to_raw_on_any_string(s in "\\PC{0,200}") {
+        check_invariants(&s);
+    }
+
+    #[test]
+    fn never_panics_on_arbitrary_bytes(b in prop::collection::vec(any::<u8>(), 0..400)) {
+        let s = String::from_utf8_lossy(&b);
+        check_invariants(&s);
+    }
+
+    #[test]
+    fn refang_is_idempotent(s in iocish()) {
+        let once = refang(&s);
+        prop_assert_eq!(refang(&once), once);
+    }
+
+    #[test]
+    fn refang_is_idempotent_any(s in "\\PC{0,120}") {
+        let once = refang(&s);
+        prop_assert_eq!(refang(&once), once);
+    }
+}
+
+#[test]
+fn adversarial_inputs_finish_and_stay_sane() {
+    const MB: usize = 1 << 20;
+    let cases: Vec<(&str, String)> = vec![
+        ("a.a.a", "a.".repeat(MB / 2)),
+        ("1.1.1", "1.".repeat(MB / 2)),
+        ("hex", "a".repeat(MB)),
+        ("hex-mixed", "0123456789abcdef".repeat(MB / 16)),
+        ("[.]", "[.]".repeat(MB / 3)),
+        ("a[.]", "a[.]".repeat(MB / 4)),
+        ("colons", ":".repeat(MB)),
+        ("hex-colons", "ab:".repeat(MB / 3)),
+        ("slashes", "/a".repeat(MB / 2)),
+        ("backslashes", "\\A B".repeat(MB / 4)),
+        ("url", format!("http://a.com/{}", "a".repeat(MB))),
+        ("at", " at a".repeat(MB / 5)),
+        ("dot", " dot a".repeat(MB / 6)),
+        ("schemes", "hxxp://".repeat(MB / 7)),
+        ("rule", "rule a ".repeat(MB / 7)),
+        ("at-signs", "a@".repeat(MB / 2)),
+    ];
+    for (name, text) in cases {
+        let t0 = std::time::Instant::now();
+        let hits = extract(&text);
+        let dt = t0.elapsed();
+        for h in &hits {
+            assert_eq!(&text[h.range.clone()], h.raw);
+        }
+        // Generous: 1 MB must take well under a few seconds even in a debug build on a busy box.
+        assert!(dt.as_secs_f64() < 20.0, "{name}: {dt:?}");
+        // long runs are not indicators
+        match name {
+            "a.a.a" | "1.1.1" | "hex" | "hex-mixed" | "[.]" | "colons" => {
+                assert!(
+                    hits.is_empty(),
+                    "{name}: {} hits, first {:?}",
+                    hits.len(),
+                    hits.first()
+                )
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn linear_time_n_vs_4n() {
+    // Same input shape at n and 4n; a quadratic scanner would take ~16x. Very loose factor (10x)
+    // because CI boxes are noisy; the criterion bench measures the real curve.
+    let unit = "Actor used hxxp://evil[.]com/a.php and 1.2.3.4 with C:\\Windows\\x.exe, \
+                d41d8cd98f00b204e9800998ecf8427e and version 1.2.3.4. a.a.a.a 1:2:3 ";
+    let n = unit.repeat(4000);
+    let n4 = unit.repeat(16000);
+    let time = |s: &str| {
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let t0 = std::time::Instant::now();
+            let _ = extract(s);
+            best = best.min(t0.elapsed().as_secs_f64());
+        }
+        best
+    };
+    let _ = extract(unit);
+    let (a, b) = (time(&n), time(&n4));
+    assert!(b < a * 10.0, "n: {a:.4}s, 4n: {b:.4}s (ratio {:.1})", b / a);
+}
