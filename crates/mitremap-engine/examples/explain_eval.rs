@@ -229,6 +229,7 @@ fn faithfulness(model: &Classifier, file: &str, budget: usize, max_chunks: usize
         ("occlusion (leave-one-word-out)", vec![0.0; KMAX], 0.0, 0),
         ("random (5 orders)", vec![0.0; KMAX], 0.0, 0),
     ];
+    methods.push(("partition, adaptive splits", vec![0.0; KMAX], 0.0, 0));
     let mask = Masking::mask_token(model);
     if mask.is_some() {
         methods.push(("partition, [MASK] replacement", vec![0.0; KMAX], 0.0, 0));
@@ -297,6 +298,22 @@ fn faithfulness(model: &Classifier, file: &str, budget: usize, max_chunks: usize
         for (acc, d) in methods[2].1.iter_mut().zip(random) {
             *acc += d;
         }
+        let t = Instant::now();
+        let est = partition::estimate_with(
+            &game,
+            &[label],
+            budget,
+            partition::Expansion::Adaptive,
+            &mut score,
+        )
+        .expect("partition");
+        run(
+            3,
+            &est.tokens[0],
+            est.evaluations,
+            t.elapsed().as_secs_f64(),
+            &mut methods,
+        );
         if let Some(mask) = mask {
             let masked = ChunkGame::new(model, &encoded, mask);
             let t = Instant::now();

@@ -166,6 +166,53 @@ fn budget_is_respected_and_counted() {
 }
 
 #[test]
+fn adaptive_splits_are_additive_within_budget_and_exact_when_unconstrained() {
+    let model = common::fixture();
+    let labels = all_labels(&model);
+    for text in TEXTS {
+        let e = model.encoder().encode(text).unwrap();
+        let game = ChunkGame::new(&model, &e, Masking::for_model(&model));
+        for budget in [3, 10, 40, 128] {
+            let est = partition::estimate_with(
+                &game,
+                &labels,
+                budget,
+                partition::Expansion::Adaptive,
+                &mut |b| model.scores(b),
+            )
+            .unwrap();
+            assert!(est.evaluations <= budget);
+            for (j, t) in est.tokens.iter().enumerate() {
+                let sum: f64 = t.iter().sum();
+                let err = (f64::from(est.base[j]) + sum - f64::from(est.output[j])).abs();
+                assert!(err <= f64::from(TOLERANCE), "{text} budget {budget}: {err}");
+            }
+        }
+        // With budget to spare, adaptive = Owen everywhere = the exact Owen values.
+        let a = partition::estimate_with(
+            &game,
+            &labels,
+            1 << 20,
+            partition::Expansion::Adaptive,
+            &mut |b| model.scores(b),
+        )
+        .unwrap();
+        let o = partition::estimate_with(
+            &game,
+            &labels,
+            1 << 20,
+            partition::Expansion::Owen,
+            &mut |b| model.scores(b),
+        )
+        .unwrap();
+        assert!(a.converged && o.converged);
+        for (x, y) in a.tokens.iter().flatten().zip(o.tokens.iter().flatten()) {
+            assert!((x - y).abs() < 1e-4, "{text}: {x} vs {y}");
+        }
+    }
+}
+
+#[test]
 fn converges_early_on_a_short_chunk() {
     let model = common::fixture();
     let e = model.encoder().encode(TEXTS[1]).unwrap();

@@ -210,6 +210,30 @@ pub fn estimate(
     budget: usize,
     score: &mut ScoreFn<'_>,
 ) -> Result<Estimate> {
+    estimate_with(game, labels, budget, Expansion::default(), score)
+}
+
+/// How a queued group is split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Expansion {
+    /// Always the Owen split: both halves scored, both sibling contexts queued (2 passes; SHAP's
+    /// Partition explainer). Exact Owen values once the queue is exhausted.
+    #[default]
+    Owen,
+    /// The Owen split while the budget left could still resolve every queued group to single
+    /// tokens; otherwise one ordering (1 pass: left half first, or right half first, alternating),
+    /// so a small budget still reaches token resolution everywhere. Additive all the same.
+    Adaptive,
+}
+
+/// [`estimate`] with an explicit split strategy.
+pub fn estimate_with(
+    game: &ChunkGame,
+    labels: &[usize],
+    budget: usize,
+    expansion: Expansion,
+    score: &mut ScoreFn<'_>,
+) -> Result<Estimate> {
     let budget = budget.max(MIN_BUDGET);
     let n = game.len();
     let k = labels.len();
@@ -263,6 +287,12 @@ pub fn estimate(
         }
     };
     let root = nodes.len() - 1;
+    // Passes a one-ordering split of every queued group down to single tokens would still need.
+    let mut single_need = if nodes[root].children.is_some() {
+        n - 1
+    } else {
+        0
+    };
     push(
         &mut heap,
         &mut values,
@@ -286,45 +316,70 @@ pub fn estimate(
             }
             _ => {}
         }
-        // Take the highest-mass entries whose two new passes fit the budget and the batch.
-        let mut items: Vec<(Entry, Mask, Mask)> = Vec::new();
+        // Take the highest-mass entries whose new passes fit the budget and the batch.
+        let mut items: Vec<(Entry, Mask, Mask, bool, bool)> = Vec::new();
         let mut masks: Vec<Mask> = Vec::new();
         while let Some(top) = heap.peek() {
             if top.priority <= tolerance || masks.len() + 2 > rows_cap {
                 break;
             }
-            let (l, r) = nodes[top.node].children.expect("queued nodes are internal");
+            let node = nodes[top.node];
+            let (l, r) = node.children.expect("queued nodes are internal");
+            let size = node.hi - node.lo;
+            // Owen split (both halves scored, both contexts queued) unless, in adaptive mode, the
+            // budget left after it could no longer resolve every queued group to single tokens
+            // with one ordering; then one ordering (one pass), alternating left/right first.
+            let left_after = budget.saturating_sub(ev.evaluations + masks.len());
+            let need_now = single_need - (size - 1);
+            let both = expansion == Expansion::Owen || left_after >= 2 + need_now + 2 * (size - 2);
+            let left_first = both || top.seq % 2 == 0;
             let m10 = with_range(&top.m00, nodes[l].lo, nodes[l].hi);
             let m01 = with_range(&top.m00, nodes[r].lo, nodes[r].hi);
-            masks.push(m10.clone());
-            masks.push(m01.clone());
+            let added = usize::from(both) + 1;
+            if both || left_first {
+                masks.push(m10.clone());
+            }
+            if both || !left_first {
+                masks.push(m01.clone());
+            }
             if ev.evaluations + ev.uncached(&masks) > budget {
-                masks.truncate(masks.len() - 2);
+                masks.truncate(masks.len() - added);
                 break;
             }
             let entry = heap.pop().expect("peeked");
-            items.push((entry, m10, m01));
+            single_need = need_now;
+            items.push((entry, m10, m01, both, left_first));
         }
         if items.is_empty() {
             break; // budget spent
         }
         let scores = ev.eval(&masks)?;
-        for (i, (e, m10, m01)) in items.into_iter().enumerate() {
-            let (f10, f01) = (scores[2 * i].clone(), scores[2 * i + 1].clone());
+        let mut next = scores.into_iter();
+        for (e, m10, m01, both, left_first) in items {
             let (l, r) = nodes[e.node].children.expect("internal");
-            let w = e.weight / 2.0;
-            push(
-                &mut heap,
-                &mut values,
-                l,
-                e.m00.clone(),
-                e.f00.clone(),
-                f10.clone(),
-                w,
-            );
-            push(&mut heap, &mut values, r, e.m00, e.f00, f01.clone(), w);
-            push(&mut heap, &mut values, l, m01, f01, e.f11.clone(), w);
-            push(&mut heap, &mut values, r, m10, f10, e.f11, w);
+            let mut q = |node: usize, m00: Mask, f00: Vec<f32>, f11: Vec<f32>, w: f64| {
+                if nodes[node].children.is_some() {
+                    single_need += nodes[node].hi - nodes[node].lo - 1;
+                }
+                push(&mut heap, &mut values, node, m00, f00, f11, w);
+            };
+            if both {
+                let f10 = next.next().expect("scored");
+                let f01 = next.next().expect("scored");
+                let w = e.weight / 2.0;
+                q(l, e.m00.clone(), e.f00.clone(), f10.clone(), w);
+                q(r, e.m00, e.f00, f01.clone(), w);
+                q(l, m01, f01, e.f11.clone(), w);
+                q(r, m10, f10, e.f11, w);
+            } else if left_first {
+                let f10 = next.next().expect("scored");
+                q(l, e.m00, e.f00, f10.clone(), e.weight);
+                q(r, m10, f10, e.f11, e.weight);
+            } else {
+                let f01 = next.next().expect("scored");
+                q(r, e.m00, e.f00, f01.clone(), e.weight);
+                q(l, m01, f01, e.f11, e.weight);
+            }
         }
     }
     // Unexpanded entries keep their whole mass on their node.
