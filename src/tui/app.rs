@@ -14,7 +14,6 @@ use mitremap_engine::ioc::{IocKind, IocSummary};
 use mitremap_engine::text::Document;
 use mitremap_export::Format;
 use ratatui::layout::Rect;
-use ratatui_textarea::Input;
 
 use super::action::{Action, AnalysisJob, Effect};
 use super::editor::Editor;
@@ -591,10 +590,7 @@ impl App {
     }
 
     fn editor_input(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let input: Input = key.into();
-        let before = self.editor.lines().len();
-        let modified = self.editor.area.input(input);
-        let _ = before;
+        let modified = self.editor.area.input(key);
         if modified {
             self.edited();
         } else {

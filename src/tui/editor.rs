@@ -1,4 +1,4 @@
-//! The editor's model: a `ratatui-textarea` buffer (editing, undo/redo, selection) plus the
+//! The editor's model: a [`TextBuf`] (editing, undo/redo, selection) plus the
 //! viewport, text search and byte-offset mapping the other panes link to. Rendering is in
 //! `ui/editor.rs` so report text is sanitised and highlighted there.
 
@@ -6,14 +6,15 @@ use std::borrow::Cow;
 use std::cell::Cell;
 
 use ratatui::layout::Rect;
-use ratatui_textarea::{CursorMove, TextArea};
 use unicode_width::UnicodeWidthChar;
+
+use super::textbuf::TextBuf;
 
 /// Tabs are shown as this many spaces.
 const TAB: &str = "    ";
 
 pub struct Editor {
-    pub area: TextArea<'static>,
+    pub area: TextBuf,
     /// First visible line and how many of its wrapped rows are scrolled off.
     pub top: Cell<(usize, usize)>,
     /// Where the text was last drawn (for mouse clicks).
@@ -25,7 +26,7 @@ pub struct Editor {
 impl Editor {
     pub fn new(text: &str) -> Editor {
         let mut e = Editor {
-            area: TextArea::default(),
+            area: TextBuf::new(Vec::new()),
             top: Cell::new((0, 0)),
             rect: Cell::new(Rect::default()),
             search: None,
@@ -40,8 +41,7 @@ impl Editor {
             .split('\n')
             .map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned())
             .collect();
-        self.area = TextArea::new(lines);
-        self.area.set_max_histories(200);
+        self.area = TextBuf::new(lines);
         self.top.set((0, 0));
     }
 
@@ -60,8 +60,7 @@ impl Editor {
 
     /// (row, column in chars).
     pub fn cursor(&self) -> (usize, usize) {
-        let c = self.area.cursor();
-        (c.0, c.1)
+        self.area.cursor()
     }
 
     /// Byte offset of the cursor in [`Editor::text`].
@@ -74,22 +73,7 @@ impl Editor {
 
     /// Moves the cursor to a (row, char column), clamped.
     pub fn jump(&mut self, row: usize, col: usize) {
-        let rows = self.area.lines().len();
-        let row = row.min(rows.saturating_sub(1));
-        let col = col.min(self.area.lines()[row].chars().count());
-        if let (Ok(r), Ok(c)) = (u16::try_from(row), u16::try_from(col)) {
-            self.area.move_cursor(CursorMove::Jump(r, c));
-            return;
-        }
-        // Beyond what `Jump` addresses: walk there.
-        self.area.move_cursor(CursorMove::Top);
-        for _ in 0..row {
-            self.area.move_cursor(CursorMove::Down);
-        }
-        self.area.move_cursor(CursorMove::Head);
-        for _ in 0..col {
-            self.area.move_cursor(CursorMove::Forward);
-        }
+        self.area.jump(row, col);
     }
 
     /// Moves the cursor to a byte offset of [`Editor::text`].

@@ -14,6 +14,7 @@ pub mod paths;
 pub mod recovery;
 pub mod runtime;
 pub mod terminal;
+pub mod textbuf;
 pub mod theme;
 pub mod ui;
 pub mod worker;

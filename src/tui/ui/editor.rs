@@ -49,6 +49,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let width = text_rect.width as usize;
     let height = text_rect.height as usize;
     ed.scroll_to_cursor(width, height);
+    ed.area.page.set(height.saturating_sub(1).max(1));
 
     let overlay = Overlay::new(app);
     let focused = app.focus == Focus::Editor && app.popup.is_none();

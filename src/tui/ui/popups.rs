@@ -106,7 +106,7 @@ fn help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
             lines.push(Line::styled(
                 match ctx.name() {
                     "global" => "Everywhere".to_owned(),
-                    "editor" => "In the editor (other keys edit: shift+arrows select, ctrl-u/ctrl-r undo/redo too)".to_owned(),
+                    "editor" => "In the editor (other keys edit; shift+arrows select, ctrl+arrows move by word, ctrl-x cuts)".to_owned(),
                     _ => "In the results and heatmap panes".to_owned(),
                 },
                 app.theme.style(Role::title),
