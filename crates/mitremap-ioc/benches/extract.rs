@@ -30,9 +30,13 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("extract");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(text.len() as u64));
-    g.bench_function("train_prose_1x", |b| b.iter(|| black_box(mitremap_ioc::extract(black_box(&text)))));
+    g.bench_function("train_prose_1x", |b| {
+        b.iter(|| black_box(mitremap_ioc::extract(black_box(&text))))
+    });
     g.throughput(Throughput::Bytes(text4.len() as u64));
-    g.bench_function("train_prose_4x", |b| b.iter(|| black_box(mitremap_ioc::extract(black_box(&text4)))));
+    g.bench_function("train_prose_4x", |b| {
+        b.iter(|| black_box(mitremap_ioc::extract(black_box(&text4))))
+    });
     g.finish();
 }
 

@@ -271,7 +271,7 @@ impl<'a> Normalized<'a> {
                 }
                 // the space after `//` is only dropped when a host follows
                 let mut end = m0.end() + ws;
-                if !sp2.is_empty() && !(end < b.len() && is_label_byte(b[end])) {
+                if !(sp2.is_empty() || end < b.len() && is_label_byte(b[end])) {
                     end = sp2.start() + ws;
                 }
                 if !sp1.is_empty() && sep == "//" {
@@ -282,7 +282,7 @@ impl<'a> Normalized<'a> {
                     .map(str::to_string)
                     .unwrap_or_else(|| scheme.to_string());
                 let rep = format!("{sch}://");
-                if &text[start..end] == rep {
+                if text[start..end] == rep {
                     continue;
                 }
                 raw.push((start..end, Cow::Owned(rep)));

@@ -523,21 +523,22 @@ fn scan_backslash(t: &str, out: &mut Vec<Cand>) {
         while ws > 0 && is_word(b[ws - 1]) && q - ws < 24 {
             ws -= 1;
         }
-        if ws < q && (ws == 0 || !is_word(b[ws - 1])) {
-            if let Some(long) = hive_long(&t[ws..q]) {
-                let e = win_path_end(b, p);
-                if e > p + 1 {
-                    let rest = &t[p..e];
-                    out.push(Cand::new(
-                        IocKind::RegistryKey,
-                        ws,
-                        e,
-                        format!("{long}{rest}"),
-                    ));
-                }
-                consumed = e.max(p + 1);
-                continue;
+        if ws < q
+            && (ws == 0 || !is_word(b[ws - 1]))
+            && let Some(long) = hive_long(&t[ws..q])
+        {
+            let e = win_path_end(b, p);
+            if e > p + 1 {
+                let rest = &t[p..e];
+                out.push(Cand::new(
+                    IocKind::RegistryKey,
+                    ws,
+                    e,
+                    format!("{long}{rest}"),
+                ));
             }
+            consumed = e.max(p + 1);
+            continue;
         }
         let start = if p >= 2
             && b[p - 1] == b':'
@@ -1189,7 +1190,7 @@ fn ssdeep(t: &str, p: usize, out: &mut Vec<Cand>) -> Option<usize> {
         return None;
     }
     let bs: u64 = t[s..p].parse().ok()?;
-    if bs < 3 || bs % 3 != 0 || !(bs / 3).is_power_of_two() {
+    if bs < 3 || !bs.is_multiple_of(3) || !(bs / 3).is_power_of_two() {
         return None;
     }
     let b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'/' || c == b'+';
