@@ -637,4 +637,41 @@ fn timings_big_report() {
     let effects = app.update(Action::Tick(t0() + Duration::from_secs(30)));
     eprintln!("debounced re-run start: {:?}", t.elapsed());
     drop(effects);
+
+    // frames while results stream in: 3000 chunks of the 5 MB report applied, then a frame
+    app.update(Action::ModelLoaded(Ok(model())));
+    let Some(Effect::Analyze(job)) = app.update(Action::Command(Command::Run)).into_iter().next()
+    else {
+        panic!("expected a run")
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = job.clone();
+    std::thread::spawn(move || {
+        tui::worker::run_analysis(&worker, &mut |e| {
+            let _ = tx.send(e);
+        })
+    });
+    let mut worst = Duration::ZERO;
+    let mut n = 0;
+    for event in rx.iter() {
+        app.update(Action::Analysis {
+            generation: job.generation,
+            event,
+        });
+        n += 1;
+        if n % 250 == 0 {
+            let t = Instant::now();
+            app.update(Action::Tick(t0() + Duration::from_secs(40)));
+            terminal.draw(|f| tui::ui::draw(f, &app)).unwrap();
+            worst = worst.max(t.elapsed());
+        }
+        if n >= 6000 {
+            job.cancel.cancel();
+            break;
+        }
+    }
+    eprintln!(
+        "worst frame (refresh + draw) while {} chunks streamed in: {worst:?}",
+        app.chunk_count()
+    );
 }

@@ -125,8 +125,11 @@ impl Runtime {
                     })));
                 }
                 Effect::ReadClipboard => {
-                    let clipboard = self.clipboard.get_or_insert_with(Clipboard::new);
-                    let _ = self.tx.send(Action::ClipboardText(clipboard.read()));
+                    // X11 round trips (or a dead forwarded display) must not stall a frame.
+                    let tx = self.tx.clone();
+                    std::thread::spawn(move || {
+                        let _ = tx.send(Action::ClipboardText(Clipboard::new().read()));
+                    });
                 }
                 Effect::Export {
                     format,
