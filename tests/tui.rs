@@ -518,6 +518,48 @@ fn recovery_file_is_private_atomic_and_offered_back() {
 }
 
 #[test]
+fn panic_report_is_written_privately_to_the_state_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("mitremap");
+    let path = tui::recovery::write_panic_report(&state, "panicked at src/tui/app.rs: boom")
+        .expect("report written");
+    assert!(path.starts_with(&state));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("boom") && text.contains("backtrace"));
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn no_color_keeps_highlights_as_modifiers() {
+    use ratatui::style::{Color, Modifier};
+    use tui::theme::Role;
+    let t = Theme::default_theme().without_colors();
+    for role in Role::ALL {
+        let s = t.style(*role);
+        assert!(
+            matches!(s.fg, None | Some(Color::Reset)) && matches!(s.bg, None | Some(Color::Reset)),
+            "{} keeps a colour",
+            role.name()
+        );
+    }
+    assert!(
+        t.style(Role::selected)
+            .add_modifier
+            .contains(Modifier::REVERSED)
+    );
+    assert!(
+        t.style(Role::heat_pos2)
+            .add_modifier
+            .contains(Modifier::BOLD)
+    );
+    assert_ne!(t.style(Role::heat_pos2), t.style(Role::heat_neg2));
+}
+
+#[test]
 fn bad_theme_and_keymap_files_name_the_file_and_fall_back() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

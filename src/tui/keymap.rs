@@ -29,7 +29,7 @@ macro_rules! commands {
 }
 
 commands! {
-    Quit => "quit", "quit (the recovery file is removed)";
+    Quit => "quit", "quit (asks once when the text exists only here)";
     Help => "help", "show or hide this help";
     FocusNext => "focus_next", "focus the next pane";
     FocusPrev => "focus_prev", "focus the previous pane";
