@@ -220,8 +220,8 @@ impl App {
             auto_follow: true,
             quit_armed: false,
         };
-        if let Some(n) = config.notices.into_iter().next() {
-            app.notice = Some(Notice::Error(n));
+        if !config.notices.is_empty() {
+            app.notice = Some(Notice::Error(config.notices.join(" · ")));
         }
         if config.unsaved {
             app.recovery_at = Some(config.now + RECOVERY_DELAY);
@@ -426,6 +426,10 @@ impl App {
                 .min(self.techniques.len().saturating_sub(1));
             if self.current_chunk.is_none() || self.auto_follow {
                 self.follow_technique();
+            }
+            // nothing predicted yet: show the first chunk rather than an empty heatmap
+            if self.current_chunk.is_none() && self.chunk_count() > 0 {
+                self.current_chunk = Some(0);
             }
         }
     }

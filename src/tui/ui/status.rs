@@ -51,15 +51,17 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         };
         spans.push(Span::styled("│ ", t.style(Role::status)));
         spans.push(Span::styled(bar(frac, 8), t.style(Role::gauge)));
-        spans.push(Span::styled(
+        let detail = if area.width >= 100 {
             format!(
                 " {state} {}/{} windows, {} chunks ",
                 p.windows_done,
                 p.windows_total,
                 r.chunks.len()
-            ),
-            t.style(Role::status),
-        ));
+            )
+        } else {
+            format!(" {state} {}/{} ", p.windows_done, p.windows_total)
+        };
+        spans.push(Span::styled(detail, t.style(Role::status)));
     }
     if let Some(e) = app.elapsed() {
         spans.push(Span::styled(
