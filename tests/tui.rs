@@ -434,6 +434,44 @@ fn quitting_with_unsaved_text_asks_once() {
 }
 
 #[test]
+fn mouse_focuses_selects_and_scrolls() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = analysed(REPORT);
+    app.set_threshold(0.2);
+    act(&mut app, Action::Command(Command::TabTechniques));
+    app.focus = Focus::Editor;
+    render(&app, 120, 40); // records where the panes are
+    let areas = app.areas.get();
+    let click = |column, row| {
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    act(&mut app, click(areas.results.x + 3, areas.list_top + 2));
+    assert_eq!(app.focus, Focus::Results);
+    assert_eq!(app.sel_technique, 2);
+    // a click in the text moves the cursor there
+    let r = app.editor.rect.get();
+    act(&mut app, click(r.x + 4, r.y + 1));
+    assert_eq!(app.focus, Focus::Editor);
+    assert_eq!(app.editor.cursor().0, 0);
+    assert!(app.editor.cursor().1 > 4, "second wrapped row of line 1");
+    act(
+        &mut app,
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: r.x + 1,
+            row: r.y + 1,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(app.editor.cursor().0, 3);
+}
+
+#[test]
 fn threshold_changes_refilter_live() {
     let mut app = analysed(REPORT);
     let at_default = app.techniques.len();
