@@ -454,7 +454,16 @@ impl App {
             return Vec::new();
         }
         let text = self.editor.text();
-        self.line_starts = line_starts(&text);
+        self.line_starts = self
+            .editor
+            .lines()
+            .iter()
+            .scan(0, |at, l| {
+                let start = *at;
+                *at += l.len() + 1;
+                Some(start)
+            })
+            .collect();
         let document = Arc::new(Document::from_text(text));
         self.explain_requested.clear();
         let options = AnalysisOptions {
@@ -1297,12 +1306,6 @@ fn set_format(d: &mut ExportDialog, f: usize) {
 /// Position in `report.chunks` (sorted by index) of chunk `index`.
 pub fn chunk_pos(report: &Report, index: usize) -> Option<usize> {
     report.chunks.binary_search_by_key(&index, |c| c.index).ok()
-}
-
-pub fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect()
 }
 
 fn group_iocs(summaries: Vec<IocSummary>) -> Vec<(IocKind, Vec<IocSummary>)> {
