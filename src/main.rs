@@ -3,12 +3,10 @@
 //! `mitremap [FILE]` opens the terminal UI; `mitremap analyze`, `iocs` and `models` are the
 //! headless commands for scripts and pipelines.
 
-mod cli;
-mod tui;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use mitremap::{cli, tui};
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();

@@ -4,12 +4,7 @@
 
 #![allow(dead_code, unused_imports)]
 
-// The CLI comes along because `tui::run` takes its `TuiArgs`; its lints are the CLI's business.
-#[allow(clippy::all)]
-#[path = "../src/cli/mod.rs"]
-mod cli;
-#[path = "../src/tui/mod.rs"]
-mod tui;
+use mitremap::{cli, tui};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};

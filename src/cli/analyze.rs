@@ -124,19 +124,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let classifier = load_model(&args.model)?;
-    let threshold = args
-        .threshold
-        .or(classifier.manifest().threshold)
-        .unwrap_or(mitremap_engine::analysis::DEFAULT_THRESHOLD);
-    let options = AnalysisOptions {
-        threshold,
-        chunk_sentences: args.chunk_sentences,
-        batch_size: args.batch_size,
-        explain: args.explain.then(|| ExplainOptions {
-            budget: args.explain_budget,
-        }),
-        ..AnalysisOptions::default()
-    };
+    let options = analysis_options(&args, &classifier);
     let analyzer = Analyzer::new(classifier);
     let name = args.name.clone().unwrap_or(input.name);
     let report = analyzer.analyze(input.document, Some(name), &options, &CancelToken::new())?;
@@ -146,6 +134,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             let export = ExportOptions {
                 fanged: args.fanged,
                 include_text: true,
+                tlp: args.tlp,
+                include_noise: args.include_noise,
                 ..ExportOptions::default()
             };
             mitremap_export::render(format, &report, &export)?
@@ -175,7 +165,7 @@ fn analysis_options(args: &AnalyzeArgs, classifier: &Classifier) -> AnalysisOpti
         threshold,
         chunk_sentences: args.chunk_sentences,
         batch_size: args.batch_size,
-        explain: args.explain.then(|| ExplainOptions {
+        explain: args.explain.then_some(ExplainOptions {
             budget: args.explain_budget,
         }),
         ..AnalysisOptions::default()

@@ -7,6 +7,8 @@ mod iocs;
 mod models;
 mod table;
 
+pub use input::{default_model_dir, model_search_roots};
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

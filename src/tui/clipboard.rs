@@ -11,6 +11,12 @@ pub struct Clipboard {
     why_not: String,
 }
 
+impl Default for Clipboard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Clipboard {
     pub fn new() -> Clipboard {
         let has_display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())

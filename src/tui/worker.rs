@@ -107,26 +107,5 @@ pub fn load_model(dir: &Path, options: &ModelOptions) -> Result<Arc<Classifier>,
 /// The model folder: `--model`/`$MITREMAP_MODEL`, else the first `models/default` found beside
 /// the executable, in or above the current directory, in the source tree or the data folder.
 pub fn model_dir(explicit: Option<&Path>) -> Result<PathBuf, String> {
-    if let Some(dir) = explicit {
-        return Ok(dir.to_path_buf());
-    }
-    let mut roots: Vec<PathBuf> = Vec::new();
-    if let Some(exe) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
-        roots.extend(exe.ancestors().map(|d| d.join("models")));
-    }
-    if let Ok(cwd) = std::env::current_dir() {
-        roots.extend(cwd.ancestors().map(|d| d.join("models")));
-    }
-    roots.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
-    if let Some(data) = super::paths::data_dir() {
-        roots.push(data.join("models"));
-    }
-    roots
-        .into_iter()
-        .map(|r| r.join("default"))
-        .find(|d| mitremap_engine::model::is_model_dir(d))
-        .ok_or_else(|| "no model found (models/default is missing); pass --model DIR".to_owned())
+    crate::cli::default_model_dir(explicit).map_err(|e| e.to_string())
 }

@@ -77,7 +77,7 @@ fn events_stream_in_order_and_fold_into_a_report() {
 
 #[test]
 fn spawned_analysis_streams_chunks_before_finishing() {
-    let text = vec![REPORT; 5].join(" ");
+    let text = [REPORT; 5].join(" ");
     let (rx, _cancel) = analyzer().spawn(
         Arc::new(Document::from_text(text)),
         AnalysisOptions {

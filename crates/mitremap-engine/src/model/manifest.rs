@@ -147,13 +147,18 @@ impl Manifest {
             std::io::ErrorKind::NotFound => Error::model(&path, "missing; a model folder needs model.json (see docs/model-manifest.md)"),
             _ => Error::model(&path, format!("cannot read: {e}")),
         })?;
-        let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+        Self::parse(&bytes, &path)
+    }
+
+    /// Parses and validates manifest bytes; `path` is only used in error messages.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Self> {
+        let manifest: Manifest = serde_json::from_slice(bytes).map_err(|e| {
             Error::model(
-                &path,
+                path,
                 format!("invalid manifest: {e}; see docs/model-manifest.md"),
             )
         })?;
-        manifest.validate(&path)?;
+        manifest.validate(path)?;
         Ok(manifest)
     }
 
@@ -197,33 +202,15 @@ impl Manifest {
 
     /// Loads the label list (inline or from its file) and checks every entry looks like an ATT&CK ID.
     pub fn load_labels(&self, dir: &Path) -> Result<Vec<String>> {
-        let labels = match &self.labels {
-            LabelsSpec::Inline(v) => v.clone(),
+        match &self.labels {
+            LabelsSpec::Inline(v) => check_labels(v.clone(), &dir.join(MANIFEST_FILE)),
             LabelsSpec::File(f) => {
                 let path = dir.join(f);
                 let bytes = std::fs::read(&path)
                     .map_err(|e| Error::model(&path, format!("cannot read labels: {e}")))?;
-                serde_json::from_slice::<Vec<String>>(&bytes).map_err(|e| {
-                    Error::model(
-                        &path,
-                        format!("labels must be a JSON array of ATT&CK IDs: {e}"),
-                    )
-                })?
+                parse_labels(&bytes, &path)
             }
-        };
-        if labels.is_empty() {
-            return Err(Error::model(
-                dir.join(MANIFEST_FILE),
-                "the label list is empty",
-            ));
         }
-        if let Some(bad) = labels.iter().find(|l| !is_technique_id(l)) {
-            return Err(Error::model(
-                dir.join(MANIFEST_FILE),
-                format!("label {bad:?} is not an ATT&CK technique ID like T1059 or T1059.001"),
-            ));
-        }
-        Ok(labels)
     }
 
     /// Checks every file listed in `files` against its sha256; says whether the files the engine
@@ -268,6 +255,30 @@ impl Manifest {
     pub fn tokenizer_path(&self, dir: &Path) -> PathBuf {
         dir.join(&self.tokenizer)
     }
+}
+
+/// Parses a labels file: a JSON array of ATT&CK technique IDs.
+pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<Vec<String>> {
+    let labels = serde_json::from_slice::<Vec<String>>(bytes).map_err(|e| {
+        Error::model(
+            path,
+            format!("labels must be a JSON array of ATT&CK IDs: {e}"),
+        )
+    })?;
+    check_labels(labels, path)
+}
+
+fn check_labels(labels: Vec<String>, path: &Path) -> Result<Vec<String>> {
+    if labels.is_empty() {
+        return Err(Error::model(path, "the label list is empty"));
+    }
+    if let Some(bad) = labels.iter().find(|l| !is_technique_id(l)) {
+        return Err(Error::model(
+            path,
+            format!("label {bad:?} is not an ATT&CK technique ID like T1059 or T1059.001"),
+        ));
+    }
+    Ok(labels)
 }
 
 fn is_plain_file_name(name: &str) -> bool {

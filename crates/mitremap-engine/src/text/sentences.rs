@@ -47,10 +47,10 @@ fn blocks(text: &str) -> Vec<Range<usize>> {
             }
             continue;
         }
-        if starts_list_item(trimmed) {
-            if let Some(start) = block_start.take() {
-                blocks.push(start..block_end);
-            }
+        if starts_list_item(trimmed)
+            && let Some(start) = block_start.take()
+        {
+            blocks.push(start..block_end);
         }
         if block_start.is_none() {
             block_start = Some(range.start);
