@@ -320,7 +320,7 @@ fn faithfulness(model: &Classifier, file: &str, budget: usize, max_chunks: usize
             let est =
                 partition::estimate(&masked, &[label], budget, &mut score).expect("partition");
             run(
-                3,
+                4,
                 &est.tokens[0],
                 est.evaluations,
                 t.elapsed().as_secs_f64(),
