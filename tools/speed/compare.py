@@ -93,7 +93,11 @@ def main() -> None:
     ap.add_argument("--skip", default="", help="comma list of stages to skip: plain,explain,batch,fp32")
     ap.add_argument("--batch-reports", type=int, default=24)
     ap.add_argument("--out", default=str(ROOT / "target/speed/results.json"))
+    ap.add_argument("--summarize", metavar="RESULTS_JSON", help="only print the tables of a saved run")
     a = ap.parse_args()
+    if a.summarize:
+        summarize(json.loads(Path(a.summarize).read_text()))
+        return
     skip = set(filter(None, a.skip.split(",")))
     inputs = Path(a.inputs)
     if not (inputs / "report-50k.txt").exists():
@@ -190,18 +194,46 @@ def main() -> None:
     summarize(res)
 
 
+def flops_per_token(n_ctx: float, L=6, d=768, labels=191) -> float:
+    """GPT-2 forward FLOPs per token (matmuls only): 12*L*d^2 weights, 2*L*n*d attention, score head."""
+    return 2.0 * (12 * L * d * d + 2 * L * n_ctx * d + d * labels)
+
+
 def summarize(res: dict) -> None:
-    """The table: per input, reference vs mitremap (int8), ratios."""
-    print("\n| input | chunks | tokens | ref wall s | ref pipeline s | ref first ms | ref chunks/s | ref tok/s | ref RSS MB "
-          "| mm wall s | mm run s | mm first ms | mm chunks/s | mm tok/s | mm RSS MB | x e2e | x pipeline |")
-    print("|" + "---|" * 17)
+    """Markdown tables: per input, reference vs mitremap (int8), ratios; explanations; batch mode."""
+    print("\n| input | chunks (ref/mm) | tokens | ref wall s | ref pipeline s (CPU s) | ref first ms | ref chunks/s | ref tok/s "
+          "| ref RSS MB | mm wall s | mm pipeline s (CPU s) | mm first ms | mm chunks/s | mm tok/s | mm RSS MB "
+          "| x wall | x pipeline | x pipeline CPU | mm GFLOP/s |")
+    print("|" + "---|" * 19)
     for name, row in res["plain"].items():
-        r, m, p = row["reference"], row["mitremap_int8"], row["probe_int8"]
-        rs, ps = r["run_ms"] / 1000, p["run_ms"] / 1000
-        print(f"| {name} | {p['chunks']} | {p['tokens']} | {r['wall_s']:.2f} | {rs:.2f} | {r['first_chunk_ms']:.0f} "
-              f"| {r['chunks'] / rs:.1f} | {r['tokens'] / rs:.0f} | {r['rss_mb']:.0f} | {m['wall_s']:.2f} | {ps:.2f} "
-              f"| {p['first_chunk_ms']:.0f} | {p['chunks'] / ps:.1f} | {p['tokens'] / ps:.0f} | {m['rss_mb']:.0f} "
-              f"| {r['wall_s'] / m['wall_s']:.1f} | {rs / ps:.1f} |")
+        for tag in ("int8", "fp32"):
+            if f"probe_{tag}" not in row:
+                continue
+            r, m, p = row["reference"], row[f"mitremap_{tag}"], row[f"probe_{tag}"]
+            rs, ps = r["run_ms"] / 1000, p["run_ms"] / 1000
+            n = p["tokens"] / max(1, p["chunks"])
+            gflops = p["tokens"] * flops_per_token(n) / ps / 1e9
+            label = name if tag == "int8" else f"{name} (fp32)"
+            print(f"| {label} | {r['chunks']}/{p['chunks']} | {p['tokens']} | {r['wall_s']:.1f} | {rs:.2f} ({r['run_cpu_s']:.1f}) "
+                  f"| {r['first_chunk_ms']:.0f} | {r['chunks'] / rs:.2f} | {r['tokens'] / rs:.0f} | {r['rss_mb']:.0f} "
+                  f"| {m['wall_s']:.2f} | {ps:.2f} ({p['run_cpu_s']:.2f}) | {p['first_chunk_ms']:.0f} | {p['chunks'] / ps:.1f} "
+                  f"| {p['tokens'] / ps:.0f} | {m['rss_mb']:.0f} | {r['wall_s'] / m['wall_s']:.1f} | {rs / ps:.1f} "
+                  f"| {r['run_cpu_s'] / max(0.01, p['run_cpu_s']):.1f} | {gflops:.0f} |")
+    if res.get("explain"):
+        print("\n| sample | SHAP s/chunk (evals) | mitremap s/chunk, default budget | mitremap s/chunk, budget 500 | x (default) | x (500) |")
+        print("|---|---|---|---|---|---|")
+        for name, row in res["explain"].items():
+            r = row["reference"]
+            rp = r["explain_ms_per_chunk"] / 1000
+            d, f = row["probe_int8_bdefault"], row["probe_int8_b500"]
+            dp = d["explain_ms"] / 1000 / max(1, d["explained"])
+            fp = f["explain_ms"] / 1000 / max(1, f["explained"])
+            print(f"| {name} | {rp:.1f} (500) | {dp:.2f} ({d['explain_budget']}) | {fp:.2f} | {rp / dp:.0f} | {rp / fp:.0f} |")
+    if res.get("batch"):
+        print("\n| batch mode | reports | words | wall s | reports/s | peak RSS MB |")
+        print("|---|---|---|---|---|---|")
+        for k, b in res["batch"].items():
+            print(f"| -j {k[1:]} | {b['reports']} | {b['words']} | {b['wall_s']:.1f} | {b['reports'] / b['wall_s']:.2f} | {b['rss_mb']:.0f} |")
 
 
 if __name__ == "__main__":
