@@ -211,11 +211,12 @@ pub fn render(
 ) -> Result<Vec<u8>, ExportError> {
     match format {
         Format::Json => {
-            let mut value = report.to_json(options.include_text);
+            // Serialised from a borrowed view: no Value tree, no copies of chunk texts.
+            let mut view = report.json_view(options.include_text);
             if options.omit_timings {
-                value["timings"] = serde_json::Value::Null;
+                view = view.without_timings();
             }
-            let mut out = serde_json::to_vec_pretty(&value)?;
+            let mut out = serde_json::to_vec_pretty(&view)?;
             out.push(b'\n');
             Ok(out)
         }

@@ -388,6 +388,14 @@ pub struct ReportJson<'a> {
     timings: Option<Timings>,
 }
 
+impl ReportJson<'_> {
+    /// Leaves `timings` out (null), for reproducible files.
+    pub fn without_timings(mut self) -> Self {
+        self.timings = None;
+        self
+    }
+}
+
 #[derive(Serialize)]
 struct Generator {
     name: &'static str,
