@@ -42,7 +42,10 @@ fn main() {
             best_cpu = best_cpu.min(b - a);
         }
     }
-    print!("mitremap-ioc: {mb:.2} MB, {hits} hits, best of {repeat}: {best:.4} s, {:.1} MB/s", mb / best);
+    print!(
+        "mitremap-ioc: {mb:.2} MB, {hits} hits, best of {repeat}: {best:.4} s, {:.1} MB/s",
+        mb / best
+    );
     if best_cpu.is_finite() {
         print!(" (cpu {best_cpu:.4} s, {:.1} MB/s cpu)", mb / best_cpu);
     }
