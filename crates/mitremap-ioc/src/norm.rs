@@ -215,6 +215,7 @@ impl<'a> Normalized<'a> {
                     continue;
                 }
                 let m0 = c.get(0).unwrap();
+                let sep_end = sepm.end() + ws;
                 let mut start = m0.start() + ws;
                 if start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_') {
                     continue;
@@ -276,6 +277,11 @@ impl<'a> Normalized<'a> {
                 }
                 if !sp1.is_empty() && sep == "//" {
                     // `http //x` is too loose
+                    continue;
+                }
+                // `svn///`, `http:////`: a longer slash run is left alone, so refang stays
+                // idempotent (one pass never creates a new `://` followed by `/`).
+                if b.get(sep_end) == Some(&b'/') {
                     continue;
                 }
                 let sch = canon

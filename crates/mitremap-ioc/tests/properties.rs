@@ -106,6 +106,21 @@ proptest! {
 }
 
 #[test]
+fn fuzz_regressions() {
+    // found by `cargo fuzz run ioc_extract`: refang was not idempotent on slash runs
+    for s in [
+        "///Svn///Svn//////////////////\u{a3}#%",
+        "http:////x.com",
+        "svn///a",
+        "hxxp:///evil[.]com",
+    ] {
+        check_invariants(s);
+        let once = refang(s);
+        assert_eq!(refang(&once), once, "{s:?}");
+    }
+}
+
+#[test]
 fn adversarial_inputs_finish_and_stay_sane() {
     const MB: usize = 1 << 20;
     let cases: Vec<(&str, String)> = vec![
