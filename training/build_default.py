@@ -37,7 +37,7 @@ def main():
     sh(PY, HERE / "bench_infer.py", OUT, "--threads", "2", "--tokens", "128", "512",
        "--out", HERE / "out" / "timing_default.json")
     sh(PY, HERE / "export.py", "--card-only", "--out", OUT, "--metrics", HERE / "out" / "eval_default.json",
-       "--extra-card", HERE / "out" / "timing_default.json")
+       "--extra-card", HERE / "out" / "timing_default.json", "--extra-card", HERE / "card_notes.json", "--card-md", ROOT / "docs" / "model-card.md")
 
 
 if __name__ == "__main__":

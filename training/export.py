@@ -178,6 +178,43 @@ def card_metrics(ev: dict) -> dict:
     return res
 
 
+def write_card_md(man: dict, ev: dict, path: Path, folder: Path):
+    c = man["card"]
+    L = [f"# Model card: {man['name']} {man['version']} (`{folder}`)", "",
+         c["description"], "",
+         f"* Base: {c['base_model']}",
+         f"* Labels: {c['labels']['count']} ({c['labels']['parents']} parents + {c['labels']['sub_techniques']} "
+         f"sub-techniques with >= {c['labels']['sub_technique_min_examples']} training examples), ATT&CK "
+         f"{man['attack_version']}; activation {man['activation']}, shipped threshold {man['threshold']} (chosen on "
+         f"the tune slice)",
+         f"* Graph: int8 dynamic-quantised ONNX, inputs input_ids + attention_mask, output logits, "
+         f"max_tokens {man['max_tokens']}, pad {man['pad_token_id']} (right)",
+         f"* Reproduce: `{c['reproduce']}`", "",
+         "## Validation", "",
+         ev.get("table_md", "(not evaluated)"), "",
+         "Definitions: training/metrics.py and training/README.md. Thresholds for model and baseline are each "
+         "chosen on the tune slice (never on val).", ""]
+    if "parity" in c:
+        L += ["## ONNX parity (vs PyTorch, validation texts)", "", "| graph | max abs diff logits | max abs diff prob | "
+              "top-1 agreement | top-3 set agreement |", "|---|---|---|---|---|"]
+        for k, v in c["parity"].items():
+            L.append(f"| {k} | {v['max_abs_diff_logits']:.2e} | {v['max_abs_diff_prob']:.2e} | {v['top1_agreement']:.3f} | "
+                     f"{v['top3_set_agreement']:.3f} |")
+        L.append("")
+    if "inference" in c:
+        inf = c["inference"]
+        L += ["## Inference cost", "", f"{inf['note']}: " + ", ".join(
+            f"{k} tokens {v['median']} ms (p90 {v['p90']})" for k, v in inf["ms_per_chunk"].items()), ""]
+    if "notes" in c:
+        L += ["## Notes and limitations", ""] + [f"* {n}" for n in c["notes"]] + [""]
+    L += ["## Training data and licences", ""]
+    for d in c["training_data"]:
+        L.append(f"* {d['source']}: {d['licence']}. {d['attribution']}")
+    L += ["", c["attack_notice"], ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(L), encoding="utf-8")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", help="train.py output folder (model/, labels.json, train_meta.json)")
@@ -186,8 +223,9 @@ def main():
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--max-tokens", type=int, default=256)
     ap.add_argument("--metrics", default=None, help="evaluate.py report to put in the card")
-    ap.add_argument("--extra-card", default=None, help="JSON file merged into card (timings, other bases)")
+    ap.add_argument("--extra-card", action="append", default=[], help="JSON file(s) merged into card (timings, notes)")
     ap.add_argument("--card-only", action="store_true")
+    ap.add_argument("--card-md", default=None, help="also write a markdown model card (e.g. docs/model-card.md)")
     ap.add_argument("--parity-n", type=int, default=300)
     ap.add_argument("--keep-fp32", action="store_true", help="also ship model_fp32.onnx")
     ap.add_argument("--data", default=None)
@@ -198,9 +236,11 @@ def main():
         man = json.load(open(out / "model.json", encoding="utf-8"))
         if a.metrics:
             man["card"]["metrics"] = card_metrics(json.load(open(a.metrics)))
-        if a.extra_card:
-            man["card"].update(json.load(open(a.extra_card)))
+        for x in a.extra_card:
+            man["card"].update(json.load(open(x)))
         write_manifest(out, man)
+        if a.card_md:
+            write_card_md(man, json.load(open(a.metrics)) if a.metrics else {}, Path(a.card_md), out)
         log("card updated")
         return
 
@@ -304,8 +344,8 @@ def main():
         man = json.load(open(out / "model.json", encoding="utf-8"))
         if a.metrics:
             man["card"]["metrics"] = card_metrics(json.load(open(a.metrics)))
-        if a.extra_card:
-            man["card"].update(json.load(open(a.extra_card)))
+        for x in a.extra_card:
+            man["card"].update(json.load(open(x)))
         write_manifest(out, man)
     log(f"wrote {out}: " + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(out.iterdir())))
 
