@@ -47,29 +47,30 @@ pub fn apply(profile: PreprocessProfile, text: &str) -> Processed {
     }
 }
 
-/// The placeholder the notebook profile puts in place of an IoC.
-pub fn placeholder(kind: IocKind) -> &'static str {
+/// The placeholder the notebook profile puts in place of an IoC, for the kinds the original
+/// replaced (the names of the added tokens in its tokenizer). Other kinds stay as words.
+pub fn placeholder(kind: IocKind) -> Option<&'static str> {
     use IocKind::*;
-    match kind {
+    Some(match kind {
         Ipv4 | Ipv4Cidr | Ipv6 => "ip_token",
         Url => "url_token",
         Domain => "domain_token",
         Email => "email_token",
-        Md5 | Sha1 | Sha256 | Sha512 | Ssdeep => "hash_token",
+        Md5 => "md5_token",
+        Sha1 => "sha1_token",
+        Sha256 => "sha256_token",
         Cve => "cve_token",
-        WindowsPath | UnixPath => "path_token",
-        FileName => "file_token",
+        WindowsPath | UnixPath => "filepath_token",
         RegistryKey => "registry_token",
-        BtcAddress => "btc_token",
-        Asn => "asn_token",
-        Mac => "mac_token",
-        AttackId => "attack_token",
-        YaraRule => "yara_token",
-    }
+        _ => return None,
+    })
 }
 
 fn notebook_v1(text: &str) -> Processed {
-    let mut iocs = mitremap_ioc::extract(text);
+    let mut iocs: Vec<_> = mitremap_ioc::extract(text)
+        .into_iter()
+        .filter(|i| placeholder(i.kind).is_some())
+        .collect();
     // Keep the outermost IoC where they overlap (a URL contains its domain).
     iocs.sort_by_key(|i| (i.range.start, std::cmp::Reverse(i.range.end)));
     let mut out = Processed {
@@ -109,7 +110,11 @@ fn notebook_v1(text: &str) -> Processed {
         });
         match ioc_iter.next() {
             Some(ioc) => {
-                push(&mut out, placeholder(ioc.kind), ioc.range.clone());
+                push(
+                    &mut out,
+                    placeholder(ioc.kind).unwrap_or("ioc_token"),
+                    ioc.range.clone(),
+                );
                 pos = ioc.range.end.max(next_ioc);
             }
             None => pos = text.len(),
@@ -342,5 +347,16 @@ mod tests {
         let (_, o) = &p.spans[0];
         assert_eq!(&original[o.clone()], "Actor");
         assert_eq!(p.original_range(0..5).map(|r| &original[r]), Some("Actor"));
+    }
+
+    #[test]
+    fn iocs_become_placeholders_that_map_back() {
+        let original = "Beacon to 203.0.113.7 and hxxp://evil[.]example/a.php, hash 44d88612fea8a8f36de82e1278abb02f.";
+        let p = notebook_v1(original);
+        assert_eq!(p.text, "beacon ip_token url_token hash md5_token");
+        let (_, o) = &p.spans[1];
+        assert_eq!(&original[o.clone()], "203.0.113.7");
+        let (_, o) = &p.spans[2];
+        assert_eq!(&original[o.clone()], "hxxp://evil[.]example/a.php");
     }
 }
