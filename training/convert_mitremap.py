@@ -230,6 +230,7 @@ def convert(state_dict, labels_path, tokenizer_path, out, n_head=12, int8=False,
     if tk.get_vocab_size(with_added_tokens=True) > cfg.vocab_size:
         raise ValueError(f"tokenizer has {tk.get_vocab_size(with_added_tokens=True)} tokens, embeddings {cfg.vocab_size}")
     labels, names = load_labels(Path(labels_path), cfg.num_labels)
+    cfg.use_cache = False
     model = GPT2ForSequenceClassification(cfg)
     model.config._attn_implementation = "eager"
     missing, unexpected = model.load_state_dict(sd, strict=False)

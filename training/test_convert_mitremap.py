@@ -71,13 +71,21 @@ def gpt2_like_vocab(tmp: Path):
 
 
 def make_tokenizer_pickles(tmp: Path):
-    from tokenizers import AddedToken
-    from transformers import GPT2TokenizerFast
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
 
     vocab, merges = gpt2_like_vocab(tmp)
-    tok = GPT2TokenizerFast(vocab_file=str(tmp / "vocab.json"), merges_file=str(tmp / "merges.txt"),
-                            eos_token="<|endoftext|>", bos_token="<|endoftext|>", unk_token="<|endoftext|>")
+    # GPT-2's tokenizer as `tokenizers` builds it (what GPT2TokenizerFast wraps)
+    bk = Tokenizer(models.BPE(vocab=vocab, merges=[tuple(m.split(" ")) for m in merges]))
+    bk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bk.decoder = decoders.ByteLevel()
+    bk.post_processor = processors.ByteLevel(trim_offsets=False)
+    bk.add_special_tokens([AddedToken("<|endoftext|>", special=True)])
+    tok = PreTrainedTokenizerFast(tokenizer_object=bk, eos_token="<|endoftext|>", bos_token="<|endoftext|>",
+                                  unk_token="<|endoftext|>")
     tok.add_tokens(PLACEHOLDERS)
+    assert tok.convert_tokens_to_ids("<|endoftext|>") == 50256, tok.convert_tokens_to_ids("<|endoftext|>")
+    assert tok.convert_tokens_to_ids("ip_token") == 50257
     tok.pad_token = tok.eos_token
     with open(tmp / "tokenizer_fast.pkl", "wb") as f:
         pickle.dump(tok, f)
@@ -197,7 +205,6 @@ def run_case(tag, tmp, n_layer, n_embd, n_head, n_pos, n_labels, pickle_name, in
 
 def main():
     small_only = "--small" in sys.argv
-    from transformers import GPT2TokenizerFast  # noqa: F401
 
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
