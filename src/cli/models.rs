@@ -74,12 +74,16 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<ExitCode> {
                         println!("  {key}: {}", terminal_safe_line(v));
                     }
                 }
-                if let Some(metrics) = man
-                    .card
-                    .get("metrics")
-                    .filter(|m| !m.is_null() && m.as_object().is_some_and(|o| !o.is_empty()))
-                {
-                    println!("  metrics: {}", terminal_safe_line(&metrics.to_string()));
+                // The training pipeline's card: headline numbers next to the TF-IDF baseline.
+                let metrics = &man.card["metrics"];
+                for (label, key) in [("model", "model"), ("TF-IDF baseline", "tfidf_lr")] {
+                    let m = &metrics[key]["overall"]["parent"];
+                    if m.is_object() {
+                        println!(
+                            "  validation ({label}, parent level): top-1 {}, top-3 {}, macro-F1 {}, micro-F1 {}",
+                            m["top1"], m["top3"], m["macro_f1"], m["micro_f1"]
+                        );
+                    }
                 }
             }
         }
