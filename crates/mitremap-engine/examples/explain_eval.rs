@@ -11,8 +11,9 @@
 //! `faithfulness`: 3-sentence chunks of AnnoCTR `dev/` sentences (real report prose, in document
 //! order) from the shared `train.jsonl`; for the top-1 label of each chunk, deletes the k words with
 //! the highest attribution (k = 1..=10) and reports the confidence drop per k and the area over the
-//! deletion curve (AODC = mean drop over k) for Partition (ours), Partition with `[MASK]`
-//! replacement (BERT only), leave-one-word-out occlusion, and random word order (5 seeded orders).
+//! deletion curve (AODC = mean drop over k) for Partition with Owen-only splits, Partition with
+//! adaptive splits (the default), Partition with `[MASK]` replacement (BERT only, Owen splits),
+//! leave-one-word-out occlusion, and random word order (5 seeded orders).
 
 use std::path::Path;
 use std::time::Instant;
@@ -225,11 +226,16 @@ fn word_order(game: &ChunkGame, values: &[f64]) -> Vec<usize> {
 fn faithfulness(model: &Classifier, file: &str, budget: usize, max_chunks: usize) {
     let chunks = dev_chunks(file, max_chunks);
     let mut methods: Vec<(&str, Vec<f64>, f64, usize)> = vec![
-        ("partition (ours)", vec![0.0; KMAX], 0.0, 0),
+        ("partition, Owen splits only", vec![0.0; KMAX], 0.0, 0),
         ("occlusion (leave-one-word-out)", vec![0.0; KMAX], 0.0, 0),
         ("random (5 orders)", vec![0.0; KMAX], 0.0, 0),
     ];
-    methods.push(("partition, adaptive splits", vec![0.0; KMAX], 0.0, 0));
+    methods.push((
+        "partition, adaptive splits (default)",
+        vec![0.0; KMAX],
+        0.0,
+        0,
+    ));
     let mask = Masking::mask_token(model);
     if mask.is_some() {
         methods.push(("partition, [MASK] replacement", vec![0.0; KMAX], 0.0, 0));
@@ -267,7 +273,14 @@ fn faithfulness(model: &Classifier, file: &str, budget: usize, max_chunks: usize
             methods[m].3 += evals;
         };
         let t = Instant::now();
-        let est = partition::estimate(&game, &[label], budget, &mut score).expect("partition");
+        let est = partition::estimate_with(
+            &game,
+            &[label],
+            budget,
+            partition::Expansion::Owen,
+            &mut score,
+        )
+        .expect("partition");
         run(
             0,
             &est.tokens[0],
@@ -317,8 +330,14 @@ fn faithfulness(model: &Classifier, file: &str, budget: usize, max_chunks: usize
         if let Some(mask) = mask {
             let masked = ChunkGame::new(model, &encoded, mask);
             let t = Instant::now();
-            let est =
-                partition::estimate(&masked, &[label], budget, &mut score).expect("partition");
+            let est = partition::estimate_with(
+                &masked,
+                &[label],
+                budget,
+                partition::Expansion::Owen,
+                &mut score,
+            )
+            .expect("partition");
             run(
                 4,
                 &est.tokens[0],
