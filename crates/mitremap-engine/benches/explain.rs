@@ -32,7 +32,12 @@ fn models() -> Vec<PathBuf> {
         dirs.push(root.join(d));
     }
     if let Ok(extra) = std::env::var("MITREMAP_BENCH_MODELS") {
-        dirs.extend(extra.split(':').filter(|s| !s.is_empty()).map(PathBuf::from));
+        dirs.extend(
+            extra
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
+        );
     }
     dirs.into_iter()
         .filter(|d| d.join("model.json").is_file())
@@ -101,9 +106,10 @@ fn bench(c: &mut Criterion) {
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(if fixture { 3 } else { 20 }));
         let labels = top_labels(&model, &short);
-        group.bench_function(format!("3-sentence chunk ({} tokens)", short.ids.len()), |b| {
-            b.iter(|| explain_chunk(&model, &short, &labels, &options).unwrap())
-        });
+        group.bench_function(
+            format!("3-sentence chunk ({} tokens)", short.ids.len()),
+            |b| b.iter(|| explain_chunk(&model, &short, &labels, &options).unwrap()),
+        );
         if fixture || long {
             let chunk = long_chunk(&model);
             let labels = top_labels(&model, &chunk);
