@@ -58,7 +58,7 @@ def peak(threads: int) -> dict:
         [helper.make_tensor_value_info("A", TensorProto.FLOAT, [M, K])],
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [M, N])],
         [numpy_helper.from_array(w, "W")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
     d = tempfile.mkdtemp()
     fp32 = os.path.join(d, "mm.onnx")
     onnx.save(m, fp32)
