@@ -79,6 +79,10 @@ impl Classifier {
             .map_err(|e| bad(e.into()))?
             .with_inter_threads(1)
             .map_err(|e| bad(e.into()))?
+            // No busy-waiting between runs: jump hosts are shared, and the TUI idles between
+            // batches; spinning threads measured 2x slower wall time on a loaded 2-core box.
+            .with_intra_op_spinning(false)
+            .map_err(|e| bad(e.into()))?
             .commit_from_file(&onnx)
             .map_err(bad)?;
         let classifier = Self {
