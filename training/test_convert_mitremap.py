@@ -14,8 +14,9 @@ Builds synthetic artefacts shaped exactly like the original MitreMap notebook's:
 * labels.json with label_to_technique / technique_to_name.
 Then converts them and checks the folder: manifest fields, sha256s, labels order, tokenizer ids
 (placeholders are single tokens; same ids as the pickled tokenizer), ONNX output shape, PyTorch
-parity, and that right padding with EOS does not change a text's logits. The full-size case
-writes training/out/convert_test_full (int8) for an end-to-end run in the app.
+parity, and that right padding with EOS does not change a text's logits. The full-size cases
+write training/out/convert_test_full (fp32, 330 MB) and training/out/convert_test_full_int8 (83 MB)
+for an end-to-end run in the app.
 """
 from __future__ import annotations
 
@@ -193,11 +194,18 @@ def run_case(tag, tmp, n_layer, n_embd, n_head, n_pos, n_labels, pickle_name, in
     got = s.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
     check(got.shape == (len(texts), n_labels), f"[{tag}] logits shape {got.shape}")
     single = s.run(["logits"], {"input_ids": ids[1:2, : len(encs[1])], "attention_mask": mask[1:2, : len(encs[1])]})[0]
-    check(np.abs(single - got[1:2]).max() < (5e-2 if int8 else 1e-4), f"[{tag}] right padding with EOS leaves logits unchanged")
+    # int8 dynamic quantisation computes activation ranges per batch, so padding neighbours move
+    # int8 logits a little: there the check is relative to the logit range and on the top label
+    scale = float(np.abs(got).max()) or 1.0
+    if int8:
+        check(single.argmax() == got[1].argmax() and np.abs(single - got[1:2]).max() < 0.1 * scale,
+              f"[{tag}] right padding with EOS keeps the top label (int8, diff {np.abs(single - got[1:2]).max():.3f} of range {scale:.1f})")
+    else:
+        check(np.abs(single - got[1:2]).max() < 1e-4, f"[{tag}] right padding with EOS leaves logits unchanged")
     par = man["card"]["parity"]
     key = "onnx_int8" if int8 else "onnx_fp32"
     if key in par:
-        check(par[key]["top1_agreement"] == 1.0 and par[key]["max_abs_diff_logits"] < (0.5 if int8 else 1e-3),
+        check(par[key]["top1_agreement"] == 1.0 and par[key]["max_abs_diff_logits"] < (0.1 * scale if int8 else 1e-3),
               f"[{tag}] ORT vs PyTorch parity {par[key]}")
     else:
         check(False, f"[{tag}] parity recorded")
@@ -213,7 +221,10 @@ def main():
                  pickle_name="tokenizer_slow.pkl", int8=False, ref_tok=ref_tok, out=HERE / "out" / "convert_test_small")
         if not small_only:
             run_case("full", tmp, n_layer=6, n_embd=768, n_head=12, n_pos=1024, n_labels=191,
-                     pickle_name="tokenizer_fast.pkl", int8=True, ref_tok=ref_tok, out=HERE / "out" / "convert_test_full")
+                     pickle_name="tokenizer_fast.pkl", int8=False, ref_tok=ref_tok, out=HERE / "out" / "convert_test_full")
+            run_case("full_int8", tmp, n_layer=6, n_embd=768, n_head=12, n_pos=1024, n_labels=191,
+                     pickle_name="tokenizer_slow.pkl", int8=True, ref_tok=ref_tok,
+                     out=HERE / "out" / "convert_test_full_int8")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
