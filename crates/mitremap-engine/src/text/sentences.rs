@@ -123,7 +123,12 @@ fn split_block(text: &str, block: Range<usize>, out: &mut Vec<Range<usize>>) {
 }
 
 fn dot_ends_sentence(slice: &str, dot: usize, end: usize) -> bool {
-    let word_start = slice[..dot].rfind(char::is_whitespace).map_or(0, |p| p + 1);
+    // The whitespace before the word may be multi-byte (U+00A0, U+3000): skip the whole char.
+    let word_start = slice[..dot]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(p, c)| p + c.len_utf8());
     let word: String = slice[word_start..dot]
         .trim_start_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
@@ -228,6 +233,14 @@ mod tests {
         );
         assert!(split_sentences(" \n\t \n").is_empty());
         assert!(split_sentences("").is_empty());
+    }
+
+    #[test]
+    fn multibyte_whitespace_before_a_dotted_word() {
+        assert_eq!(
+            sentences("Ran\u{a0}evil.exe. Then\u{3000}left."),
+            ["Ran\u{a0}evil.exe.", "Then\u{3000}left."]
+        );
     }
 
     #[test]
