@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
-use mitremap_engine::analysis::{AnalysisOptions, Analyzer, CancelToken, DEFAULT_CHUNK_SENTENCES};
+use mitremap_engine::analysis::{AnalysisOptions, Analyzer, CancelToken};
 use mitremap_engine::explain::ExplainOptions;
 use mitremap_engine::model::Classifier;
 use mitremap_export::{ExportOptions, Format};
@@ -67,11 +67,12 @@ pub struct AnalyzeArgs {
     /// Overwrite the output file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Sentences per chunk.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_CHUNK_SENTENCES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
-    pub chunk_sentences: usize,
-    /// Chunks per inference batch.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=512))]
+    /// Sentences per chunk (default: the model's recommendation, else 3 like the original notebook).
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+    pub chunk_sentences: Option<usize>,
+    /// Chunks per inference batch. 1 keeps int8 scores independent of neighbouring chunks; larger
+    /// batches (sorted by length) trade that for throughput.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=512))]
     pub batch_size: usize,
     /// Compute token attributions for every prediction above the threshold.
     #[arg(long)]
@@ -157,18 +158,15 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn analysis_options(args: &AnalyzeArgs, classifier: &Classifier) -> AnalysisOptions {
-    let threshold = args
-        .threshold
-        .or(classifier.manifest().threshold)
-        .unwrap_or(mitremap_engine::analysis::DEFAULT_THRESHOLD);
+    let model = AnalysisOptions::for_model(classifier.manifest());
     AnalysisOptions {
-        threshold,
-        chunk_sentences: args.chunk_sentences,
+        threshold: args.threshold.unwrap_or(model.threshold),
+        chunk_sentences: args.chunk_sentences.unwrap_or(model.chunk_sentences),
         batch_size: args.batch_size,
         explain: args.explain.then_some(ExplainOptions {
             budget: args.explain_budget,
         }),
-        ..AnalysisOptions::default()
+        ..model
     }
 }
 

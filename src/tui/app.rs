@@ -466,16 +466,22 @@ impl App {
             .collect();
         let document = Arc::new(Document::from_text(text));
         self.explain_requested.clear();
+        let analyzer = match &self.model {
+            ModelState::Ready(a) => Some(a.clone()),
+            _ => None,
+        };
+        // The model's own recommendations (e.g. one sentence per chunk for a sentence
+        // classifier), with the threshold the analyst set.
+        let model_defaults = analyzer
+            .as_ref()
+            .map(|a| AnalysisOptions::for_model(a.classifier().manifest()))
+            .unwrap_or_default();
         let options = AnalysisOptions {
             threshold: self.threshold,
             // Attributions cost hundreds of forward passes per chunk: explaining every chunk
             // would stall the stream, so the heatmap asks for the chunk it shows instead.
             explain: None,
-            ..AnalysisOptions::default()
-        };
-        let analyzer = match &self.model {
-            ModelState::Ready(a) => Some(a.clone()),
-            _ => None,
+            ..model_defaults
         };
         let report = match &analyzer {
             Some(a) => a.new_report(document.clone(), self.name.clone(), &options),

@@ -38,7 +38,10 @@ pub struct AnalysisOptions {
     pub threshold: f32,
     /// Sentences per chunk (default 3).
     pub chunk_sentences: usize,
-    /// Chunks per inference batch (the first batch is a single chunk so the first result comes fast).
+    /// Chunks per inference batch (default 1). int8 dynamically-quantised graphs compute their
+    /// activation scales over the whole batch, padding included, so in a batch a chunk's score
+    /// depends slightly on its neighbours; batch 1 keeps scores reproducible. Larger batches are
+    /// cut from a length-sorted look-ahead (and capped in padded tokens) for throughput.
     pub batch_size: usize,
     /// Per-chunk scores kept for later re-thresholding: every label at or above this, plus the top 5.
     pub keep_scores_min: f32,
@@ -51,9 +54,21 @@ impl Default for AnalysisOptions {
         Self {
             threshold: DEFAULT_THRESHOLD,
             chunk_sentences: DEFAULT_CHUNK_SENTENCES,
-            batch_size: 8,
+            batch_size: 1,
             keep_scores_min: 0.05,
             explain: None,
+        }
+    }
+}
+
+impl AnalysisOptions {
+    /// Defaults with the model's own recommendations (threshold, sentences per chunk) applied.
+    pub fn for_model(manifest: &crate::model::Manifest) -> Self {
+        let defaults = Self::default();
+        Self {
+            threshold: manifest.threshold.unwrap_or(defaults.threshold),
+            chunk_sentences: manifest.chunk_sentences.unwrap_or(defaults.chunk_sentences),
+            ..defaults
         }
     }
 }

@@ -105,6 +105,10 @@ pub struct Manifest {
     /// The model's recommended default threshold (the CLI's `--threshold` overrides it).
     #[serde(default)]
     pub threshold: Option<f32>,
+    /// The model's recommended sentences per chunk (a sentence classifier wants 1; the CLI's
+    /// `--chunk-sentences` overrides it). Default 3, like the original notebook.
+    #[serde(default)]
+    pub chunk_sentences: Option<usize>,
     pub attack_version: String,
     #[serde(default)]
     pub preprocess: Option<PreprocessProfile>,
@@ -191,6 +195,11 @@ impl Manifest {
                     "file name {name:?} must be a plain name inside the model folder"
                 ));
             }
+        }
+        if let Some(n) = self.chunk_sentences
+            && !(1..=1000).contains(&n)
+        {
+            return fail(format!("chunk_sentences {n} is out of range 1..=1000"));
         }
         if let Some(t) = self.threshold
             && !(0.0..=1.0).contains(&t)
