@@ -153,7 +153,7 @@ fn analyze_one(
                 if !allow_binary && looks_binary(&bytes) {
                     bail!("looks like a binary file; pass --allow-binary to analyse it anyway");
                 }
-                Document::from_bytes(&bytes)
+                Document::from_vec(bytes)
             }
             Item::Inline { text, .. } => Document::from_text(text.clone()),
         };

@@ -43,7 +43,7 @@ pub fn read_input(path: Option<&Path>, allow_binary: bool) -> anyhow::Result<Inp
             "{name} looks like a binary file, not text; pass --allow-binary to analyse it anyway"
         );
     }
-    let document = Document::from_bytes(&bytes);
+    let document = Document::from_vec(bytes);
     if document.lossy() {
         tracing::warn!("{name} is not valid UTF-8; invalid bytes were replaced with U+FFFD");
         eprintln!(

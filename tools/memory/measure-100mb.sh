@@ -31,5 +31,5 @@ measure() {
   grep "peak RSS" "$work/time.log"
 }
 measure "iocs (100 MB)" "$bin" iocs "$input"
-measure "analyze -> file (100 MB)" "$bin" analyze "$input" --model "$model" --threads 2 -o "$work/out.json" --force
+measure "analyze -> file (100 MB)" "$bin" analyze "$input" --model "$model" --threads 2 --batch-size 1 -o "$work/out.json" --force
 ls -la "$work/out.json" | awk '{print "report JSON:", $5, "bytes"}'
