@@ -130,7 +130,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let name = args.name.clone().unwrap_or(input.name);
     let report = analyzer.analyze(input.document, Some(name), &options, &CancelToken::new())?;
 
-    let bytes = match args.format.export() {
+    // The JSON report streams straight to its destination (no second copy of a large report in
+    // memory); other formats are rendered first.
+    let write: Box<WriteOutput> = match args.format.export() {
+        Some(Format::Json) => Box::new(|w: &mut dyn Write| {
+            serde_json::to_writer_pretty(&mut *w, &report.json_view(true))?;
+            w.write_all(b"\n")
+        }),
         Some(format) => {
             let export = ExportOptions {
                 fanged: args.fanged,
@@ -139,15 +145,19 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 include_noise: args.include_noise,
                 ..ExportOptions::default()
             };
-            mitremap_export::render(format, &report, &export)?
+            let bytes = mitremap_export::render(format, &report, &export)?;
+            Box::new(move |w: &mut dyn Write| w.write_all(&bytes))
         }
-        None => table::report_table(&report).into_bytes(),
+        None => {
+            let table = table::report_table(&report);
+            Box::new(move |w: &mut dyn Write| w.write_all(table.as_bytes()))
+        }
     };
     match &args.output {
-        Some(path) => mitremap_export::write_atomic(path, &bytes, args.force)?,
+        Some(path) => mitremap_export::write_atomic_with(path, args.force, |w| write(w))?,
         None => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(e) = stdout.write_all(&bytes).and_then(|_| stdout.flush())
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            if let Err(e) = write(&mut stdout).and_then(|_| stdout.flush())
                 && e.kind() != std::io::ErrorKind::BrokenPipe
             {
                 return Err(e.into());
@@ -156,6 +166,9 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Writes the command's output to a destination (a file being written atomically, or stdout).
+type WriteOutput<'a> = dyn Fn(&mut dyn Write) -> std::io::Result<()> + 'a;
 
 fn analysis_options(args: &AnalyzeArgs, classifier: &Classifier) -> AnalysisOptions {
     let model = AnalysisOptions::for_model(classifier.manifest());
