@@ -93,7 +93,7 @@ fn read_text(path: Option<&Path>) -> anyhow::Result<(String, Option<String>, boo
             "{name} looks like a binary file, not text; use `mitremap analyze --allow-binary` to analyse it anyway"
         );
     }
-    let doc = Document::from_bytes(&bytes);
+    let doc = Document::from_vec(bytes);
     let mut notices = Vec::new();
     if doc.lossy() {
         notices.push(format!(
