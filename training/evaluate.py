@@ -41,6 +41,7 @@ class OrtModel:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        ort.disable_telemetry_events()  # offline: no device id, no queued events
         folder = Path(folder)
         self.manifest = json.load(open(folder / "model.json"))
         m = self.manifest
@@ -55,6 +56,18 @@ class OrtModel:
         self.max_tokens = min(max_tokens, m.get("max_tokens", max_tokens))
         self.inputs = {i.name for i in self.sess.get_inputs()}
         self.activation = m.get("activation", "sigmoid")
+        # label_thresholds: the engine folds each into its label's logit (model/manifest.rs)
+        self.offsets = np.zeros(len(self.labels), dtype=np.float32)
+        lt = m.get("label_thresholds") or {}
+        if lt:
+            g = m["threshold"]
+            for l, t in lt.items():
+                self.offsets[self.labels.index(l)] = np.log(g / (1 - g)) - np.log(t / (1 - t))
+        self.raw = False  # True: scores without the per-label shifts
+
+    def without_label_thresholds(self):
+        self.raw = True
+        return self
 
     def encode(self, texts):
         encs = self.tok.encode_batch(texts)
@@ -81,6 +94,8 @@ class OrtModel:
 
     def scores(self, texts):
         lo = self.logits(texts)
+        if not self.raw:
+            lo = lo + self.offsets
         if self.activation == "softmax":
             e = np.exp(lo - lo.max(1, keepdims=True))
             return e / e.sum(1, keepdims=True)
@@ -230,6 +245,8 @@ def main():
     ap.add_argument("--data", default=None)
     ap.add_argument("--out", required=True)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-label-thresholds", action="store_true",
+                    help="score without the manifest's per-label thresholds (to measure what they change)")
     ap.add_argument("--baseline-cache", default=None,
                     help="JSON with the baseline's results for these split arguments (reused if present)")
     a = ap.parse_args()
@@ -261,6 +278,8 @@ def main():
     systems = {}
     if a.model:
         m = OrtModel(a.model, threads=a.threads, onnx_file=a.onnx_file)
+        if a.no_label_thresholds:
+            m.without_label_thresholds()
         labels = m.labels
         systems["model"] = m
     else:
@@ -285,8 +304,8 @@ def main():
         t0 = time.time()
         S_tune = sysm.scores([r["text"] for r in tune])
         thr, f1 = best_threshold(S_tune, tune, lv)
-        if name == "model" and meta.get("threshold") is not None:
-            thr = meta["threshold"]  # chosen on tune by train.py (same procedure)
+        if name == "model" and sysm.manifest.get("threshold") is not None:
+            thr = sysm.manifest["threshold"]  # the shipped one, chosen on tune (train.py / thresholds.py)
         S_val = sysm.scores([r["text"] for r in val])
         results[name] = by_source(S_val, val, lv, thr)
         report["systems"][name] = {"threshold": thr, "seconds": round(time.time() - t0, 1)}

@@ -160,6 +160,12 @@ def main():
     ap.add_argument("--bootstrap-cap", type=int, default=5000)
     ap.add_argument("--cap", action="append", default=[], metavar="SOURCE=N",
                     help="subsample a training source, e.g. --cap attack_procedure=12000")
+    ap.add_argument("--mix", action="append", default=[], metavar="SOURCE=N",
+                    help="per-epoch mixture: draw N records of SOURCE afresh every epoch (a float <= 10 "
+                         "means a repeat factor, e.g. annoctr=2); sources not named are used in full. "
+                         "Implies all negatives and all tram_bootstrap records enter the pool.")
+    ap.add_argument("--label-smoothing", type=float, default=0.0, help="BCE targets y*(1-e) + e/2")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/ckpt (saved after every epoch)")
     ap.add_argument("--limit", type=int, default=0, help="pilot: use only N training records")
     ap.add_argument("--max-minutes", type=float, default=0, help="stop training after this many minutes")
     ap.add_argument("--threads", type=int, default=2)
@@ -174,12 +180,37 @@ def main():
 
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    d = ds.load(a.data, benchmark=a.benchmark, neg_train=a.neg_train, bootstrap_cap=a.bootstrap_cap, seed=a.seed,
+    mix = {c.split("=")[0]: float(c.split("=")[1]) for c in a.mix}
+    d = ds.load(a.data, benchmark=a.benchmark, neg_train=None if mix else a.neg_train,
+                bootstrap_cap=None if mix else a.bootstrap_cap, seed=a.seed,
                 caps={c.split("=")[0]: int(c.split("=")[1]) for c in a.cap})
-    train, tune = d["train"], d["tune"]
+    pool, tune = d["train"], d["tune"]
     if a.limit:
-        train = train[: a.limit]
-    labels = ds.build_label_space(train, a.min_sub)
+        pool = pool[: a.limit]
+    labels = ds.build_label_space(pool, a.min_sub)
+    by_src = {}
+    for i, r in enumerate(pool):
+        by_src.setdefault(r["source"], []).append(i)
+
+    def epoch_indices(ep):
+        """Pool indices for one epoch: report prose repeated, big easy sources resampled each epoch."""
+        if not mix:
+            return list(range(len(pool)))
+        er = random.Random(a.seed * 1000 + ep)
+        idx = []
+        for src, ids in sorted(by_src.items()):
+            n = mix.get(src)
+            if n is None:
+                idx += ids
+            elif n <= 10:
+                k = int(n)
+                idx += ids * k + er.sample(ids, int(round((n - k) * len(ids))))
+            else:
+                idx += er.sample(ids, min(len(ids), int(n)))
+        er.shuffle(idx)
+        return idx
+
+    train = [pool[i] for i in epoch_indices(1)]
     lidx = {l: i for i, l in enumerate(labels)}
     lv = Levels(labels)
     log(f"labels: {len(labels)}  train {len(train)}  tune {len(tune)}")
@@ -194,10 +225,10 @@ def main():
         model.config.pad_token_id = tok.pad_token_id
 
     # classifier bias = label log-prior (stable start for 400 sigmoids)
-    Y = np.zeros((len(train), len(labels)), dtype=np.float32)
-    for i, r in enumerate(train):
+    Y = np.zeros((len(pool), len(labels)), dtype=np.float32)
+    for i, r in enumerate(pool):
         Y[i, ds.targets(r["gold"], lidx)] = 1
-    prior = np.clip(Y.mean(0), 1e-5, 0.5)
+    prior = np.clip(Y[epoch_indices(1)].mean(0), 1e-5, 0.5)
     clf = model.classifier if hasattr(model, "classifier") else model.score
     with torch.no_grad():
         if getattr(clf, "bias", None) is not None:
@@ -208,10 +239,10 @@ def main():
         return tok(texts, truncation=True, max_length=a.max_len, add_special_tokens=True)["input_ids"]
 
     t0 = time.time()
-    enc_train = encode([r["text"] for r in train])
+    enc_train = encode([r["text"] for r in pool])
     enc_tune = encode([r["text"] for r in tune])
-    lens = [len(x) for x in enc_train]
-    log(f"tokenised in {time.time() - t0:.0f}s; mean len {np.mean(lens):.1f}, p95 {np.percentile(lens, 95):.0f}")
+    lens_pool = [len(x) for x in enc_train]
+    log(f"tokenised in {time.time() - t0:.0f}s; mean len {np.mean(lens_pool):.1f}, p95 {np.percentile(lens_pool, 95):.0f}")
 
     parts = encoder_parts(model) if a.freeze_layers > 0 else None
     cached = parts is not None
@@ -261,11 +292,12 @@ def main():
     body_params = [p for n, p in model.named_parameters() if p.requires_grad and not ("classifier" in n or n.startswith("score"))]
     opt = torch.optim.AdamW([{"params": body_params, "lr": a.lr}, {"params": head_params, "lr": a.head_lr}],
                             weight_decay=0.01)
-    steps_per_epoch = math.ceil(len(train) / a.bs)
+    steps_per_epoch = math.ceil(len(epoch_indices(1)) / a.bs)
     total = steps_per_epoch * a.epochs
     warm = max(1, int(0.05 * total))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm)))
     lossf = nn.BCEWithLogitsLoss()
+    eps = a.label_smoothing
     log(f"trainable params: {sum(p.numel() for p in body_params + head_params) / 1e6:.2f}M; {total} steps")
 
     best = None
@@ -273,13 +305,41 @@ def main():
     t_start = time.time()
     step = 0
     stop = False
-    for ep in range(1, a.epochs + 1):
+    first_epoch = 1
+    ckpt = out / "ckpt"
+    if a.resume and (ckpt / "state.pt").exists():
+        st = torch.load(ckpt / "state.pt", weights_only=False)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        sched.load_state_dict(st["sched"])
+        rng.setstate(st["rng"])
+        torch.set_rng_state(st["torch_rng"])
+        best, history, step, first_epoch = st["best"], st["history"], st["step"], st["epoch"] + 1
+        log(f"resumed after epoch {st['epoch']} (step {step})")
+    json.dump(labels, open(out / "labels.json", "w"))
+
+    def write_meta():
+        """train_meta.json as of now (rewritten after every epoch: an interrupted run stays usable)."""
+        meta = {"base": a.base, "args": vars(a), "labels": len(labels), "best_epoch": best["epoch"],
+                "threshold": best["thr"], "history": history, "train_records": len(epoch_indices(1)),
+                "pool_records": len(pool), "train_minutes": (time.time() - t_start) / 60,
+                "leak_dropped": d["leak_dropped"],
+                "train_sources": dict(sorted(__import__("collections").Counter(
+                    pool[i]["source"] for i in epoch_indices(1)).items()))}
+        json.dump(meta, open(out / "train_meta.json", "w"), indent=1)
+
+    for ep in range(first_epoch, a.epochs + 1):
         model.train()
         te = time.time()
         tot = 0.0
-        for bi, chunk in enumerate(batches_by_length(lens, a.bs, True, rng)):
+        ep_idx = epoch_indices(ep)
+        for bi, chunk in enumerate(batches_by_length([lens_pool[i] for i in ep_idx], a.bs, True, rng)):
+            chunk = [ep_idx[j] for j in chunk]
             lo = forward_idx(chunk, feats_train if cached else None, enc_train)
-            loss = lossf(lo, Yt[chunk])
+            tgt = Yt[chunk]
+            if eps:
+                tgt = tgt * (1 - eps) + eps / 2
+            loss = lossf(lo, tgt)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(body_params + head_params, 1.0)
@@ -309,15 +369,17 @@ def main():
             model.save_pretrained(out / "model")
             tok.save_pretrained(out / "model")
             log(f"saved epoch {ep}")
+        # resumable checkpoint (a session may be killed between epochs)
+        ckpt.mkdir(exist_ok=True)
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                    "rng": rng.getstate(), "torch_rng": torch.get_rng_state(), "best": best,
+                    "history": history, "step": step, "epoch": ep}, ckpt / "state.pt.tmp")
+        os.replace(ckpt / "state.pt.tmp", ckpt / "state.pt")
+        write_meta()
         if stop:
             break
 
-    json.dump(labels, open(out / "labels.json", "w"))
-    meta = {"base": a.base, "args": vars(a), "labels": len(labels), "best_epoch": best["epoch"],
-            "threshold": best["thr"], "history": history, "train_records": len(train),
-            "train_minutes": (time.time() - t_start) / 60, "leak_dropped": d["leak_dropped"],
-            "train_sources": dict(sorted(__import__("collections").Counter(r["source"] for r in train).items()))}
-    json.dump(meta, open(out / "train_meta.json", "w"), indent=1)
+    write_meta()
     log(f"done; best epoch {best['epoch']} thr {best['thr']}")
 
 

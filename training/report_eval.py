@@ -1,0 +1,162 @@
+"""Report-level evaluation: whole AnnoCTR reports through `mitremap analyze`, exactly as a user
+runs it, scored against the techniques annotated in each report.
+
+  python training/report_eval.py --model models/default --meta training/out/<run>/train_meta.json \
+      --out training/out/report_eval.json [--bin target/release/mitremap] [--baseline]
+
+* Reports: ../shared/data/reports.jsonl. `dev` reports (16) are the reported validation set;
+  `train` reports whose document is in the `tune` slice of dataset.py (held out from training) are
+  the *tune reports*, the only ones used to choose a threshold. Other train reports are skipped
+  (their sentences trained the model).
+* The binary runs once per report with the product's defaults except `-t 0.01`, so every
+  technique's best chunk confidence is known; the technique list at threshold t is then exactly
+  what `mitremap analyze -t t` shows (a technique is listed when its best chunk is >= t).
+* Score: micro precision / recall / F1 over (report, parent technique) pairs, the gold being the
+  annotated parents. Gold is what the annotators marked, so precision is a lower bound.
+* `--baseline`: the TF-IDF + LR baseline (evaluate.py) trained on the same records as the
+  evaluation baseline, a report's score per label = max over its sentences, threshold chosen on
+  the tune reports the same way.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import dataset as ds  # noqa: E402
+
+THRESHOLDS = [round(x, 2) for x in np.arange(0.05, 0.96, 0.01)]
+
+
+def parent(t):
+    return t.split(".")[0]
+
+
+def load_reports(ddir: Path):
+    recs = [json.loads(l) for l in open(ddir / "reports.jsonl") if l.strip()]
+    out = {"dev": [], "tune": []}
+    for r in recs:
+        if r["split"] == "dev":
+            out["dev"].append(r)
+        elif ds.split_of({"source": "annoctr", "doc": r["doc"], "source_id": r["doc"]}) == "tune":
+            out["tune"].append(r)
+    return out
+
+
+def run_binary(binary, model, path, extra=()):
+    cmd = [str(binary), "analyze", "--model", str(model), "-t", "0.01", *extra, str(path)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {p.stderr.strip()}")
+    rep = json.loads(p.stdout)
+    best = {}
+    for t in rep["techniques"]:
+        pid = parent(t["id"])
+        best[pid] = max(best.get(pid, 0.0), t["confidence"])
+    return best
+
+
+def prf(pred_sets, gold_sets):
+    tp = sum(len(p & g) for p, g in zip(pred_sets, gold_sets))
+    npred = sum(len(p) for p in pred_sets)
+    ngold = sum(len(g) for g in gold_sets)
+    prec = tp / npred if npred else 0.0
+    rec = tp / ngold if ngold else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"precision": prec, "recall": rec, "f1": f1, "tp": tp, "predicted": npred, "gold": ngold}
+
+
+def at(scores, thr):
+    return [{k for k, v in s.items() if v >= thr} for s in scores]
+
+
+def sweep(scores, gold):
+    return {t: prf(at(scores, t), gold) for t in THRESHOLDS}
+
+
+def choose(sw):
+    return max(sw, key=lambda t: (round(sw[t]["f1"], 6), -t))
+
+
+SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|\n\s*\n")
+
+
+def sentences(text):
+    return [s.strip() for s in SENT.split(text) if s and s.strip()]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--bin", default=str(HERE.parent / "target" / "release" / "mitremap"))
+    ap.add_argument("--meta", default=None, help="train_meta.json (for --baseline's training records)")
+    ap.add_argument("--data", default=None)
+    ap.add_argument("--baseline", action="store_true")
+    ap.add_argument("--extra", default="", help="extra arguments for `mitremap analyze`, e.g. '--chunk-sentences 3'")
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+
+    ddir = ds.data_dir(a.data)
+    reps = load_reports(ddir)
+    manifest = json.load(open(Path(a.model) / "model.json"))
+    shipped = manifest.get("threshold", 0.6)
+    res = {"reports": {k: len(v) for k, v in reps.items()}, "model": manifest["name"] + " " + manifest["version"],
+           "extra_args": a.extra}
+
+    gold = {k: [set(r["parents"]) for r in v] for k, v in reps.items()}
+    scores = {k: [run_binary(a.bin, a.model, ddir / r["file"], a.extra.split()) for r in v] for k, v in reps.items()}
+    sw_tune = sweep(scores["tune"], gold["tune"])
+    thr_tune = choose(sw_tune)
+    res["model_at_shipped_threshold"] = {"threshold": shipped, "dev": prf(at(scores["dev"], shipped), gold["dev"]),
+                                         "tune": prf(at(scores["tune"], shipped), gold["tune"])}
+    res["model_threshold_chosen_on_tune_reports"] = {"threshold": thr_tune,
+                                                    "dev": prf(at(scores["dev"], thr_tune), gold["dev"]),
+                                                    "tune": sw_tune[thr_tune]}
+    res["model_dev_sweep"] = {str(t): v["f1"] for t, v in sweep(scores["dev"], gold["dev"]).items()}
+
+    if a.baseline:
+        from evaluate import TfidfBaseline
+        from metrics import Levels
+
+        meta = json.load(open(a.meta))
+        targs = meta["args"]
+        caps = {c.split("=")[0]: int(c.split("=")[1]) for c in targs.get("cap", [])}
+        # the evaluation baseline's records (evaluate.py): the model's split, capped pool
+        d = ds.load(a.data, neg_train=targs.get("neg_train", 6000), bootstrap_cap=targs.get("bootstrap_cap", 3000),
+                    seed=targs["seed"], caps=caps, verbose=False)
+        labels = json.load(open(Path(a.model) / "labels.json"))
+        lv = Levels(labels)
+        base = TfidfBaseline(labels).fit(d["train"])
+        bscores = {}
+        for k, v in reps.items():
+            bscores[k] = []
+            for r in v:
+                sents = sentences((ddir / r["file"]).read_text(encoding="utf-8"))
+                P = lv.parent_scores(base.scores(sents)).max(0)
+                bscores[k].append({p: float(P[j]) for j, p in enumerate(lv.parents)})
+        bsw = sweep(bscores["tune"], gold["tune"])
+        bthr = choose(bsw)
+        res["tfidf_lr_threshold_chosen_on_tune_reports"] = {"threshold": bthr,
+                                                           "dev": prf(at(bscores["dev"], bthr), gold["dev"]),
+                                                           "tune": bsw[bthr]}
+        res["tfidf_lr_dev_sweep"] = {str(t): v["f1"] for t, v in sweep(bscores["dev"], gold["dev"]).items()}
+
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    json.dump(res, open(a.out, "w"), indent=1)
+    for k in ("model_at_shipped_threshold", "model_threshold_chosen_on_tune_reports",
+              "tfidf_lr_threshold_chosen_on_tune_reports"):
+        if k in res:
+            d = res[k]["dev"]
+            print(f"{k:45s} thr {res[k]['threshold']:.2f}  dev P {d['precision']:.3f} R {d['recall']:.3f} "
+                  f"F1 {d['f1']:.3f}  ({d['tp']}/{d['predicted']} pred, {d['gold']} gold)")
+
+
+if __name__ == "__main__":
+    main()
