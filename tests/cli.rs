@@ -387,3 +387,166 @@ fn batch_mode_over_a_folder_and_jsonl_writes_one_line_per_report_in_order() {
         "needs a \"text\" string",
     );
 }
+
+/// A copy of the binary installed outside the checkout (`<tmp>/inst/bin/mitremap`), run from a
+/// folder whose parent holds a planted `models/default` and `.ort/lib/libonnxruntime.so`: neither
+/// is ever used, because the working directory's ancestors are not searched.
+#[cfg(unix)]
+#[test]
+fn planted_model_and_runtime_in_a_parent_folder_are_never_loaded() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    let planted_model = root.join("models/default");
+    std::fs::create_dir_all(&planted_model).unwrap();
+    for f in ["model.json", "model.onnx", "tokenizer.json", "labels.json"] {
+        std::fs::copy(fixture().join(f), planted_model.join(f)).unwrap();
+    }
+    std::fs::create_dir_all(root.join(".ort/lib")).unwrap();
+    std::fs::write(
+        root.join(".ort/lib/libonnxruntime.so"),
+        b"planted, never load me",
+    )
+    .unwrap();
+    let bin = root.join("inst/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_mitremap"), bin.join("mitremap")).unwrap();
+    let work = root.join("work/deeper");
+    std::fs::create_dir_all(&work).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(bin.join("mitremap"))
+            .args(args)
+            .current_dir(&work)
+            .env_remove("MITREMAP_MODEL")
+            .env_remove("ORT_DYLIB_PATH")
+            .env_remove("XDG_DATA_HOME")
+            .env("HOME", home.path())
+            .env("MITREMAP_LOG", "off")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let root_s = root.to_str().unwrap();
+
+    let o = run(&["models"]);
+    let listing = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(!listing.contains(&format!("{root_s}/models")), "{listing}");
+
+    let o = run(&["analyze", sample().to_str().unwrap()]);
+    assert_one_line_error(&o, "no model found");
+
+    let o = run(&[
+        "analyze",
+        "--model",
+        fixture().to_str().unwrap(),
+        sample().to_str().unwrap(),
+    ]);
+    assert_one_line_error(&o, "ONNX Runtime library not found");
+    assert!(
+        !stderr(&o).contains(&format!("{root_s}/.ort")),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_model_folder_or_file_writable_by_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["model.json", "model.onnx", "tokenizer.json", "labels.json"] {
+        std::fs::copy(fixture().join(f), dir.path().join(f)).unwrap();
+    }
+    let model = dir.path().to_str().unwrap();
+    let run = || {
+        mitremap(
+            &["analyze", "--model", model, sample().to_str().unwrap()],
+            None,
+        )
+    };
+    assert!(run().status.success(), "{}", stderr(&run()));
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    assert_one_line_error(&run(), "writable by every user");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let onnx = dir.path().join("model.onnx");
+    std::fs::set_permissions(&onnx, std::fs::Permissions::from_mode(0o666)).unwrap();
+    assert_one_line_error(&run(), "writable by every user");
+    std::fs::set_permissions(&onnx, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(run().status.success());
+}
+
+#[test]
+fn output_dash_means_stdout() {
+    let o = analyze(&[sample().to_str().unwrap(), "-o", "-"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap();
+    assert!(!Path::new("-").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn output_to_a_device_is_written_through_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("null");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let o = analyze(
+        &[sample().to_str().unwrap(), "-o", link.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+/// A FIFO or device planted as a model file must be refused at once, not block or read forever.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_as_a_model_file_is_refused_without_hanging() {
+    for (file, planted) in [
+        ("labels.json", "fifo"),
+        ("tokenizer.json", "fifo"),
+        ("model.json", "/dev/zero"),
+        ("model.onnx", "/dev/zero"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["model.json", "model.onnx", "tokenizer.json", "labels.json"] {
+            std::fs::copy(fixture().join(f), dir.path().join(f)).unwrap();
+        }
+        let target = dir.path().join(file);
+        std::fs::remove_file(&target).unwrap();
+        if planted == "fifo" {
+            assert!(
+                Command::new("mkfifo")
+                    .arg(&target)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        } else {
+            std::os::unix::fs::symlink(planted, &target).unwrap();
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mitremap"))
+            .args(["analyze", "--model", dir.path().to_str().unwrap()])
+            .arg(sample())
+            .env("MITREMAP_LOG", "off")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > std::time::Duration::from_secs(30) {
+                child.kill().unwrap();
+                panic!("{file} as {planted}: mitremap hung");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let o = child.wait_with_output().unwrap();
+        assert_one_line_error(&o, file);
+    }
+}

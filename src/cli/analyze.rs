@@ -61,10 +61,11 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Json)]
     pub format: OutputFormat,
-    /// Write to FILE (atomically) instead of stdout.
+    /// Write to FILE instead of stdout (`-` means stdout). A regular file is replaced atomically
+    /// and keeps its mode; a FIFO or device is written in place; a symlink is followed.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Overwrite the output file if it exists.
+    /// Overwrite the output file if it is an existing regular file.
     #[arg(long)]
     pub force: bool,
     /// Sentences per chunk (default: the model's recommendation, else 3 like the original notebook).
@@ -99,15 +100,13 @@ pub struct AnalyzeArgs {
     pub model: ModelArgs,
 }
 
-pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    if let Some(out) = &args.output
-        && out.exists()
-        && !args.force
-    {
-        bail!(
-            "{} already exists; pass --force to overwrite it",
-            out.display()
-        );
+pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    if args.output.as_deref() == Some(std::path::Path::new("-")) {
+        args.output = None;
+    }
+    // Fail before a long analysis, not after it.
+    if let Some(out) = &args.output {
+        mitremap_export::check_destination(out, args.force)?;
     }
     let batch_items = match (&args.jsonl, &args.input) {
         (Some(jsonl), _) => Some(super::batch::open_jsonl(jsonl)?),

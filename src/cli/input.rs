@@ -56,36 +56,14 @@ pub fn read_input(path: Option<&Path>, allow_binary: bool) -> anyhow::Result<Inp
     })
 }
 
-/// Folders searched for installed models: `models/` beside or above the executable, in or above
-/// the current directory, in the source checkout, and `$XDG_DATA_HOME/mitremap/models`.
+/// Folders searched for installed models, in order: the installation (`<prefix>/share/mitremap/
+/// models`, or the build checkout's `models/`) and `$XDG_DATA_HOME/mitremap/models`. Never the
+/// working directory or its parents (see `mitremap_engine::locate`).
 pub fn model_search_roots() -> Vec<PathBuf> {
-    let mut roots = Vec::new();
-    let mut push = |p: PathBuf| {
-        if p.is_dir() && !roots.contains(&p) {
-            roots.push(p);
-        }
-    };
-    if let Some(exe_dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
-        for dir in exe_dir.ancestors() {
-            push(dir.join("models"));
-        }
-    }
-    if let Ok(cwd) = std::env::current_dir() {
-        for dir in cwd.ancestors() {
-            push(dir.join("models"));
-        }
-    }
-    push(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
-    if let Some(data) = data {
-        push(data.join("mitremap/models"));
-    }
-    roots
+    mitremap_engine::locate::model_roots()
+        .into_iter()
+        .filter(|p| p.is_dir())
+        .collect()
 }
 
 /// The model folder to use: `--model`/`$MITREMAP_MODEL`, else the first `default` model found.

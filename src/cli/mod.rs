@@ -23,8 +23,12 @@ Examples:
   mitremap iocs report.txt --format table
   mitremap models
 
-ONNX Runtime is loaded from --ort-lib, $ORT_DYLIB_PATH, beside the executable, or the
-project's .ort/lib (install it with tools/setup-ort.sh).";
+Lookup (first hit wins; never the working directory or its parents):
+  ONNX Runtime  --ort-lib, $ORT_DYLIB_PATH, beside the executable, <prefix>/lib/, the build
+                checkout's .ort/lib/ (tools/setup-ort.sh), $XDG_DATA_HOME/mitremap/lib/
+  model         --model, $MITREMAP_MODEL, <prefix>/share/mitremap/models/default, the build
+                checkout's models/default, $XDG_DATA_HOME/mitremap/models/default
+Files or folders writable by another user are refused.";
 
 /// Map threat-intel prose to MITRE ATT&CK techniques and IoCs, offline.
 #[derive(Debug, Parser)]
@@ -64,10 +68,10 @@ pub enum Command {
 /// Which model to use and how to run it.
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
-    /// Model folder (default: $MITREMAP_MODEL, else the shipped models/default).
+    /// Model folder (default: $MITREMAP_MODEL, else the installed models/default).
     #[arg(long, value_name = "DIR", global = true, env = "MITREMAP_MODEL")]
     pub model: Option<PathBuf>,
-    /// Path of libonnxruntime (default: $ORT_DYLIB_PATH, beside the executable, .ort/lib).
+    /// Path of libonnxruntime (default: $ORT_DYLIB_PATH, then the installation; see below).
     #[arg(long, value_name = "PATH", global = true)]
     pub ort_lib: Option<PathBuf>,
     /// Threads ONNX Runtime may use (default: all cores).

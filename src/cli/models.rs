@@ -50,10 +50,13 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<ExitCode> {
                 let labels = match &man.labels {
                     mitremap_engine::model::manifest::LabelsSpec::Inline(v) => v.len().to_string(),
                     mitremap_engine::model::manifest::LabelsSpec::File(f) => {
-                        std::fs::read(m.dir.join(f))
-                            .ok()
-                            .and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok())
-                            .map_or("?".into(), |v| v.len().to_string())
+                        mitremap_engine::model::manifest::read_regular(
+                            &m.dir.join(f),
+                            mitremap_engine::model::manifest::MAX_JSON_BYTES,
+                        )
+                        .ok()
+                        .and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok())
+                        .map_or("?".into(), |v| v.len().to_string())
                     }
                 };
                 println!(

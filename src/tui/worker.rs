@@ -104,8 +104,8 @@ pub fn load_model(dir: &Path, options: &ModelOptions) -> Result<Arc<Classifier>,
         .map_err(|e| format!("{}: {e}", dir.display()))
 }
 
-/// The model folder: `--model`/`$MITREMAP_MODEL`, else the first `models/default` found beside
-/// the executable, in or above the current directory, in the source tree or the data folder.
+/// The model folder: `--model`/`$MITREMAP_MODEL`, else the installed `models/default` (see
+/// `mitremap_engine::locate`).
 pub fn model_dir(explicit: Option<&Path>) -> Result<PathBuf, String> {
     crate::cli::default_model_dir(explicit).map_err(|e| e.to_string())
 }

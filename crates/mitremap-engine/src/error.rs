@@ -27,6 +27,9 @@ pub enum Error {
     /// The tokenizer failed on some input.
     #[error("tokenizer failed: {0}")]
     Tokenizer(String),
+    /// A library or model another user could have written (see `locate::ensure_trusted`).
+    #[error("{0}")]
+    Untrusted(String),
     /// The analysis was cancelled by its caller.
     #[error("analysis cancelled")]
     Cancelled,

@@ -16,6 +16,7 @@ pub mod analysis;
 pub mod attack;
 mod error;
 pub mod explain;
+pub mod locate;
 pub mod model;
 pub mod text;
 

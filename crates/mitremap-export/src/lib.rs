@@ -8,7 +8,7 @@ mod markdown;
 mod navigator;
 pub mod stix;
 
-pub use atomic::{write_atomic, write_atomic_with};
+pub use atomic::{check_destination, write_atomic, write_atomic_with};
 
 use mitremap_engine::analysis::Report;
 
@@ -190,6 +190,11 @@ impl std::str::FromStr for Tlp {
 pub enum ExportError {
     #[error("{} already exists; pass --force to overwrite it", path.display())]
     Exists { path: std::path::PathBuf },
+    #[error("refusing to write {}: it is {kind}", path.display())]
+    NotAFile {
+        path: std::path::PathBuf,
+        kind: &'static str,
+    },
     #[error("cannot write {}: {source}", path.display())]
     Io {
         path: std::path::PathBuf,

@@ -52,7 +52,9 @@ impl TextEncoder {
         max_tokens: usize,
         preprocess: Option<PreprocessProfile>,
     ) -> Result<Self> {
-        let mut tokenizer = Tokenizer::from_file(path).map_err(|e| {
+        let bytes = super::manifest::read_regular(path, super::manifest::MAX_TOKENIZER_BYTES)
+            .map_err(|e| Error::model(path, format!("cannot read tokenizer: {e}")))?;
+        let mut tokenizer = Tokenizer::from_bytes(&bytes).map_err(|e| {
             Error::model(
                 path,
                 format!("cannot load tokenizer: {e}; is this a Hugging Face tokenizer.json?"),

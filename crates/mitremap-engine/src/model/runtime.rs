@@ -1,8 +1,10 @@
 //! Finding and loading the ONNX Runtime shared library (`ort` with `load-dynamic`).
 //!
-//! Search order: an explicit path (`--ort-lib`), `ORT_DYLIB_PATH`, beside the executable, then
-//! the project folder `.ort/lib/` (found by walking up from the executable and from the current
-//! directory), which `tools/setup-ort.sh` fills from the pinned PyPI wheel.
+//! Search order: an explicit path (`--ort-lib`), `ORT_DYLIB_PATH`, then the installation and
+//! user data folders of [`crate::locate::runtime_dirs`] (beside the executable, `<prefix>/lib/`,
+//! the build checkout's `.ort/lib/` that `tools/setup-ort.sh` fills from the pinned PyPI wheel,
+//! `$XDG_DATA_HOME/mitremap/lib/`). Never the working directory or its parents, and never a file
+//! another user could have written ([`crate::locate::ensure_trusted`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -13,13 +15,6 @@ use crate::{Error, Result};
 pub const SETUP_COMMAND: &str = "tools/setup-ort.sh";
 /// The ONNX Runtime release the project pins and tests with.
 pub const PINNED_VERSION: &str = "1.31.1";
-
-const LIB_NAMES: &[&str] = &[
-    "libonnxruntime.so",
-    "libonnxruntime.so.1",
-    "libonnxruntime.dylib",
-    "onnxruntime.dll",
-];
 
 /// The loaded runtime.
 #[derive(Debug, Clone)]
@@ -34,7 +29,10 @@ static RUNTIME: OnceLock<
 
 /// Loads ONNX Runtime once per process (later calls return the first outcome). ONNX Runtime's
 /// own log is routed to `tracing` (target `onnxruntime`), never to stderr, so it cannot corrupt a
-/// terminal UI.
+/// terminal UI. Telemetry events are switched off through the API; on Linux and macOS ONNX
+/// Runtime >= 1.31 also writes a device id under `~/.cache/Microsoft/` unless the environment
+/// variable `ORT_DISABLE_TELEMETRY=1` is set before this is first called — the `mitremap` binary
+/// sets it first thing in `main` (setting it here could race with other threads).
 pub fn init_runtime(explicit: Option<&Path>) -> Result<RuntimeInfo> {
     environment(explicit).map(|(info, _)| info.clone())
 }
@@ -68,6 +66,8 @@ fn load(explicit: Option<&Path>) -> Result<(RuntimeInfo, ort::environment::Envir
         reason,
         fix: SETUP_COMMAND.into(),
     };
+    // Loading a library runs its initialisers: refuse one another user could have replaced.
+    crate::locate::ensure_trusted(&path).map_err(Error::Untrusted)?;
     let builder = ort::init_from(&path).map_err(|e| unusable(first_line(&e.to_string())))?;
     let logger: ort::logging::LoggerFunction =
         Arc::new(|level, category, _id, location, message| {
@@ -105,27 +105,12 @@ pub fn candidate_paths(explicit: Option<&Path>) -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
         out.push(PathBuf::from(p));
     }
-    let exe_dir = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf));
-    if let Some(dir) = &exe_dir {
-        out.extend(LIB_NAMES.iter().map(|n| dir.join(n)));
-    }
-    let mut roots: Vec<PathBuf> = Vec::new();
-    roots.extend(
-        exe_dir
-            .iter()
-            .flat_map(|d| d.ancestors().map(Path::to_path_buf)),
-    );
-    if let Ok(cwd) = std::env::current_dir() {
-        roots.extend(cwd.ancestors().map(Path::to_path_buf));
-    }
-    // The checkout this binary was built from (development builds and `cargo test`).
-    roots.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
-    for root in roots {
-        let p = root.join(".ort/lib/libonnxruntime.so");
-        if !out.contains(&p) {
-            out.push(p);
+    for dir in crate::locate::runtime_dirs() {
+        for name in crate::locate::RUNTIME_NAMES {
+            let p = dir.join(name);
+            if !out.contains(&p) {
+                out.push(p);
+            }
         }
     }
     out
