@@ -209,3 +209,75 @@ fn a_tokenizer_larger_than_the_embedding_is_caught() {
         "{err}"
     );
 }
+
+#[test]
+fn bad_label_thresholds_are_clear_errors() {
+    // The fixture is a softmax model: per-label cuts only make sense for independent sigmoids.
+    let dir = common::fixture_copy();
+    edit(dir.path(), |m| {
+        m["threshold"] = 0.4.into();
+        m["label_thresholds"] = serde_json::json!({"T1059": 0.6});
+    });
+    assert!(load_err(dir.path()).contains("label_thresholds need the sigmoid activation"));
+
+    let dir = common::fixture_copy();
+    edit(dir.path(), |m| {
+        m["activation"] = "sigmoid".into();
+        m["threshold"] = 0.4.into();
+        m["label_thresholds"] = serde_json::json!({"T1059": 1.0});
+    });
+    assert!(load_err(dir.path()).contains("not strictly within 0..1"));
+
+    let dir = common::fixture_copy();
+    edit(dir.path(), |m| {
+        m["activation"] = "sigmoid".into();
+        m["threshold"] = 0.4.into();
+        m["label_thresholds"] = serde_json::json!({"T1218": 0.5});
+    });
+    let err = load_err(dir.path());
+    assert!(
+        err.contains("\"T1218\", which is not one of the model's labels"),
+        "{err}"
+    );
+
+    let dir = common::fixture_copy();
+    edit(dir.path(), |m| {
+        m["activation"] = "sigmoid".into();
+        m.as_object_mut().unwrap().remove("threshold");
+        m["label_thresholds"] = serde_json::json!({"T1059": 0.5});
+    });
+    assert!(load_err(dir.path()).contains("need a global threshold"));
+}
+
+#[test]
+fn label_thresholds_shift_exactly_their_labels_scores() {
+    let dir = common::fixture_copy();
+    let (global, own) = (0.3f32, 0.7f32);
+    edit(dir.path(), |m| {
+        m["activation"] = "sigmoid".into();
+        m["threshold"] = global.into();
+        m["label_thresholds"] = serde_json::json!({"T1003": own});
+    });
+    let options = ModelOptions {
+        intra_threads: Some(1),
+        ..ModelOptions::default()
+    };
+    let model = Classifier::load(dir.path(), &options).unwrap();
+    let shifted_label = model.labels().iter().position(|l| l == "T1003").unwrap();
+    let (_, ids, _) = &expected_cases()[0];
+    let logits = model.logits(&[ids.as_slice()]).unwrap().remove(0);
+    let scores = model.scores(&[ids.as_slice()]).unwrap().remove(0);
+    let sigmoid = |x: f32| 1.0 / (1.0 + (-x).exp());
+    let logit = |p: f32| (p / (1.0 - p)).ln();
+    for (i, (&z, &s)) in logits.iter().zip(&scores).enumerate() {
+        let want = if i == shifted_label {
+            sigmoid(z + logit(global) - logit(own))
+        } else {
+            sigmoid(z)
+        };
+        assert!((s - want).abs() < 1e-5, "label {i}: {s} vs {want}");
+    }
+    // The label's own cut reads as the global threshold.
+    let at_own_cut = sigmoid(logit(own) + logit(global) - logit(own));
+    assert!((at_own_cut - global).abs() < 1e-6);
+}

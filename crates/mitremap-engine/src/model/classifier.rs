@@ -26,6 +26,8 @@ pub struct Classifier {
     dir: PathBuf,
     manifest: Manifest,
     labels: Vec<String>,
+    /// Per-label logit shifts from the manifest's `label_thresholds` (None: no per-label cut).
+    logit_offsets: Option<Vec<f32>>,
     integrity: Integrity,
     encoder: TextEncoder,
     session: Mutex<Session>,
@@ -45,9 +47,11 @@ impl Classifier {
     /// the graph, and checks that the graph's inputs, its output width and the tokenizer's vocabulary
     /// agree with the manifest (one trial inference).
     pub fn load(dir: &Path, options: &ModelOptions) -> Result<Self> {
+        ensure_model_trusted(dir)?;
         let manifest = Manifest::load(dir)?;
         let integrity = manifest.verify_files(dir)?;
         let labels = manifest.load_labels(dir)?;
+        let logit_offsets = manifest.logit_offsets(&labels, dir)?;
         let encoder = TextEncoder::load(
             &manifest.tokenizer_path(dir),
             manifest.max_tokens,
@@ -55,12 +59,15 @@ impl Classifier {
         )?;
         let (_, env) = runtime::environment(options.ort_lib.as_deref())?;
         let onnx = manifest.onnx_path(dir);
-        if !onnx.is_file() {
+        if !onnx.exists() {
             return Err(Error::model(
                 &onnx,
                 "ONNX graph missing; re-install the model folder",
             ));
         }
+        // ONNX Runtime reads the graph itself: make sure it is a bounded regular file first.
+        super::manifest::open_regular(&onnx, super::manifest::MAX_GRAPH_BYTES)
+            .map_err(|e| Error::model(&onnx, format!("cannot read ONNX graph: {e}")))?;
         let threads = options
             .intra_threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
@@ -89,6 +96,7 @@ impl Classifier {
             dir: dir.to_path_buf(),
             manifest,
             labels,
+            logit_offsets,
             integrity,
             encoder,
             session: Mutex::new(session),
@@ -273,6 +281,9 @@ impl Classifier {
     pub fn scores(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
         let mut logits = self.logits(batch)?;
         for row in &mut logits {
+            if let Some(offsets) = &self.logit_offsets {
+                row.iter_mut().zip(offsets).for_each(|(x, o)| *x += o);
+            }
             activate(self.manifest.activation, row);
         }
         Ok(logits)
@@ -307,4 +318,22 @@ pub fn activate(activation: Activation, row: &mut [f32]) {
 
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").to_string()
+}
+
+/// Refuses a model folder, or any file in it, that another user could have written: a planted
+/// manifest names its own sha256s, so the integrity check alone cannot catch it.
+fn ensure_model_trusted(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        // Manifest::load says what is missing and what to do.
+        return Ok(());
+    }
+    crate::locate::ensure_trusted(dir).map_err(Error::Untrusted)?;
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::model(dir, e.to_string()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_file() {
+            crate::locate::ensure_trusted(&path).map_err(Error::Untrusted)?;
+        }
+    }
+    Ok(())
 }

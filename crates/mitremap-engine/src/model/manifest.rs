@@ -105,6 +105,13 @@ pub struct Manifest {
     /// The model's recommended default threshold (the CLI's `--threshold` overrides it).
     #[serde(default)]
     pub threshold: Option<f32>,
+    /// Per-label decision thresholds chosen on held-out data (label ID -> threshold), for labels
+    /// whose best threshold differs from the global one. The engine folds each into that label's
+    /// score (a logit shift that maps the label's threshold onto `threshold`), so a single
+    /// threshold — the CLI's `-t`, the TUI slider — still applies everywhere and moves every
+    /// label's cut together. Needs `threshold` and the sigmoid activation.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub label_thresholds: BTreeMap<String, f32>,
     /// The model's recommended sentences per chunk (a sentence classifier wants 1; the CLI's
     /// `--chunk-sentences` overrides it). Default 3, like the original notebook.
     #[serde(default)]
@@ -144,7 +151,7 @@ impl Manifest {
     /// Reads and validates `dir/model.json` (not the files it points to).
     pub fn load(dir: &Path) -> Result<Self> {
         let path = dir.join(MANIFEST_FILE);
-        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+        let bytes = read_regular(&path, MAX_JSON_BYTES).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound if !dir.exists() => {
                 Error::model(dir, "folder does not exist; pass --model DIR with a model folder (see `mitremap models`)")
             }
@@ -206,7 +213,52 @@ impl Manifest {
         {
             return fail(format!("threshold {t} is not within 0..1"));
         }
+        if !self.label_thresholds.is_empty() {
+            match self.threshold {
+                Some(t) if t > 0.0 && t < 1.0 => {}
+                _ => {
+                    return fail(
+                        "label_thresholds need a global threshold strictly within 0..1".into(),
+                    );
+                }
+            }
+            if self.activation != Activation::Sigmoid {
+                return fail("label_thresholds need the sigmoid activation".into());
+            }
+            if let Some((label, t)) = self
+                .label_thresholds
+                .iter()
+                .find(|(_, t)| !(**t > 0.0 && **t < 1.0))
+            {
+                return fail(format!(
+                    "label_thresholds[{label:?}] = {t} is not strictly within 0..1"
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// The logit shift per label (in label order) that maps each `label_thresholds` entry onto
+    /// the global threshold; `None` when there are no per-label thresholds. Fails on a label that
+    /// is not in `labels`.
+    pub fn logit_offsets(&self, labels: &[String], dir: &Path) -> Result<Option<Vec<f32>>> {
+        let Some(global) = self.threshold.filter(|_| !self.label_thresholds.is_empty()) else {
+            return Ok(None);
+        };
+        let logit = |p: f32| (p / (1.0 - p)).ln();
+        let mut offsets = vec![0.0; labels.len()];
+        for (label, &t) in &self.label_thresholds {
+            let Some(i) = labels.iter().position(|l| l == label) else {
+                return Err(Error::model(
+                    dir.join(MANIFEST_FILE),
+                    format!(
+                        "label_thresholds names {label:?}, which is not one of the model's labels"
+                    ),
+                ));
+            };
+            offsets[i] = logit(global) - logit(t);
+        }
+        Ok(Some(offsets))
     }
 
     /// Loads the label list (inline or from its file) and checks every entry looks like an ATT&CK ID.
@@ -215,7 +267,7 @@ impl Manifest {
             LabelsSpec::Inline(v) => check_labels(v.clone(), &dir.join(MANIFEST_FILE)),
             LabelsSpec::File(f) => {
                 let path = dir.join(f);
-                let bytes = std::fs::read(&path)
+                let bytes = read_regular(&path, MAX_JSON_BYTES)
                     .map_err(|e| Error::model(&path, format!("cannot read labels: {e}")))?;
                 parse_labels(&bytes, &path)
             }
@@ -305,10 +357,64 @@ pub fn is_technique_id(s: &str) -> bool {
     }
 }
 
-/// Hex sha256 of a file, streamed.
+/// Largest `model.json` / `labels.json` read (a real one is a few kB).
+pub const MAX_JSON_BYTES: u64 = 16 << 20;
+/// Largest `tokenizer.json` read (real ones are 0.5-5 MB).
+pub const MAX_TOKENIZER_BYTES: u64 = 256 << 20;
+/// Largest ONNX graph accepted (ONNX's protobuf limit is 2 GiB; external data is not used).
+pub const MAX_GRAPH_BYTES: u64 = 4 << 30;
+
+/// Opens `path` only if it is a regular file (after symlinks) of at most `cap` bytes. A FIFO or
+/// device (`/dev/zero`) planted as a model file would otherwise block forever or be read until
+/// memory runs out. The open itself is non-blocking, so a file swapped for a FIFO after the
+/// check cannot hang it either.
+pub fn open_regular(path: &Path, cap: u64) -> std::io::Result<std::fs::File> {
+    use std::io::{Error, ErrorKind};
+    let not_regular = || Error::new(ErrorKind::InvalidInput, "not a regular file");
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    if meta.len() > cap {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("{} bytes is over the {} byte limit", meta.len(), cap),
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads a whole regular file of at most `cap` bytes (see [`open_regular`]).
+pub fn read_regular(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = open_regular(path, cap)?;
+    let mut bytes = Vec::new();
+    // `take` also bounds a file that grows after the size check.
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("over the {cap} byte limit"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Hex sha256 of a file, streamed (regular files only, see [`open_regular`]).
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+    let mut file = open_regular(path, MAX_GRAPH_BYTES)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
