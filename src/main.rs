@@ -3,12 +3,20 @@
 //! `mitremap [FILE]` opens the terminal UI; `mitremap analyze`, `iocs` and `models` are the
 //! headless commands for scripts and pipelines.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use mitremap::{cli, tui};
 
 fn main() -> ExitCode {
+    // ONNX Runtime 1.31 on Linux keeps a device id and queued telemetry events under
+    // ~/.cache/Microsoft/ unless this is set before the runtime initialises; its API switch
+    // (`with_telemetry(false)`, used too) only silences events. Offline means nothing leaves and
+    // nothing is written: opt out for the whole process.
+    // SAFETY: first statement of main, before any thread exists, so nothing reads the
+    // environment concurrently.
+    unsafe { std::env::set_var("ORT_DISABLE_TELEMETRY", "1") };
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(command) => {
@@ -21,8 +29,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // One line, sanitised: error messages can quote file names and input.
+            // `eprintln!` would panic on a dead terminal (SSH dropped): ignore write errors.
             let message = format!("{e:#}");
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "mitremap: {}",
                 mitremap_engine::text::terminal_safe_line(&message)
             );
