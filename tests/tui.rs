@@ -750,3 +750,52 @@ fn timings_big_report() {
         app.chunk_count()
     );
 }
+
+/// A jump (search, Enter on a result) clears the selection: a stale anchor used to stretch to
+/// the target, and the next typed key replaced everything in between.
+#[test]
+fn a_jump_clears_the_selection_so_the_next_key_replaces_nothing() {
+    let mut app = analysed(REPORT);
+    app.focus = Focus::Editor;
+    app.editor.jump(0, 0);
+    for _ in 0..3 {
+        act(
+            &mut app,
+            Action::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::SHIFT)),
+        );
+    }
+    assert!(app.editor.area.is_selecting(), "shift+right selects");
+    act(&mut app, Action::Command(Command::Search));
+    act(&mut app, Action::Paste("mimikatz".into()));
+    act(&mut app, key(KeyCode::Enter));
+    assert!(
+        !app.editor.area.is_selecting(),
+        "search jump kept the selection"
+    );
+    app.focus = Focus::Editor;
+    let before = app.editor.text().len();
+    act(&mut app, key(KeyCode::Char('x')));
+    assert_eq!(
+        app.editor.text().len(),
+        before + 1,
+        "a typed key replaced text"
+    );
+
+    // Enter on a technique jumps to its chunk: same rule.
+    let mut app = analysed(REPORT);
+    app.focus = Focus::Editor;
+    app.editor.jump(0, 0);
+    act(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::SHIFT)),
+    );
+    assert!(app.editor.area.is_selecting());
+    app.focus = Focus::Results;
+    app.tab = Tab::Iocs;
+    act(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.focus, Focus::Editor, "Enter on an IoC jumps to it");
+    assert!(
+        !app.editor.area.is_selecting(),
+        "activate jump kept the selection"
+    );
+}

@@ -76,8 +76,11 @@ impl Editor {
         self.area.jump(row, col);
     }
 
-    /// Moves the cursor to a byte offset of [`Editor::text`].
+    /// Moves the cursor to a byte offset of [`Editor::text`]. A jump clears the selection, as in
+    /// every editor: a stale anchor would otherwise stretch to the target and the next key would
+    /// replace everything in between.
     pub fn jump_to_byte(&mut self, byte: usize) {
+        self.area.cancel_selection();
         let mut start = 0;
         let mut target = (0, 0);
         for (row, line) in self.area.lines().iter().enumerate() {
@@ -138,6 +141,7 @@ impl Editor {
         }
         match found {
             Some((r, c)) => {
+                self.area.cancel_selection();
                 self.jump(r, c);
                 true
             }

@@ -86,9 +86,14 @@ pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
         .create(dir)
 }
 
-/// Writes a short panic report in the state folder; returns its path.
+/// Panic reports kept in the state folder (older ones are deleted when a new one is written).
+pub const KEEP_PANIC_REPORTS: usize = 5;
+
+/// Writes a short panic report in the state folder; returns its path. Keeps only the newest
+/// [`KEEP_PANIC_REPORTS`], so repeated crashes cannot fill the disk.
 pub fn write_panic_report(dir: &Path, info: &str) -> Option<PathBuf> {
     ensure_private_dir(dir).ok()?;
+    prune_panic_reports(dir, KEEP_PANIC_REPORTS.saturating_sub(1));
     let ts = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -117,5 +122,58 @@ impl ModePrivate for std::fs::OpenOptions {
     fn mode_private(&mut self) -> &mut Self {
         use std::os::unix::fs::OpenOptionsExt;
         self.mode(0o600)
+    }
+}
+
+/// Deletes all but the newest `keep` panic reports (by name: `panic-<unix secs>-<pid>.txt`).
+pub fn prune_panic_reports(dir: &Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut reports: Vec<(u64, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let secs = name
+                .strip_prefix("panic-")?
+                .split('-')
+                .next()?
+                .parse()
+                .ok()?;
+            name.ends_with(".txt").then(|| (secs, e.path()))
+        })
+        .collect();
+    reports.sort();
+    let excess = reports.len().saturating_sub(keep);
+    for (_, path) in reports.into_iter().take(excess) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+#[cfg(test)]
+mod panic_report_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_newest_panic_reports_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        for secs in [100, 200, 300, 400, 500, 600, 700] {
+            std::fs::write(dir.path().join(format!("panic-{secs}-42.txt")), "x").unwrap();
+        }
+        std::fs::write(dir.path().join("recovery-1.txt"), "keep me").unwrap();
+        let written = write_panic_report(dir.path(), "boom").unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("panic-"))
+            .collect();
+        left.sort();
+        assert_eq!(left.len(), KEEP_PANIC_REPORTS, "{left:?}");
+        assert!(left.contains(&written.file_name().unwrap().to_string_lossy().into_owned()));
+        for gone in ["panic-100-42.txt", "panic-200-42.txt", "panic-300-42.txt"] {
+            assert!(!left.iter().any(|n| n == gone), "{gone} kept: {left:?}");
+        }
+        assert!(left.iter().any(|n| n == "panic-400-42.txt"), "{left:?}");
+        assert!(dir.path().join("recovery-1.txt").exists());
     }
 }

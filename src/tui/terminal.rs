@@ -62,22 +62,49 @@ pub fn restore() {
     }
 }
 
+/// Exit code after a hang-up (128 + SIGHUP), as a shell reports it.
+const HANGUP_EXIT: i32 = 129;
+
 /// On panic: restore the terminal, write a report to the state folder, say where, exit 101.
+/// A panic from writing to a terminal that is gone (std's `print!` family panics with "failed
+/// printing to stdout/stderr" on EIO, and ratatui's `Drop` prints with `eprintln!`) is a hang-up,
+/// not a bug: the text is already in the recovery file, so leave quietly without a report.
 pub fn install_panic_hook(state_dir: Option<PathBuf>) {
     std::panic::set_hook(Box::new(move |info| {
         restore();
+        let text = info.to_string();
+        if is_dead_terminal_panic(&text) {
+            std::process::exit(HANGUP_EXIT);
+        }
         let report = state_dir
             .as_deref()
-            .and_then(|d| write_panic_report(d, &info.to_string()));
-        let msg = mitremap_engine::text::terminal_safe_line(&info.to_string()).into_owned();
-        eprintln!("mitremap: internal error: {msg}");
-        match report {
-            Some(p) => eprintln!(
+            .and_then(|d| write_panic_report(d, &text));
+        let msg = mitremap_engine::text::terminal_safe_line(&text).into_owned();
+        let mut err = std::io::stderr();
+        let _ = writeln!(err, "mitremap: internal error: {msg}");
+        let _ = match report {
+            Some(p) => writeln!(
+                err,
                 "mitremap: a report was written to {}; unsaved text is in the recovery file there",
                 p.display()
             ),
-            None => eprintln!("mitremap: could not write a panic report"),
-        }
+            None => writeln!(err, "mitremap: could not write a panic report"),
+        };
         std::process::exit(101);
     }));
+}
+
+/// True for the panics std raises when stdout/stderr cannot be written (a closed terminal).
+fn is_dead_terminal_panic(message: &str) -> bool {
+    message.contains("failed printing to stdout") || message.contains("failed printing to stderr")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_write_to_a_dead_terminal_is_recognised_as_a_hang_up() {
+        let std_message = "panicked at library/std/src/io/stdio.rs:1165:9:\nfailed printing to stderr: Input/output error (os error 5)";
+        assert!(super::is_dead_terminal_panic(std_message));
+        assert!(!super::is_dead_terminal_panic("index out of bounds"));
+    }
 }

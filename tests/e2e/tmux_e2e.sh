@@ -116,4 +116,22 @@ wait_for "restored"
 $T send-keys -t e2e C-q C-q
 wait_for "EXIT=0"
 
+$T kill-session -t e2e
+
+echo "6. the terminal goes away (SSH drop): quiet exit, text in the recovery file, no panic report"
+rm -f "$XDG_STATE_HOME"/mitremap/recovery-*.txt "$XDG_STATE_HOME"/mitremap/panic-*.txt
+$T new-session -d -s e2e -x 100 -y 30 \
+  "cd '$WORK' && cat report.txt | '$BIN' --model '$MODEL' --threads 1"
+wait_for "done 2/2" 60
+PID=$(pgrep -n -f "^$BIN --model" || true)
+[ -n "$PID" ] || fail "mitremap process not found"
+$T kill-session -t e2e                   # closes the pty: SIGHUP, then EIO on every write
+for _ in $(seq 1 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$PID" 2>/dev/null && fail "mitremap still running after the terminal closed"
+ls "$XDG_STATE_HOME"/mitremap/panic-*.txt >/dev/null 2>&1 \
+  && fail "a hang-up left a panic report: $(head -3 "$XDG_STATE_HOME"/mitremap/panic-*.txt)"
+REC=$(ls "$XDG_STATE_HOME"/mitremap/recovery-*.txt 2>/dev/null | head -1)
+[ -n "$REC" ] || fail "no recovery file after the hang-up"
+grep -q "APT29" "$REC" || fail "recovery file does not hold the text after the hang-up"
+
 echo "PASS: tmux end-to-end"
