@@ -1,14 +1,14 @@
-//! Runs `tests/e2e/tmux_e2e.sh` against the real binary when tmux is installed (CI installs it).
+//! Runs `tests/e2e/tmux_e2e.sh` against the real binary (tools/setup-tests.sh installs tmux).
 
 use std::path::Path;
 use std::process::Command;
 
 #[test]
 fn tmux_end_to_end() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
-        return;
-    }
+    assert!(
+        Command::new("tmux").arg("-V").output().is_ok(),
+        "tmux is not installed: run tools/setup-tests.sh (or apt-get install tmux)"
+    );
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new("bash")
         .arg(root.join("tests/e2e/tmux_e2e.sh"))
