@@ -550,3 +550,15 @@ fn a_fifo_or_device_as_a_model_file_is_refused_without_hanging() {
         assert_one_line_error(&o, file);
     }
 }
+
+#[test]
+fn an_absurd_thread_count_is_a_clear_error_not_a_hang() {
+    for bad in ["0", "100000"] {
+        let o = mitremap(
+            &["analyze", "--threads", bad, sample().to_str().unwrap()],
+            None,
+        );
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains("--threads"), "{}", stderr(&o));
+    }
+}

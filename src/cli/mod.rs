@@ -74,8 +74,8 @@ pub struct ModelArgs {
     /// Path of libonnxruntime (default: $ORT_DYLIB_PATH, then the installation; see below).
     #[arg(long, value_name = "PATH", global = true)]
     pub ort_lib: Option<PathBuf>,
-    /// Threads ONNX Runtime may use (default: all cores).
-    #[arg(long, value_name = "N", global = true)]
+    /// Threads ONNX Runtime may use, 1..=1024 (default: all cores).
+    #[arg(long, value_name = "N", global = true, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub threads: Option<usize>,
 }
 
