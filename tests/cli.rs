@@ -562,3 +562,50 @@ fn an_absurd_thread_count_is_a_clear_error_not_a_hang() {
         assert!(stderr(&o).contains("--threads"), "{}", stderr(&o));
     }
 }
+
+/// Side channels carry no raw control bytes either: a hostile file name in the lossy-UTF-8
+/// warning (printed once), and C1 controls, DEL and bidi overrides from the report text in JSON
+/// on stdout (escaped as \uXXXX, the same strings once parsed).
+#[cfg(unix)]
+#[test]
+fn warnings_and_json_on_stdout_carry_no_raw_control_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"evil\x1b]52;c;cHduZWQ=\x07\x1b[2J.txt");
+    let path = dir.path().join(name);
+    let mut text = "APT29 used PowerShell \u{9b}31m to download a payload from 203.0.113.7. \u{202e}gnp.exe \u{7f}\n"
+        .as_bytes()
+        .to_vec();
+    text.extend_from_slice(b"broken \xff byte\n");
+    std::fs::write(&path, &text).unwrap();
+    let raw = |bytes: &[u8]| -> Vec<String> {
+        String::from_utf8_lossy(bytes)
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && c != '\n')
+                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            })
+            .map(|c| format!("{:?}", c))
+            .collect()
+    };
+    for cmd in [vec!["analyze", "--threads", "1"], vec!["iocs"]] {
+        let mut args = cmd.clone();
+        let model = fixture();
+        if cmd[0] == "analyze" {
+            args.extend(["--model", model.to_str().unwrap()]);
+        }
+        args.push(path.to_str().unwrap());
+        let o = mitremap(&args, None);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(raw(&o.stderr).is_empty(), "stderr: {:?}", raw(&o.stderr));
+        assert_eq!(
+            stderr(&o).matches("is not valid UTF-8").count(),
+            1,
+            "{}",
+            stderr(&o)
+        );
+        assert!(raw(&o.stdout).is_empty(), "stdout: {:?}", raw(&o.stdout));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(v.to_string().contains('\u{202e}') || cmd[0] == "iocs");
+    }
+}

@@ -133,7 +133,7 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     // memory); other formats are rendered first.
     let write: Box<WriteOutput> = match args.format.export() {
         Some(Format::Json) => Box::new(|w: &mut dyn Write| {
-            serde_json::to_writer_pretty(&mut *w, &report.json_view(true))?;
+            mitremap_export::json::to_writer_pretty(&mut *w, &report.json_view(true))?;
             w.write_all(b"\n")
         }),
         Some(format) => {

@@ -168,10 +168,12 @@ fn analyze_one(
         )?;
         Ok(report.to_json(true))
     })();
+    // Serialising a `Value` cannot fail (its map keys are strings).
+    let line = |v: &Value| mitremap_export::json::to_string_compact(v).unwrap_or_default();
     match result {
-        Ok(v) => (v.to_string(), true),
+        Ok(v) => (line(&v), true),
         Err(e) => (
-            json!({"input": {"name": name}, "error": format!("{e:#}")}).to_string(),
+            line(&json!({"input": {"name": name}, "error": format!("{e:#}")})),
             false,
         ),
     }

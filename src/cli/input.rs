@@ -1,6 +1,6 @@
 //! Reading the report to analyse and finding the model.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -45,9 +45,11 @@ pub fn read_input(path: Option<&Path>, allow_binary: bool) -> anyhow::Result<Inp
     }
     let document = Document::from_vec(bytes);
     if document.lossy() {
-        tracing::warn!("{name} is not valid UTF-8; invalid bytes were replaced with U+FFFD");
-        eprintln!(
-            "mitremap: warning: {name} is not valid UTF-8; invalid bytes were replaced with U+FFFD"
+        // Once, and sanitised: a file name can carry escape sequences.
+        let _ = writeln!(
+            std::io::stderr(),
+            "mitremap: warning: {} is not valid UTF-8; invalid bytes were replaced with U+FFFD",
+            mitremap_engine::text::terminal_safe_line(&name)
         );
     }
     Ok(Input {

@@ -47,8 +47,9 @@ pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
             for s in &summaries {
                 by_type.entry(s.kind.as_str()).or_default().push(&s.value);
             }
-            let mut s =
-                serde_json::to_string_pretty(&json!({"iocs": by_type, "details": summaries}))?;
+            let mut s = String::from_utf8(mitremap_export::json::to_vec_pretty(
+                &json!({"iocs": by_type, "details": summaries}),
+            )?)?;
             s.push('\n');
             s
         }

@@ -27,7 +27,10 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<ExitCode> {
                 Err(e) => json!({"dir": m.dir, "error": e}),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        println!(
+            "{}",
+            String::from_utf8(mitremap_export::json::to_vec_pretty(&list)?)?
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if models.is_empty() {
@@ -84,7 +87,10 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<ExitCode> {
                     if m.is_object() {
                         println!(
                             "  validation ({label}, parent level): top-1 {}, top-3 {}, macro-F1 {}, micro-F1 {}",
-                            m["top1"], m["top3"], m["macro_f1"], m["micro_f1"]
+                            terminal_safe_line(&m["top1"].to_string()),
+                            terminal_safe_line(&m["top3"].to_string()),
+                            terminal_safe_line(&m["macro_f1"].to_string()),
+                            terminal_safe_line(&m["micro_f1"].to_string())
                         );
                     }
                 }

@@ -4,6 +4,7 @@
 mod atomic;
 mod common;
 mod csv_out;
+pub mod json;
 mod markdown;
 mod navigator;
 pub mod stix;
@@ -221,7 +222,7 @@ pub fn render(
             if options.omit_timings {
                 view = view.without_timings();
             }
-            let mut out = serde_json::to_vec_pretty(&view)?;
+            let mut out = json::to_vec_pretty(&view)?;
             out.push(b'\n');
             Ok(out)
         }

@@ -34,7 +34,7 @@ pub(crate) fn render(
     report: &Report,
     options: &ExportOptions,
 ) -> Result<Vec<u8>, serde_json::Error> {
-    let mut out = serde_json::to_vec_pretty(&layer(report, options))?;
+    let mut out = crate::json::to_vec_pretty(&layer(report, options))?;
     out.push(b'\n');
     Ok(out)
 }

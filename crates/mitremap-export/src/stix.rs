@@ -70,7 +70,7 @@ pub(crate) fn render(
     options: &ExportOptions,
 ) -> Result<Vec<u8>, serde_json::Error> {
     let bundle = bundle(report, options);
-    let mut out = serde_json::to_vec_pretty(&bundle)?;
+    let mut out = crate::json::to_vec_pretty(&bundle)?;
     out.push(b'\n');
     Ok(out)
 }
