@@ -799,3 +799,34 @@ fn a_jump_clears_the_selection_so_the_next_key_replaces_nothing() {
         "activate jump kept the selection"
     );
 }
+
+/// In a container every start can get the same PID: two sessions must never share a recovery
+/// file, and a live session's file is never offered to another one.
+#[test]
+fn sessions_with_the_same_pid_keep_separate_recovery_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("mitremap");
+    let first = tui::recovery::Recovery::new(state.clone());
+    let second = tui::recovery::Recovery::new(state.clone());
+    assert_ne!(first.path, second.path, "same PID, same file");
+    first.write("first session's unsaved report").unwrap();
+    second.write("second session's text").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&first.path).unwrap(),
+        "first session's unsaved report"
+    );
+    // The first session is still running: its file is not offered to a third one.
+    let third = tui::recovery::Recovery::new(state.clone());
+    assert!(
+        third.find_previous().is_none(),
+        "a live session's file was offered"
+    );
+    // Once it has ended, it is.
+    let first_path = first.path.clone();
+    drop(first);
+    let (path, text, _) = third
+        .find_previous()
+        .expect("offered back after the session ended");
+    assert_eq!(path, first_path);
+    assert_eq!(text, "first session's unsaved report");
+}

@@ -6,17 +6,46 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-/// This session's recovery file.
+/// This session's recovery file. Its name is unique per session (time, PID and randomness: in
+/// containers and PID namespaces every start can get the same PID, and a PID-named file was
+/// overwritten by the next session), and the session holds an exclusive lock on a companion
+/// `.lock` file for as long as it runs, so another session can tell a live file from a left-over
+/// one without guessing from PIDs.
 #[derive(Debug, Clone)]
 pub struct Recovery {
     pub dir: PathBuf,
     pub path: PathBuf,
+    /// Held (locked) for the life of the session; `None` if the lock file could not be made.
+    lock: Option<std::sync::Arc<std::fs::File>>,
 }
 
 impl Recovery {
     pub fn new(dir: PathBuf) -> Recovery {
-        let path = dir.join(format!("recovery-{}.txt", std::process::id()));
-        Recovery { dir, path }
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        // Randomly keyed per process by std (from the OS), so two sessions never share a name.
+        let random = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(nanos);
+            format!("{:016x}", h.finish())
+        };
+        let id = format!("{nanos}-{}-{random}", std::process::id());
+        let path = dir.join(format!("recovery-{id}.txt"));
+        let lock = ensure_private_dir(&dir)
+            .and_then(|_| {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .mode_private()
+                    .open(dir.join(format!("recovery-{id}.lock")))?;
+                f.try_lock()?;
+                Ok(std::sync::Arc::new(f))
+            })
+            .ok();
+        Recovery { dir, path, lock }
     }
 
     /// Writes `text` atomically (temp file in the same folder, fsync, rename), readable only by
@@ -44,16 +73,15 @@ impl Recovery {
     }
 
     /// The newest recovery file left by a session that is no longer running:
-    /// (path, text, "N minutes ago").
+    /// (path, text, "N minutes ago"). A file whose `.lock` is held belongs to a live session.
     pub fn find_previous(&self) -> Option<(PathBuf, String, String)> {
         let mut found: Vec<(SystemTime, PathBuf)> = std::fs::read_dir(&self.dir)
             .ok()?
             .filter_map(Result::ok)
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
-                let pid = name.strip_prefix("recovery-")?.strip_suffix(".txt")?;
-                let pid: u32 = pid.parse().ok()?;
-                if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+                let id = name.strip_prefix("recovery-")?.strip_suffix(".txt")?;
+                if e.path() == self.path || session_is_alive(&self.dir, id) {
                     return None; // ours, or a session still running
                 }
                 Some((e.metadata().ok()?.modified().ok()?, e.path()))
@@ -63,6 +91,40 @@ impl Recovery {
         let (when, path) = found.pop()?;
         let text = std::fs::read_to_string(&path).ok()?;
         Some((path, text, ago(when)))
+    }
+}
+
+impl Drop for Recovery {
+    fn drop(&mut self) {
+        // The last clone of a session removes its lock file (the lock itself ends with the file
+        // handle). A left-over recovery file without one is simply not live.
+        if let Some(lock) = self.lock.take()
+            && std::sync::Arc::strong_count(&lock) == 1
+        {
+            let name = self.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if let Some(id) = name
+                .strip_prefix("recovery-")
+                .and_then(|n| n.strip_suffix(".txt"))
+            {
+                let _ = std::fs::remove_file(self.dir.join(format!("recovery-{id}.lock")));
+            }
+        }
+    }
+}
+
+/// Whether the session that owns recovery file `id` is still running: its lock file is locked.
+/// Files from older versions (`recovery-<pid>.txt`, no lock file) fall back to the PID check.
+fn session_is_alive(dir: &Path, id: &str) -> bool {
+    let lock = dir.join(format!("recovery-{id}.lock"));
+    match std::fs::OpenOptions::new().write(true).open(&lock) {
+        Ok(f) => match f.try_lock() {
+            Ok(()) => false,
+            Err(std::fs::TryLockError::WouldBlock) => true,
+            Err(_) => false,
+        },
+        Err(_) => id
+            .parse::<u32>()
+            .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists()),
     }
 }
 
