@@ -830,3 +830,33 @@ fn sessions_with_the_same_pid_keep_separate_recovery_files() {
     assert_eq!(path, first_path);
     assert_eq!(text, "first session's unsaved report");
 }
+
+/// Copied IoCs are defanged by default (a live URL pasted into a ticket is a hazard); the
+/// copy_fanged key copies them as written.
+#[test]
+fn copied_iocs_are_defanged_unless_asked_for_live() {
+    let mut app = analysed(REPORT);
+    app.focus = Focus::Results;
+    app.tab = Tab::Iocs;
+    let copied = |effects: Vec<Effect>| -> (String, String) {
+        effects
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::Copy { text, what } => Some((text, what)),
+                _ => None,
+            })
+            .expect("a copy effect")
+    };
+    let (defanged, what) = copied(app.update(Action::Command(Command::Copy)));
+    assert!(what.contains("defanged"), "{what}");
+    let (live, what) = copied(app.update(Action::Command(Command::CopyFanged)));
+    assert!(what.contains("live"), "{what}");
+    assert_ne!(defanged, live, "the copied IoC was not defanged");
+    assert_eq!(mitremap_engine::ioc::refang(&defanged), live);
+    let (all, _) = copied(app.update(Action::Command(Command::CopyAll)));
+    assert!(
+        !all.contains("203.0.113.7"),
+        "whole-result copy carries a live IoC"
+    );
+    assert!(all.contains("203[.]0[.]113[.]7"), "{all}");
+}

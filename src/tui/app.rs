@@ -911,7 +911,8 @@ impl App {
                     confirm: false,
                 }));
             }
-            Command::Copy => return self.copy_selected(),
+            Command::Copy => return self.copy_selected(false),
+            Command::CopyFanged => return self.copy_selected(true),
             Command::CopyAll => {
                 return match &self.report {
                     Some(r) => vec![Effect::Copy {
@@ -1193,7 +1194,9 @@ impl App {
         }
     }
 
-    fn copy_selected(&mut self) -> Vec<Effect> {
+    /// Copies what is selected. IoCs are defanged unless `fanged` (a live URL pasted into a
+    /// ticket or chat is a hazard), as in the Markdown export.
+    fn copy_selected(&mut self, fanged: bool) -> Vec<Effect> {
         if self.focus == Focus::Editor {
             if self.editor.area.is_selecting() {
                 self.editor.area.copy();
@@ -1213,9 +1216,19 @@ impl App {
                     t.id.clone(),
                 )
             }),
-            Tab::Iocs => self
-                .selected_ioc()
-                .map(|s| (s.value.clone(), s.kind.as_str().to_owned())),
+            Tab::Iocs => self.selected_ioc().map(|s| {
+                if fanged {
+                    (
+                        s.value.clone(),
+                        format!("{} (live, not defanged)", s.kind.as_str()),
+                    )
+                } else {
+                    (
+                        mitremap_engine::ioc::defang(&s.value, s.kind),
+                        format!("{} (defanged)", s.kind.as_str()),
+                    )
+                }
+            }),
             Tab::Chunks => self.current_chunk.and_then(|i| {
                 let r = self.report.as_ref()?;
                 let c = r.chunks.get(i)?;
@@ -1341,7 +1354,12 @@ pub fn summary_text(report: &Report, techniques: &[TechniqueHit]) -> String {
     }
     out.push_str("\n# IoCs\n");
     for s in report.ioc_summaries() {
-        out.push_str(&format!("{}\t{}\t{}\n", s.kind.as_str(), s.value, s.count));
+        out.push_str(&format!(
+            "{}\t{}\t{}\n",
+            s.kind.as_str(),
+            mitremap_engine::ioc::defang(&s.value, s.kind),
+            s.count
+        ));
     }
     out
 }

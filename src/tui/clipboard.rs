@@ -1,5 +1,8 @@
-//! The system clipboard through arboard (X11), falling back to OSC 52 (the terminal's own
-//! clipboard, which reaches the analyst's machine over SSH).
+//! The system clipboard through arboard (X11); inside tmux, tmux's paste buffer (`tmux
+//! load-buffer -w`, which tmux forwards to the outer terminal when its `set-clipboard` allows:
+//! under tmux's default an OSC 52 written by the app is dropped); otherwise OSC 52 (the
+//! terminal's own clipboard, which reaches the analyst's machine over SSH). Only the first is
+//! confirmed; the messages say so rather than claim a copy that may not have happened.
 
 use std::io::Write;
 
@@ -39,16 +42,24 @@ impl Clipboard {
         }
     }
 
-    /// Copies `text`; returns how.
-    pub fn copy(&mut self, text: &str, out: &mut impl Write) -> Result<&'static str, String> {
+    /// Copies `text`; returns where it went, honestly ("the system clipboard", or a route whose
+    /// delivery cannot be confirmed, with what to do).
+    pub fn copy(&mut self, text: &str, out: &mut impl Write) -> Result<String, String> {
         if let Some(c) = &mut self.system
             && c.set_text(text.to_owned()).is_ok()
         {
-            return Ok("system clipboard");
+            return Ok("the system clipboard".into());
+        }
+        if std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()) && tmux_load_buffer(text) {
+            return Ok(
+                "tmux's paste buffer (prefix ] pastes it; it reaches your own clipboard \
+                       only if tmux's set-clipboard option allows)"
+                    .into(),
+            );
         }
         execute!(out, CopyToClipboard::to_clipboard_from(text.as_bytes()))
             .map_err(|e| format!("cannot copy: {e}"))?;
-        Ok("terminal clipboard (OSC 52)")
+        Ok(osc52_note(text.len()))
     }
 
     /// Reads the system clipboard.
@@ -62,5 +73,58 @@ impl Clipboard {
                 self.why_not
             )),
         }
+    }
+}
+
+/// Largest OSC 52 payload (base64) many terminals accept; bigger ones are dropped silently.
+pub const OSC52_LIMIT: usize = 100_000;
+
+/// What to tell the analyst after an OSC 52 copy of `len` bytes.
+pub fn osc52_note(len: usize) -> String {
+    let encoded = len.div_ceil(3) * 4;
+    if encoded > OSC52_LIMIT {
+        format!(
+            "the terminal (OSC 52) — {} KB encoded, over the ~{} KB many terminals accept: it was \
+             probably dropped; export instead",
+            encoded / 1000,
+            OSC52_LIMIT / 1000
+        )
+    } else {
+        "the terminal (OSC 52; not confirmed: not every terminal accepts it)".into()
+    }
+}
+
+/// `tmux load-buffer -w -` (tmux >= 3.2 also sets the outer clipboard), else without `-w`.
+/// Output goes nowhere: nothing may reach the screen behind the UI.
+fn tmux_load_buffer(text: &str) -> bool {
+    use std::process::{Command, Stdio};
+    for args in [&["load-buffer", "-w", "-"][..], &["load-buffer", "-"][..]] {
+        let child = Command::new("tmux")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let Ok(mut child) = child else { return false };
+        let wrote = child
+            .stdin
+            .take()
+            .is_some_and(|mut stdin| stdin.write_all(text.as_bytes()).is_ok());
+        if wrote && child.wait().is_ok_and(|s| s.success()) {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn osc52_copies_never_claim_delivery_and_warn_when_too_big() {
+        assert!(osc52_note(10).contains("not confirmed"));
+        let big = osc52_note(200_000);
+        assert!(big.contains("over the ~100 KB"), "{big}");
     }
 }

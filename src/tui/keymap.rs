@@ -38,8 +38,9 @@ commands! {
     Run => "run", "analyse now";
     Cancel => "cancel", "cancel the running analysis";
     Export => "export", "export (JSON, STIX, Navigator, CSV, Markdown)";
-    Copy => "copy", "copy the selection / selected technique or IoC";
-    CopyAll => "copy_all", "copy the whole result";
+    Copy => "copy", "copy the selection or item (IoCs defanged)";
+    CopyAll => "copy_all", "copy the whole result (IoCs defanged)";
+    CopyFanged => "copy_fanged", "copy the selected IoC live (not defanged)";
     PasteClipboard => "paste_clipboard", "paste the system clipboard into the editor";
     Search => "search", "search the editor text";
     SearchNext => "search_next", "next search match";

@@ -118,10 +118,7 @@ impl Runtime {
                     let clipboard = self.clipboard.get_or_insert_with(Clipboard::new);
                     let result = clipboard.copy(&text, terminal.backend_mut());
                     let _ = self.tx.send(Action::Notice(result.map(|how| {
-                        format!(
-                            "copied {what} ({} chars) to the {how}",
-                            text.chars().count()
-                        )
+                        format!("copied {what} ({} chars) to {how}", text.chars().count())
                     })));
                 }
                 Effect::ReadClipboard => {

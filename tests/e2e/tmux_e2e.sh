@@ -94,6 +94,14 @@ $T new-session -d -s e2e -x 100 -y 30 \
 wait_for "done 2/2" 60
 $T send-keys -t e2e Tab 2                # results pane, IoCs tab: keys arrive through /dev/tty
 wait_for "cve (1)"
+$T delete-buffer 2>/dev/null || true
+$T send-keys -t e2e y                    # copy the selected IoC: defanged, into tmux's buffer
+wait_for "tmux's paste buffer"
+BUF=$($T show-buffer 2>/dev/null || true)
+case "$BUF" in
+  *"[.]"*|*"[:]"*|*"hxxp"*|*"[at]"*|CVE-*) ;;
+  *) fail "copied IoC is not defanged in tmux's buffer: '$BUF'" ;;
+esac
 sleep 1.5                                # piped text is unsaved: recovery copy after 1 s
 PID=$(pgrep -n -f "^$BIN --model" || true)
 [ -n "$PID" ] || fail "mitremap process not found"
