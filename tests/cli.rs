@@ -609,3 +609,14 @@ fn warnings_and_json_on_stdout_carry_no_raw_control_bytes() {
         assert!(v.to_string().contains('\u{202e}') || cmd[0] == "iocs");
     }
 }
+
+#[test]
+fn inputs_over_max_input_are_refused_before_being_read() {
+    let o = analyze(&[sample().to_str().unwrap(), "--max-input", "1K"], None);
+    assert_one_line_error(&o, "larger than the 1 KiB input limit");
+    let o = mitremap(&["iocs", "--max-input", "1K", "-"], Some(&[b'a'; 4096]));
+    assert_one_line_error(&o, "--max-input");
+    let o = analyze(&[sample().to_str().unwrap(), "--max-input", "lots"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("is not a size"), "{}", stderr(&o));
+}

@@ -93,6 +93,9 @@ pub struct AnalyzeArgs {
     /// Analyse input that looks binary.
     #[arg(long)]
     pub allow_binary: bool,
+    /// Refuse inputs larger than SIZE (bytes, or with K/M/G), before reading past it.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = super::input::parse_size)]
+    pub max_input: u64,
     /// Name recorded for the input (default: the file name, `-` for stdin).
     #[arg(long)]
     pub name: Option<String>,
@@ -116,7 +119,7 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(items) = batch_items {
         return run_batch(&args, items);
     }
-    let input = read_input(args.input.as_deref(), args.allow_binary)?;
+    let input = read_input(args.input.as_deref(), args.allow_binary, args.max_input)?;
     if input.document.is_blank() {
         bail!(
             "{} is empty (nothing but whitespace): nothing to analyse",
@@ -193,25 +196,23 @@ fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Resu
     let classifier = load_model(&args.model)?;
     let options = analysis_options(args, &classifier);
     let analyzer = Analyzer::new(classifier);
+    let limits = super::batch::ReadLimits {
+        allow_binary: args.allow_binary,
+        max_input: args.max_input,
+    };
     let failed = match &args.output {
         None => super::batch::run(
             items,
             &analyzer,
             &options,
             args.jobs,
-            args.allow_binary,
+            limits,
             &mut std::io::stdout().lock(),
         )?,
         Some(path) => {
             let mut buffer = Vec::new();
-            let failed = super::batch::run(
-                items,
-                &analyzer,
-                &options,
-                args.jobs,
-                args.allow_binary,
-                &mut buffer,
-            )?;
+            let failed =
+                super::batch::run(items, &analyzer, &options, args.jobs, limits, &mut buffer)?;
             mitremap_export::write_atomic(path, &buffer, args.force)?;
             failed
         }

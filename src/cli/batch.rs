@@ -11,7 +11,6 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use mitremap_engine::analysis::{AnalysisOptions, Analyzer, CancelToken};
 use mitremap_engine::text::Document;
-use mitremap_engine::text::document::looks_binary;
 use serde_json::{Value, json};
 
 /// One report to analyse.
@@ -85,6 +84,13 @@ pub fn open_jsonl(path: &Path) -> anyhow::Result<Vec<Item>> {
     jsonl_items(BufReader::new(file), &path.display().to_string())
 }
 
+/// How much of each input file is read, and whether binary-looking files are accepted.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadLimits {
+    pub allow_binary: bool,
+    pub max_input: u64,
+}
+
 /// Analyses every item with `jobs` workers and writes one compact JSON line per report to `out`,
 /// in input order. Returns how many reports failed.
 pub fn run(
@@ -92,7 +98,7 @@ pub fn run(
     analyzer: &Analyzer,
     options: &AnalysisOptions,
     jobs: usize,
-    allow_binary: bool,
+    limits: ReadLimits,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
     let started = Instant::now();
@@ -107,7 +113,7 @@ pub fn run(
                 loop {
                     let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
                     let Some((index, item)) = next else { break };
-                    let (line, ok) = analyze_one(&item, analyzer, options, allow_binary);
+                    let (line, ok) = analyze_one(&item, analyzer, options, limits);
                     if tx.send((index, line, ok)).is_err() {
                         break;
                     }
@@ -142,17 +148,20 @@ fn analyze_one(
     item: &Item,
     analyzer: &Analyzer,
     options: &AnalysisOptions,
-    allow_binary: bool,
+    limits: ReadLimits,
 ) -> (String, bool) {
     let name = item.name();
     let result = (|| -> anyhow::Result<Value> {
         let document = match item {
             Item::File(path) => {
-                let bytes = std::fs::read(path)
+                let file = std::fs::File::open(path)
                     .with_context(|| format!("cannot read {}", path.display()))?;
-                if !allow_binary && looks_binary(&bytes) {
-                    bail!("looks like a binary file; pass --allow-binary to analyse it anyway");
-                }
+                let bytes = super::input::read_bounded(
+                    file,
+                    &path.display().to_string(),
+                    limits.max_input,
+                    limits.allow_binary,
+                )?;
                 Document::from_vec(bytes)
             }
             Item::Inline { text, .. } => Document::from_text(text.clone()),

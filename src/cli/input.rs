@@ -17,32 +17,104 @@ pub struct Input {
     pub document: Arc<Document>,
 }
 
-/// Reads `FILE`, or stdin for `-` or when stdin is a pipe. Refuses binary input unless
-/// `allow_binary`; warns (on stderr) when invalid UTF-8 was decoded lossily.
-pub fn read_input(path: Option<&Path>, allow_binary: bool) -> anyhow::Result<Input> {
+/// Parses a size: bytes, or a number with K/M/G (powers of 1024; `KiB`, `MB`... accepted).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (e.g. 256M, 1G, 500000)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?} (use K, M or G)")),
+    };
+    match n.checked_mul(mult) {
+        Some(v) if v > 0 => Ok(v),
+        _ => Err(format!("{s:?} is not a usable size")),
+    }
+}
+
+/// Human form of a byte count for messages.
+fn human(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// Reads at most `cap` bytes. The first 64 KiB decide whether the input is text, so a 1 GB binary
+/// is refused after 64 KiB, not after reading it all; past `cap` it stops with a clear error.
+pub fn read_bounded(
+    mut reader: impl Read,
+    name: &str,
+    cap: u64,
+    allow_binary: bool,
+) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let head = (64 * 1024).min(cap + 1);
+    (&mut reader)
+        .take(head)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {name}"))?;
+    if !allow_binary && looks_binary(&bytes) {
+        bail!(
+            "{name} looks like a binary file, not text; pass --allow-binary to analyse it anyway"
+        );
+    }
+    let rest = (cap + 1).saturating_sub(bytes.len() as u64);
+    reader
+        .take(rest)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {name}"))?;
+    if bytes.len() as u64 > cap {
+        bail!(
+            "{name} is larger than the {} input limit; pass --max-input SIZE to raise it",
+            human(cap)
+        );
+    }
+    Ok(bytes)
+}
+
+/// Reads `FILE`, or stdin for `-` or when stdin is a pipe, up to `max_input` bytes. Refuses
+/// binary input unless `allow_binary`; warns (on stderr) when invalid UTF-8 was decoded lossily.
+pub fn read_input(
+    path: Option<&Path>,
+    allow_binary: bool,
+    max_input: u64,
+) -> anyhow::Result<Input> {
     let (name, bytes) = match path {
         Some(p) if p != Path::new("-") => {
-            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-            (p.display().to_string(), bytes)
+            let name = p.display().to_string();
+            let file =
+                std::fs::File::open(p).with_context(|| format!("cannot read {}", p.display()))?;
+            if let Ok(meta) = file.metadata()
+                && meta.is_file()
+                && meta.len() > max_input
+            {
+                bail!(
+                    "{name} is {}, larger than the {} input limit; pass --max-input SIZE to raise it",
+                    human(meta.len()),
+                    human(max_input)
+                );
+            }
+            let bytes = read_bounded(file, &name, max_input, allow_binary)?;
+            (name, bytes)
         }
         _ => {
             let stdin = std::io::stdin();
             if path.is_none() && stdin.is_terminal() {
                 bail!("no input: pass a FILE, `-` for stdin, or pipe text in (see --help)");
             }
-            let mut bytes = Vec::new();
-            stdin
-                .lock()
-                .read_to_end(&mut bytes)
-                .context("cannot read stdin")?;
+            let bytes = read_bounded(stdin.lock(), "stdin", max_input, allow_binary)?;
             ("-".to_owned(), bytes)
         }
     };
-    if !allow_binary && looks_binary(&bytes) {
-        bail!(
-            "{name} looks like a binary file, not text; pass --allow-binary to analyse it anyway"
-        );
-    }
     let document = Document::from_vec(bytes);
     if document.lossy() {
         // Once, and sanitised: a file name can carry escape sequences.
@@ -92,4 +164,37 @@ pub fn load_model(args: &ModelArgs) -> anyhow::Result<Arc<Classifier>> {
         intra_threads: args.threads,
     };
     Ok(Arc::new(Classifier::load(&dir, &options)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_units_and_bad_ones_are_refused() {
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("500KiB"), Ok(500 << 10));
+        assert_eq!(parse_size("1234"), Ok(1234));
+        for bad in ["", "0", "-1", "12X", "M", "99999999999999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reading_stops_at_the_cap_and_binary_is_judged_on_the_first_block() {
+        let text = vec![b'a'; 10_000];
+        assert_eq!(
+            read_bounded(&text[..], "x", 10_000, false).unwrap().len(),
+            10_000
+        );
+        let err = read_bounded(&text[..], "x", 9_999, false).unwrap_err();
+        assert!(err.to_string().contains("--max-input"), "{err}");
+        // An endless binary stream is refused after its first block, without reading on.
+        let err = read_bounded(std::io::repeat(0), "zeros", u64::MAX - 1, false).unwrap_err();
+        assert!(err.to_string().contains("binary"), "{err}");
+        // An endless text stream stops at the cap.
+        let err = read_bounded(std::io::repeat(b'a'), "a", 1 << 20, false).unwrap_err();
+        assert!(err.to_string().contains("1 MiB input limit"), "{err}");
+    }
 }

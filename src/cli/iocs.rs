@@ -32,10 +32,13 @@ pub struct IocsArgs {
     /// Scan input that looks binary.
     #[arg(long)]
     pub allow_binary: bool,
+    /// Refuse inputs larger than SIZE (bytes, or with K/M/G), before reading past it.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = super::input::parse_size)]
+    pub max_input: u64,
 }
 
 pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
-    let input = read_input(args.input.as_deref(), args.allow_binary)?;
+    let input = read_input(args.input.as_deref(), args.allow_binary, args.max_input)?;
     let summaries: Vec<_> = ioc::summarize(&ioc::extract(input.document.text()))
         .into_iter()
         .filter(|s| !(args.hide_noise && s.flags.is_noise()))
