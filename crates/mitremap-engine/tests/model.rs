@@ -281,3 +281,24 @@ fn label_thresholds_shift_exactly_their_labels_scores() {
     let at_own_cut = sigmoid(logit(own) + logit(global) - logit(own));
     assert!((at_own_cut - global).abs() < 1e-6);
 }
+
+/// A max_tokens beyond the graph's position embeddings, or a pad id outside the vocabulary, is
+/// refused at load with one line, not mid-analysis with a raw runtime error.
+#[test]
+fn max_tokens_beyond_the_graph_and_a_pad_id_outside_the_vocabulary_are_refused_at_load() {
+    let dir = common::fixture_copy();
+    edit(dir.path(), |m| m["max_tokens"] = 16_000.into());
+    let err = load_err(dir.path());
+    assert!(
+        err.contains("max_tokens 16000 is more than the graph accepts"),
+        "{err}"
+    );
+
+    let dir = common::fixture_copy();
+    edit(dir.path(), |m| m["pad_token_id"] = 900_000.into());
+    let err = load_err(dir.path());
+    assert!(
+        err.contains("pad_token_id 900000 is outside the tokenizer's vocabulary"),
+        "{err}"
+    );
+}

@@ -159,13 +159,36 @@ impl Classifier {
                 ));
             }
         }
+        let manifest_path = self.dir.join(super::manifest::MANIFEST_FILE);
+        let vocab = self.encoder.vocab_size();
+        if self.manifest.pad_token_id as usize >= vocab {
+            return Err(Error::model(
+                &manifest_path,
+                format!(
+                    "pad_token_id {} is outside the tokenizer's vocabulary ({vocab} tokens); fix \"pad_token_id\"",
+                    self.manifest.pad_token_id
+                ),
+            ));
+        }
         // One trial run with the highest token id: catches a tokenizer larger than the embedding
         // table and a label list that does not match the output width.
-        let probe = (self.encoder.vocab_size().saturating_sub(1)) as u32;
+        let probe = (vocab.saturating_sub(1)) as u32;
         let logits = self.logits(&[&[probe, probe]]).map_err(|e| {
             Error::model(
                 onnx,
                 format!("trial inference failed ({e}); does tokenizer.json belong to this graph?"),
+            )
+        })?;
+        // And one at the longest sequence the engine will feed: a max_tokens beyond the graph's
+        // position embeddings would otherwise fail mid-analysis with a raw runtime error.
+        let longest = vec![probe; self.manifest.max_tokens];
+        self.logits(&[&longest]).map_err(|e| {
+            Error::model(
+                &manifest_path,
+                format!(
+                    "max_tokens {} is more than the graph accepts (a trial inference at that length failed: {e}); lower \"max_tokens\"",
+                    self.manifest.max_tokens
+                ),
             )
         })?;
         let width = logits.first().map_or(0, Vec::len);
