@@ -382,10 +382,37 @@ fn batch_mode_over_a_folder_and_jsonl_writes_one_line_per_report_in_order() {
         })
         .collect();
     assert_eq!(names, ["doc0", "doc1", "doc2", "doc3", "doc4"]);
-    assert_one_line_error(
-        &analyze(&["--jsonl", "-"], Some(b"{\"no_text\": 1}")),
-        "needs a \"text\" string",
+}
+
+/// One bad JSONL line does not sink the batch: it is reported in its place with its line number,
+/// the others are analysed, and the run exits non-zero. A UTF-8 BOM is accepted.
+#[test]
+fn bad_jsonl_lines_are_reported_in_place_and_the_batch_goes_on() {
+    let mut input = b"\xEF\xBB\xBF{\"id\": \"a\", \"text\": \"APT29 used PowerShell.\"}\n".to_vec();
+    input.extend_from_slice(b"{\"no_text\": 1}\n");
+    input.extend_from_slice(b"not json at all\n");
+    input.extend_from_slice(b"{\"id\": \"bad\", \"text\": \"caf\xe9\"}\n");
+    input.extend_from_slice(b"{\"id\": \"b\", \"text\": \"They dumped LSASS.\"}\n");
+    let o = analyze(&["--jsonl", "-"], Some(&input));
+    assert!(!o.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert_eq!(lines[0]["input"]["name"], "a");
+    assert!(lines[0]["chunks"].is_array());
+    let error = |i: usize| lines[i]["error"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        error(1).contains("stdin:2") && error(1).contains("\"text\""),
+        "{}",
+        error(1)
     );
+    assert!(error(2).contains("stdin:3") && error(2).contains("not a JSON object"));
+    assert!(error(3).contains("stdin:4") && error(3).contains("not valid UTF-8"));
+    assert_eq!(lines[4]["input"]["name"], "b");
+    assert!(stderr(&o).contains("3 failed"), "{}", stderr(&o));
 }
 
 /// A copy of the binary installed outside the checkout (`<tmp>/inst/bin/mitremap`), run from a

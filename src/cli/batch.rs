@@ -16,14 +16,22 @@ use serde_json::{Value, json};
 /// One report to analyse.
 pub enum Item {
     File(PathBuf),
-    Inline { name: String, text: String },
+    Inline {
+        name: String,
+        text: String,
+    },
+    /// A JSONL line that could not be used: reported in its place, the batch goes on.
+    Invalid {
+        name: String,
+        error: String,
+    },
 }
 
 impl Item {
     fn name(&self) -> String {
         match self {
             Item::File(p) => p.display().to_string(),
-            Item::Inline { name, .. } => name.clone(),
+            Item::Inline { name, .. } | Item::Invalid { name, .. } => name.clone(),
         }
     }
 }
@@ -48,24 +56,59 @@ pub fn folder_items(dir: &Path) -> anyhow::Result<Vec<Item>> {
     Ok(files.into_iter().map(Item::File).collect())
 }
 
-/// Parses a JSONL stream: each line an object with `text` and optionally `id` or `name`.
-pub fn jsonl_items(reader: impl BufRead, source: &str) -> anyhow::Result<Vec<Item>> {
+/// Parses a JSONL stream: each line an object with `text` and optionally `id` or `name`. A bad
+/// line (not UTF-8, not JSON, no `text`) becomes an error item reported in its place with its
+/// line number; the other lines are still analysed (the run exits non-zero at the end). A UTF-8
+/// byte-order mark at the start is skipped.
+pub fn jsonl_items(mut reader: impl BufRead, source: &str) -> anyhow::Result<Vec<Item>> {
     let mut items = Vec::new();
-    for (n, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("cannot read {source}"))?;
+    let mut buf = Vec::new();
+    let mut n = 0usize;
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .with_context(|| format!("cannot read {source}"))?;
+        if read == 0 {
+            break;
+        }
+        n += 1;
+        let mut bytes = buf.as_slice();
+        if n == 1 {
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        let at = format!("{source}:{n}");
+        let invalid = |error: String| Item::Invalid {
+            name: at.clone(),
+            error: format!("{at}: {error}"),
+        };
+        let Ok(line) = std::str::from_utf8(bytes) else {
+            items.push(invalid("not valid UTF-8".into()));
+            continue;
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let v: Value = serde_json::from_str(&line)
-            .with_context(|| format!("{source}:{}: not a JSON object", n + 1))?;
+        let v: Value = match serde_json::from_str(line) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(_) => {
+                items.push(invalid("not a JSON object".into()));
+                continue;
+            }
+            Err(e) => {
+                items.push(invalid(format!("not a JSON object ({e})")));
+                continue;
+            }
+        };
         let Some(text) = v.get("text").and_then(Value::as_str) else {
-            bail!("{source}:{}: each line needs a \"text\" string", n + 1);
+            items.push(invalid("each line needs a \"text\" string".into()));
+            continue;
         };
         let name = v
             .get("id")
             .or_else(|| v.get("name"))
             .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
-            .unwrap_or_else(|| format!("{source}:{}", n + 1));
+            .unwrap_or(at);
         items.push(Item::Inline {
             name,
             text: text.to_owned(),
@@ -165,6 +208,7 @@ fn analyze_one(
                 Document::from_vec(bytes)
             }
             Item::Inline { text, .. } => Document::from_text(text.clone()),
+            Item::Invalid { error, .. } => bail!("{error}"),
         };
         if document.is_blank() {
             bail!("empty (nothing but whitespace)");
