@@ -17,6 +17,13 @@ fn main() -> ExitCode {
     // SAFETY: first statement of main, before any thread exists, so nothing reads the
     // environment concurrently.
     unsafe { std::env::set_var("ORT_DISABLE_TELEMETRY", "1") };
+    // `--version` also names the ONNX Runtime found and the ATT&CK version in use (clap's own
+    // version text cannot: it is built on every run, and finding the runtime means loading it).
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if argv.len() == 1 && (argv[0] == "--version" || argv[0] == "-V") {
+        let _ = writeln!(std::io::stdout(), "{}", cli::version_text());
+        return ExitCode::SUCCESS;
+    }
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(command) => {

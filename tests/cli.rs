@@ -647,3 +647,18 @@ fn inputs_over_max_input_are_refused_before_being_read() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("is not a size"), "{}", stderr(&o));
 }
+
+#[test]
+fn version_names_the_runtime_found_and_the_attack_version() {
+    let o = mitremap(&["--version"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("mitremap {}", env!("CARGO_PKG_VERSION")));
+    assert!(lines[1].starts_with("ONNX Runtime 1.31."), "{text}");
+    assert!(lines[2].contains("ATT&CK 18.1"), "{text}");
+    assert!(
+        lines[3].contains("default model") && lines[3].contains("ATT&CK 18.1"),
+        "{text}"
+    );
+}

@@ -87,6 +87,44 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `mitremap --version`: the binary, the ONNX Runtime it finds (loading it, from the same trusted
+/// places an analysis would), the embedded ATT&CK catalogue and the default model's ATT&CK version.
+pub fn version_text() -> String {
+    use mitremap_engine::text::terminal_safe_line;
+    let mut out = format!("mitremap {}", env!("CARGO_PKG_VERSION"));
+    match mitremap_engine::model::runtime::init_runtime(None) {
+        Ok(rt) => out.push_str(&format!(
+            "\nONNX Runtime {} ({})",
+            terminal_safe_line(&rt.version),
+            terminal_safe_line(&rt.path.display().to_string())
+        )),
+        Err(e) => out.push_str(&format!(
+            "\nONNX Runtime: {}",
+            terminal_safe_line(&e.to_string())
+        )),
+    }
+    let catalog = mitremap_engine::attack::Catalog::embedded();
+    out.push_str(&format!(
+        "\nATT&CK {} (embedded catalogue)",
+        catalog.attack_version
+    ));
+    match default_model_dir(None).ok().and_then(|d| {
+        mitremap_engine::model::manifest::Manifest::load(&d)
+            .ok()
+            .map(|m| (d, m))
+    }) {
+        Some((dir, m)) => out.push_str(&format!(
+            "\ndefault model {} {} (labels from ATT&CK {}) at {}",
+            terminal_safe_line(&m.name),
+            terminal_safe_line(&m.version),
+            terminal_safe_line(&m.attack_version),
+            terminal_safe_line(&dir.display().to_string())
+        )),
+        None => out.push_str("\ndefault model: none installed"),
+    }
+    out
+}
+
 /// Logs (including ONNX Runtime's, routed through `tracing`) go to stderr, warnings and up
 /// unless `MITREMAP_LOG` says otherwise (e.g. `MITREMAP_LOG=debug`).
 pub fn init_logging() {

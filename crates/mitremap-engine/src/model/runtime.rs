@@ -21,6 +21,8 @@ pub const PINNED_VERSION: &str = "1.31.1";
 pub struct RuntimeInfo {
     /// The library that was loaded.
     pub path: PathBuf,
+    /// Its version as the library reports it (e.g. `1.31.1`).
+    pub version: String,
 }
 
 static RUNTIME: OnceLock<
@@ -93,7 +95,8 @@ fn load(explicit: Option<&Path>) -> Result<(RuntimeInfo, ort::environment::Envir
         .with_logger(logger)
         .build()
         .map_err(|e| unusable(first_line(&e.to_string())))?;
-    Ok((RuntimeInfo { path }, env))
+    let version = library_version(&path).unwrap_or_else(|| version_from_build_info(ort::info()));
+    Ok((RuntimeInfo { path, version }, env))
 }
 
 /// Where the library is looked for, in order.
@@ -114,6 +117,43 @@ pub fn candidate_paths(explicit: Option<&Path>) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The version string the loaded library reports (`OrtGetApiBase()->GetVersionString()`, what
+/// `ort` checks on load; it is not public in `ort`). The library is already loaded at this point,
+/// so opening it again only takes another reference: no initialiser runs twice.
+fn library_version(path: &Path) -> Option<String> {
+    // SAFETY: `path` is the ONNX Runtime library `ort` has just loaded and checked for the
+    // `OrtGetApiBase` symbol; its signature and the `OrtApiBase` layout are the C API's, as
+    // declared by `ort_sys`, and the returned string is a static NUL-terminated C string.
+    unsafe {
+        let lib = libloading::Library::new(path).ok()?;
+        let get_base: libloading::Symbol<unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
+            lib.get(b"OrtGetApiBase").ok()?;
+        let base = get_base();
+        if base.is_null() {
+            return None;
+        }
+        let version = ((*base).GetVersionString)();
+        if version.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(version)
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
+}
+
+/// `ORT Build Info: git-branch=rel-1.31.1, git-commit-id=…` -> `1.31.1` (else the first field).
+fn version_from_build_info(info: &str) -> String {
+    info.split(',')
+        .find_map(|f| {
+            f.trim()
+                .split_once("git-branch=rel-")
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| first_line(info))
 }
 
 fn first_line(s: &str) -> String {
