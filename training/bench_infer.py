@@ -18,6 +18,8 @@ def main():
     ap.add_argument("--tokens", type=int, nargs="+", default=[128, 512])
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--machine", default="2-vCPU x86_64 build machine",
+                    help="what the numbers were measured on (and whether it was quiet), for the card")
     a = ap.parse_args()
     folder = Path(a.folder)
     man = json.load(open(folder / "model.json"))
@@ -40,7 +42,8 @@ def main():
             t.append((time.perf_counter() - t0) * 1000)
         res["ms_per_chunk"][str(n)] = {"median": round(float(np.median(t)), 2), "p90": round(float(np.percentile(t, 90)), 2)}
         print(f"{n} tokens: median {np.median(t):.1f} ms, p90 {np.percentile(t, 90):.1f} ms")
-    res["note"] = "Python onnxruntime %s, int8 graph, batch 1, shared 2-core CPU (other jobs running)" % ort.__version__
+    res["note"] = (f"Python onnxruntime {ort.__version__}, {man['onnx']}, batch 1, {a.threads} threads, "
+                   f"{time.strftime('%Y-%m-%d')}, {a.machine}")
     if a.out:
         json.dump({"inference": res}, open(a.out, "w"), indent=1)
 

@@ -11,7 +11,7 @@ use mitremap_engine::explain::ExplainOptions;
 use mitremap_engine::model::Classifier;
 use mitremap_export::{ExportOptions, Format};
 
-use super::input::{load_model, read_input};
+use super::input::{ReadLimits, load_model, read_input};
 use super::{ModelArgs, parse_threshold, table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -103,6 +103,15 @@ pub struct AnalyzeArgs {
     pub model: ModelArgs,
 }
 
+impl AnalyzeArgs {
+    fn limits(&self) -> ReadLimits {
+        ReadLimits {
+            allow_binary: self.allow_binary,
+            max_input: self.max_input,
+        }
+    }
+}
+
 pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if args.output.as_deref() == Some(std::path::Path::new("-")) {
         args.output = None;
@@ -119,7 +128,7 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(items) = batch_items {
         return run_batch(&args, items);
     }
-    let input = read_input(args.input.as_deref(), args.allow_binary, args.max_input)?;
+    let input = read_input(args.input.as_deref(), args.limits())?;
     if input.document.is_blank() {
         bail!(
             "{} is empty (nothing but whitespace): nothing to analyse",
@@ -196,10 +205,7 @@ fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Resu
     let classifier = load_model(&args.model)?;
     let options = analysis_options(args, &classifier);
     let analyzer = Analyzer::new(classifier);
-    let limits = super::batch::ReadLimits {
-        allow_binary: args.allow_binary,
-        max_input: args.max_input,
-    };
+    let limits = args.limits();
     let failed = match &args.output {
         None => super::batch::run(
             items,

@@ -127,13 +127,6 @@ pub fn open_jsonl(path: &Path) -> anyhow::Result<Vec<Item>> {
     jsonl_items(BufReader::new(file), &path.display().to_string())
 }
 
-/// How much of each input file is read, and whether binary-looking files are accepted.
-#[derive(Debug, Clone, Copy)]
-pub struct ReadLimits {
-    pub allow_binary: bool,
-    pub max_input: u64,
-}
-
 /// Analyses every item with `jobs` workers and writes one compact JSON line per report to `out`,
 /// in input order. Returns how many reports failed.
 pub fn run(
@@ -141,7 +134,7 @@ pub fn run(
     analyzer: &Analyzer,
     options: &AnalysisOptions,
     jobs: usize,
-    limits: ReadLimits,
+    limits: super::input::ReadLimits,
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
     let started = Instant::now();
@@ -191,22 +184,12 @@ fn analyze_one(
     item: &Item,
     analyzer: &Analyzer,
     options: &AnalysisOptions,
-    limits: ReadLimits,
+    limits: super::input::ReadLimits,
 ) -> (String, bool) {
     let name = item.name();
     let result = (|| -> anyhow::Result<Value> {
         let document = match item {
-            Item::File(path) => {
-                let file = std::fs::File::open(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                let bytes = super::input::read_bounded(
-                    file,
-                    &path.display().to_string(),
-                    limits.max_input,
-                    limits.allow_binary,
-                )?;
-                Document::from_vec(bytes)
-            }
+            Item::File(path) => Document::from_vec(super::input::read_file_bounded(path, limits)?),
             Item::Inline { text, .. } => Document::from_text(text.clone()),
             Item::Invalid { error, .. } => bail!("{error}"),
         };

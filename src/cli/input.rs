@@ -81,37 +81,42 @@ pub fn read_bounded(
     Ok(bytes)
 }
 
-/// Reads `FILE`, or stdin for `-` or when stdin is a pipe, up to `max_input` bytes. Refuses
-/// binary input unless `allow_binary`; warns (on stderr) when invalid UTF-8 was decoded lossily.
-pub fn read_input(
-    path: Option<&Path>,
-    allow_binary: bool,
-    max_input: u64,
-) -> anyhow::Result<Input> {
+/// How much of an input is read, and whether binary-looking input is accepted.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadLimits {
+    pub allow_binary: bool,
+    pub max_input: u64,
+}
+
+/// Reads a file within `limits`: a regular file over the limit is refused by its size before
+/// any of it is read; anything else (a FIFO) by counting.
+pub fn read_file_bounded(path: &Path, limits: ReadLimits) -> anyhow::Result<Vec<u8>> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
+    if let Ok(meta) = file.metadata()
+        && meta.is_file()
+        && meta.len() > limits.max_input
+    {
+        bail!(
+            "{name} is {}, larger than the {} input limit; pass --max-input SIZE to raise it",
+            human(meta.len()),
+            human(limits.max_input)
+        );
+    }
+    read_bounded(file, &name, limits.max_input, limits.allow_binary)
+}
+
+/// Reads `FILE`, or stdin for `-` or when stdin is a pipe, within `limits`. Refuses binary input
+/// unless allowed; warns (on stderr) when invalid UTF-8 was decoded lossily.
+pub fn read_input(path: Option<&Path>, limits: ReadLimits) -> anyhow::Result<Input> {
     let (name, bytes) = match path {
-        Some(p) if p != Path::new("-") => {
-            let name = p.display().to_string();
-            let file =
-                std::fs::File::open(p).with_context(|| format!("cannot read {}", p.display()))?;
-            if let Ok(meta) = file.metadata()
-                && meta.is_file()
-                && meta.len() > max_input
-            {
-                bail!(
-                    "{name} is {}, larger than the {} input limit; pass --max-input SIZE to raise it",
-                    human(meta.len()),
-                    human(max_input)
-                );
-            }
-            let bytes = read_bounded(file, &name, max_input, allow_binary)?;
-            (name, bytes)
-        }
+        Some(p) if p != Path::new("-") => (p.display().to_string(), read_file_bounded(p, limits)?),
         _ => {
             let stdin = std::io::stdin();
             if path.is_none() && stdin.is_terminal() {
                 bail!("no input: pass a FILE, `-` for stdin, or pipe text in (see --help)");
             }
-            let bytes = read_bounded(stdin.lock(), "stdin", max_input, allow_binary)?;
+            let bytes = read_bounded(stdin.lock(), "stdin", limits.max_input, limits.allow_binary)?;
             ("-".to_owned(), bytes)
         }
     };

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use mitremap_engine::ioc;
 use serde_json::json;
 
-use super::input::read_input;
+use super::input::{ReadLimits, read_input};
 use super::table::ioc_table;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,7 +38,11 @@ pub struct IocsArgs {
 }
 
 pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
-    let input = read_input(args.input.as_deref(), args.allow_binary, args.max_input)?;
+    let limits = ReadLimits {
+        allow_binary: args.allow_binary,
+        max_input: args.max_input,
+    };
+    let input = read_input(args.input.as_deref(), limits)?;
     let summaries: Vec<_> = ioc::summarize(&ioc::extract(input.document.text()))
         .into_iter()
         .filter(|s| !(args.hide_noise && s.flags.is_noise()))
@@ -50,9 +54,9 @@ pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
             for s in &summaries {
                 by_type.entry(s.kind.as_str()).or_default().push(&s.value);
             }
-            let mut s = String::from_utf8(mitremap_export::json::to_vec_pretty(
+            let mut s = mitremap_export::json::to_string_pretty(
                 &json!({"iocs": by_type, "details": summaries}),
-            )?)?;
+            )?;
             s.push('\n');
             s
         }

@@ -27,10 +27,7 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<ExitCode> {
                 Err(e) => json!({"dir": m.dir, "error": e}),
             })
             .collect();
-        println!(
-            "{}",
-            String::from_utf8(mitremap_export::json::to_vec_pretty(&list)?)?
-        );
+        println!("{}", mitremap_export::json::to_string_pretty(&list)?);
         return Ok(ExitCode::SUCCESS);
     }
     if models.is_empty() {

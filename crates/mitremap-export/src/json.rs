@@ -102,6 +102,13 @@ pub fn to_vec_pretty<T: ?Sized + Serialize>(value: &T) -> serde_json::Result<Vec
     Ok(out)
 }
 
+/// Pretty JSON text (terminal-safe escapes).
+pub fn to_string_pretty<T: ?Sized + Serialize>(value: &T) -> serde_json::Result<String> {
+    let out = to_vec_pretty(value)?;
+    // The formatter writes UTF-8 fragments and ASCII escapes only.
+    Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+}
+
 /// One-line JSON (terminal-safe escapes), e.g. for JSON lines.
 pub fn to_string_compact<T: ?Sized + Serialize>(value: &T) -> serde_json::Result<String> {
     let mut out = Vec::with_capacity(256);

@@ -95,7 +95,7 @@ fn load(explicit: Option<&Path>) -> Result<(RuntimeInfo, ort::environment::Envir
         .with_logger(logger)
         .build()
         .map_err(|e| unusable(first_line(&e.to_string())))?;
-    let version = library_version(&path).unwrap_or_else(|| version_from_build_info(ort::info()));
+    let version = library_version(&path).unwrap_or_else(|| "(version unknown)".into());
     Ok((RuntimeInfo { path, version }, env))
 }
 
@@ -143,17 +143,6 @@ fn library_version(path: &Path) -> Option<String> {
             .ok()
             .map(str::to_owned)
     }
-}
-
-/// `ORT Build Info: git-branch=rel-1.31.1, git-commit-id=…` -> `1.31.1` (else the first field).
-fn version_from_build_info(info: &str) -> String {
-    info.split(',')
-        .find_map(|f| {
-            f.trim()
-                .split_once("git-branch=rel-")
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| first_line(info))
 }
 
 fn first_line(s: &str) -> String {
