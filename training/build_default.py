@@ -2,8 +2,8 @@
 
   python training/build_default.py            (or: make -C training default)
 
-Steps (all CPU; about 1.5 h on 2 quiet cores): train.py -> export.py -> thresholds.py (per-label
-cuts on tune) -> evaluate.py (model vs TF-IDF baseline, TRAM benchmark baseline) -> report_eval.py
+Steps (all CPU; about 1.7 h on 2 quiet cores): train.py -> export.py -> thresholds.py (per-label
+cuts on tune) -> lexical.py (TF-IDF + LR scorer and its blend with the graph, fitted on tune) -> evaluate.py (model vs TF-IDF baseline, TRAM benchmark baseline) -> report_eval.py
 (whole dev reports through the release binary) -> bench_infer.py -> card update.
 train.py checkpoints every epoch: after an interruption, `python training/build_default.py --resume`
 continues the run.
@@ -43,6 +43,9 @@ def main():
            *(["--resume"] if "--resume" in sys.argv else []))
     sh(PY, HERE / "export.py", "--run", RUN, "--out", OUT, "--max-tokens", "128")
     sh(PY, HERE / "thresholds.py", "--model", OUT, "--meta", RUN / "train_meta.json", "--write")
+    sh(PY, HERE / "lexical.py", "--model", OUT, "--meta", RUN / "train_meta.json", "--write",
+       "--fit-cache", RUN / "lexical_fit.pkl", "--out", HERE / "out" / "eval_blend_default.json",
+       "--reference", ROOT / "crates" / "mitremap-engine" / "tests" / "fixtures" / "lexical_reference.json")
     sh(PY, HERE / "evaluate.py", "--model", OUT, "--meta", RUN / "train_meta.json",
        "--baseline-cache", HERE / "cache" / "baseline_default.json", "--out", HERE / "out" / "eval_default.json")
     subprocess.run(["cargo", "build", "--release", "--locked"], check=True, cwd=ROOT)

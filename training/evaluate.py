@@ -59,8 +59,15 @@ class OrtModel:
         # label_thresholds: the engine folds each into its label's logit (model/manifest.rs)
         self.offsets = np.zeros(len(self.labels), dtype=np.float32)
         lt = m.get("label_thresholds") or {}
+        # a blended folder's per-label cuts belong to the graph alone (docs/model-manifest.md)
+        self.blend = m.get("lexical")
+        self.lexical = None
+        if self.blend:
+            from lexical import read_bin
+
+            self.lexical = read_bin(folder / self.blend["file"])
         if lt:
-            g = m["threshold"]
+            g = self.blend["model_threshold"] if self.blend else m["threshold"]
             for l, t in lt.items():
                 self.offsets[self.labels.index(l)] = np.log(g / (1 - g)) - np.log(t / (1 - t))
         self.raw = False  # True: scores without the per-label shifts
@@ -92,10 +99,18 @@ class OrtModel:
             out[idx] = self.sess.run(["logits"], feed)[0]
         return out
 
+    def graph_only(self):
+        """score with the ONNX graph alone (a blended folder's lexical part left out)"""
+        self.blend = None
+        return self
+
     def scores(self, texts):
         lo = self.logits(texts)
         if not self.raw:
             lo = lo + self.offsets
+        if self.blend:
+            b = self.blend
+            lo = b["model_weight"] * lo + b["lexical_weight"] * self.lexical.logits([t.strip() for t in texts]) + b["bias"]
         if self.activation == "softmax":
             e = np.exp(lo - lo.max(1, keepdims=True))
             return e / e.sum(1, keepdims=True)
@@ -109,14 +124,17 @@ class TfidfBaseline:
     sparse matrix (8 epochs, batch 1024, lr 0.03, L2 1e-6, bias = label log-prior). (liblinear needed 7-16 s
     per label on this shared CPU, 40+ min for 366 labels; SGDClassifier diverged at small alpha.)"""
 
-    def __init__(self, labels, epochs=8, lr=0.03, l2=1e-6, seed=0):
+    def __init__(self, labels, epochs=8, lr=0.03, l2=1e-6, seed=0, char=True):
         self.labels = labels
+        self.char = char
         self.lidx = {l: i for i, l in enumerate(labels)}
         self.epochs, self.lr, self.l2, self.seed = epochs, lr, l2, seed
 
     def _x(self, texts):
         from scipy.sparse import hstack
 
+        if not self.char:
+            return self.w.transform(texts).tocsr().astype(np.float32)
         return hstack([self.w.transform(texts), self.c.transform(texts)]).tocsr().astype(np.float32)
 
     @staticmethod
@@ -137,7 +155,8 @@ class TfidfBaseline:
         self.c = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, max_features=60000,
                                  sublinear_tf=True, lowercase=True)
         self.w.fit(texts)
-        self.c.fit(texts)
+        if self.char:
+            self.c.fit(texts)
         X = self._x(texts)
         Y = np.zeros((len(records), len(self.labels)), dtype=np.float32)
         for i, r in enumerate(records):

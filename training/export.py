@@ -151,6 +151,8 @@ def write_manifest(out: Path, manifest: dict):
         fn = manifest[key]
         if isinstance(fn, str):
             files[fn] = sha256(out / fn)
+    if manifest.get("lexical"):
+        files[manifest["lexical"]["file"]] = sha256(out / manifest["lexical"]["file"])
     manifest["files"] = files
     json.dump(manifest, open(out / "model.json", "w", encoding="utf-8"), indent=2, ensure_ascii=False)
 
@@ -206,6 +208,11 @@ def write_card_md(man: dict, ev: dict, path: Path, folder: Path):
          f"shrunk toward the global one; folded into the scores, docs/model-manifest.md)",
          f"* Graph: {c.get('graph', 'int8 dynamic-quantised ONNX')}, inputs input_ids + attention_mask, output logits, "
          f"max_tokens {man['max_tokens']}, pad {man['pad_token_id']} (right)",
+         *([f"* Lexical blend: score = sigmoid({man['lexical']['model_weight']} x graph logit (per-label shifts at "
+            f"{man['lexical']['model_threshold']}) + {man['lexical']['lexical_weight']} x TF-IDF + LR logit "
+            f"+ ({man['lexical']['bias']})), weights fitted on the tune slice; `{man['lexical']['file']}` "
+            f"(training/lexical.py, docs/model-manifest.md). The metrics below are the blend's."]
+           if man.get("lexical") else []),
          f"* Reproduce: `{c['reproduce']}`", "",
          "## Validation", "",
          ev.get("table_md", "(not evaluated)"), "",

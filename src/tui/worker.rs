@@ -77,6 +77,7 @@ pub fn explain(job: &ExplainJob) -> Result<Vec<Explanation>, String> {
     encoded.shift(job.range.start);
     explain_chunk(
         classifier,
+        job.document.text(),
         &encoded,
         &job.labels,
         &ExplainOptions::default(),

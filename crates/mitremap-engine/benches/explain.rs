@@ -45,7 +45,7 @@ fn models() -> Vec<PathBuf> {
 }
 
 /// A chunk of `THREE_SENTENCES` repeated up to the model's token limit.
-fn long_chunk(model: &Classifier) -> Encoded {
+fn long_chunk(model: &Classifier) -> (String, Encoded) {
     let limit = model.manifest().max_tokens.min(512);
     let mut text = String::from(THREE_SENTENCES);
     let mut best = model.encoder().encode(&text).unwrap();
@@ -66,11 +66,11 @@ fn long_chunk(model: &Classifier) -> Encoded {
         }
         (text, best) = (next, encoded);
     }
-    best
+    (text, best)
 }
 
-fn top_labels(model: &Classifier, encoded: &Encoded) -> Vec<usize> {
-    let scores = model.scores(&[&encoded.ids]).unwrap().remove(0);
+fn top_labels(model: &Classifier, text: &str) -> Vec<usize> {
+    let scores = model.score_texts(&[text]).unwrap().remove(0);
     let threshold = model.manifest().threshold.unwrap_or(0.6);
     let mut labels: Vec<usize> = (0..scores.len())
         .filter(|&l| scores[l] >= threshold)
@@ -105,16 +105,20 @@ fn bench(c: &mut Criterion) {
             .sample_size(10)
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(if fixture { 3 } else { 20 }));
-        let labels = top_labels(&model, &short);
+        let labels = top_labels(&model, THREE_SENTENCES);
         group.bench_function(
             format!("3-sentence chunk ({} tokens)", short.ids.len()),
-            |b| b.iter(|| explain_chunk(&model, &short, &labels, &options).unwrap()),
+            |b| {
+                b.iter(|| {
+                    explain_chunk(&model, THREE_SENTENCES, &short, &labels, &options).unwrap()
+                })
+            },
         );
         if fixture || long {
-            let chunk = long_chunk(&model);
-            let labels = top_labels(&model, &chunk);
+            let (text, chunk) = long_chunk(&model);
+            let labels = top_labels(&model, &text);
             group.bench_function(format!("long chunk ({} tokens)", chunk.ids.len()), |b| {
-                b.iter(|| explain_chunk(&model, &chunk, &labels, &options).unwrap())
+                b.iter(|| explain_chunk(&model, &text, &chunk, &labels, &options).unwrap())
             });
         }
         group.finish();

@@ -112,13 +112,13 @@ fn bench_model(c: &mut Criterion, name: &str, dir: &Path, words: usize) {
                 })
             });
             group.bench_with_input(
-                BenchmarkId::new("Classifier::scores", batch),
+                BenchmarkId::new("Classifier::logits", batch),
                 &batch,
                 |b, &batch| {
                     b.iter(|| {
                         for group in encoded.chunks(batch) {
                             let ids: Vec<&[u32]> = group.iter().map(Vec::as_slice).collect();
-                            std::hint::black_box(classifier.scores(&ids).expect("scores"));
+                            std::hint::black_box(classifier.logits(&ids).expect("logits"));
                         }
                     })
                 },

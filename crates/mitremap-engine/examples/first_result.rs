@@ -128,8 +128,8 @@ fn main() {
                 .encode(&doc.text()[range.clone()])
                 .expect("chunk encodes");
             encoded.shift(range.start);
-            let e =
-                explain::explain_chunk(&classifier, &encoded, &[*top], &opts).expect("explanation");
+            let e = explain::explain_chunk(&classifier, doc.text(), &encoded, &[*top], &opts)
+                .expect("explanation");
             explained += e.len();
             first_explained_ms.get_or_insert_with(|| ms(t));
         }

@@ -95,3 +95,121 @@ fn shipped_model_analyses_the_sample_report() {
     assert!(report.chunks.iter().all(|c| c.tokens <= 128));
     assert!(report.techniques(threshold).len() >= 5);
 }
+
+/// The lexical scorer in the shipped folder scores exactly as `training/lexical.py` did when it
+/// wrote the file: same analyzers (word 1-2 grams, char_wb 3-5 grams), same tf-idf, same weights.
+/// The reference holds 200 held-out sentences plus edge cases with their top-5 lexical logits.
+#[test]
+fn shipped_lexical_scorer_matches_the_training_code() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/default");
+    let model = default_model();
+    let blend = model
+        .manifest()
+        .lexical
+        .clone()
+        .expect("the default model blends a lexical scorer");
+    let bytes = std::fs::read(dir.join(&blend.file)).unwrap();
+    let scorer =
+        mitremap_engine::model::LexicalScorer::parse(&bytes, model.labels().len()).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lexical_reference.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let texts = reference["texts"].as_array().unwrap();
+    assert!(texts.len() >= 200);
+    let mut worst = 0.0f32;
+    for (i, text) in texts.iter().enumerate() {
+        let text = text.as_str().unwrap();
+        let logits = scorer.logits(text);
+        let top = reference["top5"][i].as_array().unwrap();
+        let want = reference["logits_top5"][i].as_array().unwrap();
+        for (label, value) in top.iter().zip(want) {
+            let got = logits[label.as_u64().unwrap() as usize];
+            let diff = (got - value.as_f64().unwrap() as f32).abs();
+            worst = worst.max(diff);
+            assert!(diff < 1e-3, "{text:?}: label {label}: {got} vs {value}");
+        }
+    }
+    eprintln!("largest difference from the training code: {worst:e}");
+}
+
+/// A blended model needs the text: scoring token ids alone is refused rather than silently
+/// leaving the lexical part out, and the analysis, `score_texts` and the explanation agree.
+#[test]
+fn blended_model_scores_text_and_explains_the_blend() {
+    let model = Arc::new(default_model());
+    assert!(model.is_blended());
+    let text = "The actor dumped credentials from LSASS memory with Mimikatz.";
+    let encoded = model.encoder().encode(text).unwrap();
+    assert!(model.scores(&[&encoded.ids]).is_err());
+    let blended = model.score_texts(&[text]).unwrap().remove(0);
+    let graph_only = model.logits(&[&encoded.ids]).unwrap().remove(0);
+    let best = (0..blended.len())
+        .max_by(|&a, &b| blended[a].total_cmp(&blended[b]))
+        .unwrap();
+    assert!(
+        model.labels()[best].starts_with("T1003"),
+        "{}",
+        model.labels()[best]
+    );
+    // the lexical part moved the score (the blend is not the graph alone)
+    let sig = |x: f32| 1.0 / (1.0 + (-x).exp());
+    assert!((blended[best] - sig(graph_only[best])).abs() > 1e-4);
+
+    let analyzer = Analyzer::new(model.clone());
+    let options = AnalysisOptions {
+        chunk_sentences: 1,
+        ..AnalysisOptions::default()
+    };
+    let report = analyzer
+        .analyze(
+            Arc::new(Document::from_text(format!("  {text}  "))),
+            None,
+            &options,
+            &CancelToken::new(),
+        )
+        .unwrap();
+    let chunk = &report.chunks[0];
+    let top = chunk
+        .scores
+        .iter()
+        .find(|s| s.label == best)
+        .expect("top label kept");
+    assert!(
+        (top.score - blended[best]).abs() < 1e-5,
+        "{} vs {}",
+        top.score,
+        blended[best]
+    );
+
+    let out = mitremap_engine::explain::explain_chunk(
+        &model,
+        text,
+        &encoded,
+        &[best],
+        &mitremap_engine::explain::ExplainOptions::default(),
+    )
+    .unwrap();
+    let e = &out[0];
+    assert!(
+        (e.output - blended[best]).abs() < 1e-5,
+        "{} vs {}",
+        e.output,
+        blended[best]
+    );
+    let total: f32 = e.tokens.iter().map(|t| t.value).sum();
+    assert!((e.base + total - e.output).abs() < 1e-3, "additive");
+    // "Mimikatz" / "LSASS" carry the call
+    let word = |w: &str| {
+        let at = text.find(w).unwrap();
+        e.words
+            .iter()
+            .find(|x| x.range.start == at)
+            .map(|x| x.value)
+            .unwrap()
+    };
+    assert!(word("Mimikatz") > 0.0 || word("LSASS") > 0.0);
+}

@@ -57,7 +57,7 @@ fn attributions_add_up_to_output_minus_base() {
         let e = model.encoder().encode(text).unwrap();
         let direct = model.scores(&[&e.ids]).unwrap().remove(0);
         for budget in [2, 7, 32, 256, 4096] {
-            let out = explain_chunk(&model, &e, &labels, &ExplainOptions { budget }).unwrap();
+            let out = explain_chunk(&model, text, &e, &labels, &ExplainOptions { budget }).unwrap();
             assert_eq!(out.len(), labels.len());
             for (ex, &l) in out.iter().zip(&labels) {
                 assert_eq!(ex.label_index, l);
@@ -86,7 +86,7 @@ fn attributions_cover_only_content_tokens_and_words_slice_the_document() {
     let doc = format!("Preamble that is not explained. {}", TEXTS[2]);
     let start = doc.find("Spearphishing").unwrap();
     let e = encode_at(&model, &doc, start, doc.len());
-    let out = explain_chunk(&model, &e, &[0, 3], &ExplainOptions::default()).unwrap();
+    let out = explain_chunk(&model, &doc, &e, &[0, 3], &ExplainOptions::default()).unwrap();
     for ex in &out {
         assert_eq!(ex.tokens.len(), e.content_len());
         let expected: Vec<_> = e.ranges.iter().flatten().cloned().collect();
@@ -144,7 +144,7 @@ fn budget_is_respected_and_counted() {
     for budget in [0, 1, 2, 3, 4, 5, 9, 40, 128] {
         let rows = RefCell::new(0usize);
         let game = ChunkGame::new(&model, &e, Masking::for_model(&model));
-        let est = partition::estimate(&game, &labels, budget, &mut |batch| {
+        let est = partition::estimate(&game, &labels, budget, &mut |batch, _| {
             *rows.borrow_mut() += batch.len();
             model.scores(batch)
         })
@@ -159,7 +159,7 @@ fn budget_is_respected_and_counted() {
             "budget {budget}: {} passes",
             est.evaluations
         );
-        let out = explain_chunk(&model, &e, &labels, &ExplainOptions { budget }).unwrap();
+        let out = explain_chunk(&model, TEXTS[2], &e, &labels, &ExplainOptions { budget }).unwrap();
         assert_eq!(out[0].evaluations, est.evaluations);
         out.iter().for_each(check_additive);
     }
@@ -178,7 +178,7 @@ fn adaptive_splits_are_additive_within_budget_and_exact_when_unconstrained() {
                 &labels,
                 budget,
                 partition::Expansion::Adaptive,
-                &mut |b| model.scores(b),
+                &mut |b, _| model.scores(b),
             )
             .unwrap();
             assert!(est.evaluations <= budget);
@@ -194,7 +194,7 @@ fn adaptive_splits_are_additive_within_budget_and_exact_when_unconstrained() {
             &labels,
             1 << 20,
             partition::Expansion::Adaptive,
-            &mut |b| model.scores(b),
+            &mut |b, _| model.scores(b),
         )
         .unwrap();
         let o = partition::estimate_with(
@@ -202,7 +202,7 @@ fn adaptive_splits_are_additive_within_budget_and_exact_when_unconstrained() {
             &labels,
             1 << 20,
             partition::Expansion::Owen,
-            &mut |b| model.scores(b),
+            &mut |b, _| model.scores(b),
         )
         .unwrap();
         assert!(a.converged && o.converged);
@@ -217,7 +217,7 @@ fn converges_early_on_a_short_chunk() {
     let model = common::fixture();
     let e = model.encoder().encode(TEXTS[1]).unwrap();
     let game = ChunkGame::new(&model, &e, Masking::for_model(&model));
-    let est = partition::estimate(&game, &[0, 1], 100_000, &mut |b| model.scores(b)).unwrap();
+    let est = partition::estimate(&game, &[0, 1], 100_000, &mut |b, _| model.scores(b)).unwrap();
     assert!(est.converged);
     // Exact Owen values need at most 2 passes per (node, context) pair; far below the budget.
     assert!(est.evaluations < 100_000);
@@ -231,7 +231,7 @@ fn two_players_get_exact_shapley_values() {
     let e = model.encoder().encode("Hello world").unwrap();
     let game = ChunkGame::new(&model, &e, Masking::Delete);
     assert_eq!(game.len(), 2, "{:?}", e.ids);
-    let est = partition::estimate(&game, &[5, 2], 10_000, &mut |b| model.scores(b)).unwrap();
+    let est = partition::estimate(&game, &[5, 2], 10_000, &mut |b, _| model.scores(b)).unwrap();
     assert!(est.converged);
     for (j, label) in [5, 2].into_iter().enumerate() {
         let f = |a: bool, b: bool| {
@@ -251,8 +251,8 @@ fn explanations_are_deterministic() {
     let labels = all_labels(&model);
     for text in TEXTS {
         let e = model.encoder().encode(text).unwrap();
-        let a = explain_chunk(&model, &e, &labels, &ExplainOptions { budget: 64 }).unwrap();
-        let b = explain_chunk(&model, &e, &labels, &ExplainOptions { budget: 64 }).unwrap();
+        let a = explain_chunk(&model, text, &e, &labels, &ExplainOptions { budget: 64 }).unwrap();
+        let b = explain_chunk(&model, text, &e, &labels, &ExplainOptions { budget: 64 }).unwrap();
         assert_eq!(a, b);
     }
 }
@@ -266,7 +266,7 @@ fn gpt2_masking_never_puts_a_pad_id_in_a_sequence() {
         let e = model.encoder().encode(text).unwrap();
         let game = ChunkGame::new(&model, &e, Masking::for_model(&model));
         let seen = RefCell::new(Vec::<Vec<Vec<u32>>>::new());
-        partition::estimate(&game, &labels, 256, &mut |batch| {
+        partition::estimate(&game, &labels, 256, &mut |batch, _| {
             seen.borrow_mut()
                 .push(batch.iter().map(|s| s.to_vec()).collect());
             model.scores(batch)
@@ -291,7 +291,7 @@ fn no_labels_or_no_content_cost_nothing_extra() {
     let model = common::fixture();
     let e = model.encoder().encode(TEXTS[0]).unwrap();
     assert!(
-        explain_chunk(&model, &e, &[], &ExplainOptions::default())
+        explain_chunk(&model, TEXTS[0], &e, &[], &ExplainOptions::default())
             .unwrap()
             .is_empty()
     );
@@ -300,7 +300,7 @@ fn no_labels_or_no_content_cost_nothing_extra() {
         ranges: vec![],
         special: 0,
     };
-    let out = explain_chunk(&model, &empty, &[1], &ExplainOptions::default()).unwrap();
+    let out = explain_chunk(&model, "", &empty, &[1], &ExplainOptions::default()).unwrap();
     assert!(out[0].tokens.is_empty() && out[0].words.is_empty());
     assert_eq!(out[0].output, out[0].base);
 }
@@ -368,7 +368,7 @@ fn analyzer_explains_every_prediction_above_the_threshold() {
 fn explanations_serialise() {
     let model = common::fixture();
     let e = model.encoder().encode(TEXTS[1]).unwrap();
-    let out = explain_chunk(&model, &e, &[2], &ExplainOptions { budget: 16 }).unwrap();
+    let out = explain_chunk(&model, TEXTS[1], &e, &[2], &ExplainOptions { budget: 16 }).unwrap();
     let json = serde_json::to_string(&out).unwrap();
     let back: Vec<Explanation> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, out);

@@ -197,7 +197,7 @@ impl Analyzer {
             progress.bytes_done = window.range.end;
             if first && !pending.is_empty() {
                 let batch = vec![pending.remove(0)];
-                scored += self.score_batch(batch, options, cancel, &mut timings, sink)?;
+                scored += self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
                 progress.chunks_done = scored;
                 sink(Event::Progress(progress));
                 first = false;
@@ -206,7 +206,7 @@ impl Analyzer {
                 pending.sort_by_key(|(_, _, e)| e.ids.len());
                 while pending.len() >= batch_size {
                     let batch = take_batch(&mut pending, batch_size);
-                    scored += self.score_batch(batch, options, cancel, &mut timings, sink)?;
+                    scored += self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
                     progress.chunks_done = scored;
                     sink(Event::Progress(progress));
                 }
@@ -215,7 +215,7 @@ impl Analyzer {
         pending.sort_by_key(|(_, _, e)| e.ids.len());
         while !pending.is_empty() {
             let batch = take_batch(&mut pending, batch_size);
-            scored += self.score_batch(batch, options, cancel, &mut timings, sink)?;
+            scored += self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
         }
         progress.chunks_done = scored;
         progress.bytes_done = text.len();
@@ -229,6 +229,7 @@ impl Analyzer {
     /// Scores one batch and emits its events; returns how many chunks it scored.
     fn score_batch(
         &self,
+        doc_text: &str,
         batch: Vec<(usize, std::ops::Range<usize>, Encoded)>,
         options: &AnalysisOptions,
         cancel: &CancelToken,
@@ -241,7 +242,12 @@ impl Analyzer {
         let t = Instant::now();
         let rows = batch.len();
         let ids: Vec<&[u32]> = batch.iter().map(|(_, _, e)| e.ids.as_slice()).collect();
-        let scores = self.classifier.scores(&ids)?;
+        // Encodings are chunk-relative here; a lexical part reads the span the tokens cover.
+        let texts: Vec<&str> = batch
+            .iter()
+            .map(|(_, range, e)| e.covered(&doc_text[range.clone()]))
+            .collect();
+        let scores = self.classifier.scores_with_text(&ids, &texts)?;
         timings.inference_ms += ms(t);
         timings.tokens += ids.iter().map(|s| s.len()).sum::<usize>();
         let mut to_explain = Vec::new();
@@ -273,8 +279,13 @@ impl Analyzer {
                     return Err(Error::Cancelled);
                 }
                 let t = Instant::now();
-                let explanations =
-                    explain::explain_chunk(&self.classifier, &encoded, &labels, explain_options)?;
+                let explanations = explain::explain_chunk(
+                    &self.classifier,
+                    doc_text,
+                    &encoded,
+                    &labels,
+                    explain_options,
+                )?;
                 timings.explain_ms += ms(t);
                 sink(Event::Explained {
                     chunk,

@@ -147,6 +147,35 @@ impl ChunkGame {
         self.masking
     }
 
+    /// The text a coalition leaves of `text` (the string the token ranges index into), for a
+    /// lexical scorer: the present tokens' spans, with the original text between two present
+    /// tokens that are neighbours and one space where masked tokens were removed. Every token
+    /// present gives `encoded.covered(text)`, the span the analysis scored.
+    pub fn present_text(&self, text: &str, on: impl Fn(usize) -> bool) -> String {
+        let mut out = String::new();
+        let mut prev_end: Option<usize> = None; // end of the previous ranged token, if present
+        for (i, range) in self.ranges.iter().enumerate() {
+            let Some(range) = range else { continue };
+            if !on(i) {
+                if prev_end.is_some() {
+                    prev_end = None;
+                    out.push(' ');
+                }
+                continue;
+            }
+            let span = text.get(range.clone()).unwrap_or("");
+            match prev_end {
+                Some(end) => out.push_str(text.get(end..range.start).unwrap_or(" ")),
+                None if !out.is_empty() && !out.ends_with(' ') => out.push(' '),
+                None => {}
+            }
+            out.push_str(span);
+            prev_end = Some(range.end);
+        }
+        out.truncate(out.trim_end().len());
+        out
+    }
+
     /// The model input for a coalition (`on[i]`: content token `i` present). Special tokens are
     /// always kept; masked content tokens are deleted or replaced per [`Masking`].
     pub fn sequence(&self, on: impl Fn(usize) -> bool) -> Vec<u32> {

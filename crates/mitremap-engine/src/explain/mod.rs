@@ -135,10 +135,13 @@ pub struct Explanation {
 
 /// Explains the given labels on one encoded chunk with masked forward passes through `classifier`.
 ///
-/// `encoded` must be the chunk as the classifier saw it, ranges shifted to document offsets.
+/// `encoded` must be the chunk as the classifier saw it, its ranges indexing into `text` (the
+/// document, after [`Encoded::shift`]). A blended model's lexical part scores the text each
+/// coalition leaves ([`ChunkGame::present_text`]), so the explanation covers the blend.
 /// Returns one [`Explanation`] per label, in the order given; with no labels, nothing is scored.
 pub fn explain_chunk(
     classifier: &Classifier,
+    text: &str,
     encoded: &Encoded,
     labels: &[usize],
     options: &ExplainOptions,
@@ -147,8 +150,16 @@ pub fn explain_chunk(
         return Ok(Vec::new());
     }
     let game = ChunkGame::new(classifier, encoded, Masking::for_model(classifier));
-    let estimate = partition::estimate(&game, labels, options.budget, &mut |batch| {
-        classifier.scores(batch)
+    let estimate = partition::estimate(&game, labels, options.budget, &mut |batch, coalitions| {
+        if !classifier.is_blended() {
+            return classifier.scores(batch);
+        }
+        let texts: Vec<String> = coalitions
+            .iter()
+            .map(|m| game.present_text(text, |i| m[i / 64] >> (i % 64) & 1 == 1))
+            .collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        classifier.scores_with_text(batch, &texts)
     })?;
     Ok(explanations(
         &game,

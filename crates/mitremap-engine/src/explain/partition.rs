@@ -16,8 +16,10 @@ use std::collections::{BinaryHeap, HashMap};
 use super::game::ChunkGame;
 use crate::{Error, Result};
 
-/// A batch scorer: token-id sequences in, one row of label scores per sequence out.
-pub type ScoreFn<'a> = dyn FnMut(&[&[u32]]) -> Result<Vec<Vec<f32>>> + 'a;
+/// A batch scorer: token-id sequences in, with the coalition each stands for (bit `i` of a
+/// coalition: content token `i` present, see [`ChunkGame::present_text`]), one row of label scores
+/// per sequence out.
+pub type ScoreFn<'a> = dyn FnMut(&[&[u32]], &[&[u64]]) -> Result<Vec<Vec<f32>>> + 'a;
 
 /// Fewest forward passes an explanation needs: the full input and the fully masked one.
 pub const MIN_BUDGET: usize = 2;
@@ -132,7 +134,8 @@ impl<'g, 's, 'f> Evaluator<'g, 's, 'f> {
         let mut rows: Vec<Option<Vec<f32>>> = vec![None; seqs.len()];
         for idx in length_buckets(&seqs) {
             let batch: Vec<&[u32]> = idx.iter().map(|&i| seqs[i].as_slice()).collect();
-            let out = (self.score)(&batch)?;
+            let coalitions: Vec<&[u64]> = idx.iter().map(|&i| todo[i].as_slice()).collect();
+            let out = (self.score)(&batch, &coalitions)?;
             if out.len() != batch.len() {
                 return Err(Error::Inference(format!(
                     "scorer returned {} rows for {} sequences",

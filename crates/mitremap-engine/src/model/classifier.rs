@@ -8,6 +8,7 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::value::Tensor;
 
 use super::encoder::TextEncoder;
+use super::lexical::{BlendSpec, LexicalScorer, MAX_LEXICAL_BYTES};
 use super::manifest::{Activation, Integrity, Manifest};
 use super::runtime;
 use crate::{Error, Result};
@@ -31,6 +32,8 @@ pub struct Classifier {
     integrity: Integrity,
     encoder: TextEncoder,
     session: Mutex<Session>,
+    /// The lexical scorer and how it is blended, when the manifest declares one.
+    lexical: Option<(LexicalScorer, BlendSpec)>,
 }
 
 impl std::fmt::Debug for Classifier {
@@ -57,6 +60,21 @@ impl Classifier {
             manifest.max_tokens,
             manifest.preprocess,
         )?;
+        let lexical = match &manifest.lexical {
+            None => None,
+            Some(blend) => {
+                let path = dir.join(&blend.file);
+                let bytes = super::manifest::read_regular(&path, MAX_LEXICAL_BYTES)
+                    .map_err(|e| Error::model(&path, format!("cannot read lexical scorer: {e}")))?;
+                let scorer = LexicalScorer::parse(&bytes, labels.len()).map_err(|e| {
+                    Error::model(
+                        &path,
+                        format!("invalid lexical scorer: {e}; re-install the model"),
+                    )
+                })?;
+                Some((scorer, blend.clone()))
+            }
+        };
         let (_, env) = runtime::environment(options.ort_lib.as_deref())?;
         let onnx = manifest.onnx_path(dir);
         if !onnx.exists() {
@@ -100,6 +118,7 @@ impl Classifier {
             integrity,
             encoder,
             session: Mutex::new(session),
+            lexical,
         };
         classifier.check_graph(&onnx)?;
         Ok(classifier)
@@ -300,12 +319,45 @@ impl Classifier {
         Ok(data.chunks(width).map(<[f32]>::to_vec).collect())
     }
 
-    /// Confidences (after the manifest's activation) for a batch of token-id sequences.
+    /// Whether the model blends a lexical scorer (then scoring needs each sequence's text).
+    pub fn is_blended(&self) -> bool {
+        self.lexical.is_some()
+    }
+
+    /// Confidences (after the manifest's activation) for a batch of token-id sequences. A model
+    /// that blends a lexical scorer needs the text too: use [`Self::scores_with_text`].
     pub fn scores(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        if self.lexical.is_some() {
+            return Err(Error::Inference(
+                "this model blends a lexical scorer: score it with the text (scores_with_text)"
+                    .into(),
+            ));
+        }
+        self.scores_with_text(batch, &[])
+    }
+
+    /// Confidences for a batch of token-id sequences and, for a blended model, the text each
+    /// sequence stands for (`texts[i]` for `batch[i]`; ignored by a model without a lexical part).
+    pub fn scores_with_text(&self, batch: &[&[u32]], texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         let mut logits = self.logits(batch)?;
-        for row in &mut logits {
+        if let Some((_, _)) = &self.lexical
+            && texts.len() != batch.len()
+        {
+            return Err(Error::Inference(format!(
+                "{} texts for {} sequences",
+                texts.len(),
+                batch.len()
+            )));
+        }
+        for (i, row) in logits.iter_mut().enumerate() {
             if let Some(offsets) = &self.logit_offsets {
                 row.iter_mut().zip(offsets).for_each(|(x, o)| *x += o);
+            }
+            if let Some((scorer, blend)) = &self.lexical {
+                let lexical = scorer.logits(texts[i]);
+                row.iter_mut().zip(lexical).for_each(|(x, l)| {
+                    *x = blend.model_weight * *x + blend.lexical_weight * l + blend.bias;
+                });
             }
             activate(self.manifest.activation, row);
         }
@@ -319,7 +371,13 @@ impl Classifier {
             .map(|t| self.encoder.encode(t))
             .collect::<Result<Vec<_>>>()?;
         let batch: Vec<&[u32]> = encoded.iter().map(|e| e.ids.as_slice()).collect();
-        self.scores(&batch)
+        // The lexical part reads the same span of text the tokens cover.
+        let spans: Vec<&str> = texts
+            .iter()
+            .zip(&encoded)
+            .map(|(t, e)| e.covered(t))
+            .collect();
+        self.scores_with_text(&batch, &spans)
     }
 }
 

@@ -28,6 +28,18 @@ impl Encoded {
         self.ids.len() - self.special
     }
 
+    /// The span of `text` from the first token's start to the last token's end (what a lexical
+    /// scorer reads for these tokens; `""` when no token has a range). `text` is the string the
+    /// ranges index into.
+    pub fn covered<'t>(&self, text: &'t str) -> &'t str {
+        let mut ranged = self.ranges.iter().flatten();
+        let Some(first) = ranged.next() else {
+            return "";
+        };
+        let end = ranged.last().map_or(first.end, |r| r.end);
+        text.get(first.start..end).unwrap_or("")
+    }
+
     /// Shifts every range by `offset` (from chunk-relative to document offsets).
     pub fn shift(&mut self, offset: usize) {
         for r in self.ranges.iter_mut().flatten() {

@@ -119,6 +119,9 @@ pub struct Manifest {
     pub attack_version: String,
     #[serde(default)]
     pub preprocess: Option<PreprocessProfile>,
+    /// A lexical scorer blended with the graph's logits (`lexical.bin`, see [`super::lexical`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lexical: Option<super::lexical::BlendSpec>,
     /// sha256 (hex) of each file in the folder, verified on load.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
@@ -203,6 +206,26 @@ impl Manifest {
                 ));
             }
         }
+        if let Some(blend) = &self.lexical {
+            if !is_plain_file_name(&blend.file) {
+                return fail(format!(
+                    "lexical.file {:?} must be a plain name inside the model folder",
+                    blend.file
+                ));
+            }
+            if self.activation != Activation::Sigmoid {
+                return fail("a lexical blend needs the sigmoid activation".into());
+            }
+            if ![blend.model_weight, blend.lexical_weight, blend.bias]
+                .iter()
+                .all(|w| w.is_finite())
+            {
+                return fail("lexical weights must be finite numbers".into());
+            }
+            if !(blend.model_threshold > 0.0 && blend.model_threshold < 1.0) {
+                return fail("lexical.model_threshold must be strictly within 0..1".into());
+            }
+        }
         if let Some(n) = self.chunk_sentences
             && !(1..=1000).contains(&n)
         {
@@ -242,7 +265,13 @@ impl Manifest {
     /// the global threshold; `None` when there are no per-label thresholds. Fails on a label that
     /// is not in `labels`.
     pub fn logit_offsets(&self, labels: &[String], dir: &Path) -> Result<Option<Vec<f32>>> {
-        let Some(global) = self.threshold.filter(|_| !self.label_thresholds.is_empty()) else {
+        // With a lexical blend the per-label cuts belong to the graph alone, chosen against its
+        // own threshold; the manifest's `threshold` is then the blend's.
+        let reference = match &self.lexical {
+            Some(blend) => Some(blend.model_threshold),
+            None => self.threshold,
+        };
+        let Some(global) = reference.filter(|_| !self.label_thresholds.is_empty()) else {
             return Ok(None);
         };
         let logit = |p: f32| (p / (1.0 - p)).ln();
@@ -299,6 +328,9 @@ impl Manifest {
         let mut needed = vec![&self.onnx, &self.tokenizer];
         if let LabelsSpec::File(f) = &self.labels {
             needed.push(f);
+        }
+        if let Some(blend) = &self.lexical {
+            needed.push(&blend.file);
         }
         Ok(if needed.iter().all(|n| self.files.contains_key(*n)) {
             Integrity::Verified

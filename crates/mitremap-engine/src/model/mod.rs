@@ -2,12 +2,14 @@
 
 pub mod classifier;
 pub mod encoder;
+pub mod lexical;
 pub mod manifest;
 pub mod preprocess;
 pub mod runtime;
 
 pub use classifier::{Classifier, ModelOptions, activate};
 pub use encoder::{Encoded, TextEncoder};
+pub use lexical::{BlendSpec, LexicalScorer};
 pub use manifest::{Activation, Architecture, Integrity, Manifest, PreprocessProfile};
 pub use runtime::{RuntimeInfo, init_runtime};
 
