@@ -15,9 +15,10 @@ pub fn report_table(report: &Report) -> String {
         .as_ref()
         .map_or("none".to_owned(), |m| format!("{} {}", m.name, m.version));
     out.push_str(&format!(
-        "{} chunks, model {}, threshold {threshold:.2}: {} techniques\n\n",
+        "{} chunks, model {}, threshold {}: {} techniques\n\n",
         report.chunks.len(),
         terminal_safe_line(&model),
+        mitremap_engine::analysis::format_threshold(threshold),
         techniques.len()
     ));
     if !techniques.is_empty() {

@@ -1,6 +1,7 @@
 //! The app's state machine: `update(Action) -> Vec<Effect>`, no terminal, no threads, no clock
 //! of its own (time arrives with `Action::Tick`), so every behaviour is testable.
 
+use mitremap_engine::analysis::format_threshold;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -994,7 +995,7 @@ impl App {
         }
         self.techniques_dirty = true;
         self.refresh();
-        self.info(format!("threshold {:.2}", self.threshold));
+        self.info(format!("threshold {}", format_threshold(self.threshold)));
     }
 
     fn set_tab(&mut self, tab: Tab) {

@@ -1,6 +1,7 @@
 //! The matrix view: tactics as columns in kill-chain order (like the ATT&CK Navigator), the
 //! predicted techniques lit by confidence.
 
+use mitremap_engine::analysis::format_threshold;
 use mitremap_engine::attack::Catalog;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -17,7 +18,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let title = Line::from(vec![
         Span::styled(" ATT&CK matrix ", app.theme.style(Role::title)),
         Span::styled(
-            format!("≥{:.2}  (m: back to the list) ", app.threshold),
+            format!(
+                "≥{}  (m: back to the list) ",
+                format_threshold(app.threshold)
+            ),
             app.theme.style(Role::dim),
         ),
     ]);

@@ -1,5 +1,6 @@
 //! The results pane: techniques, IoCs grouped by type, and one row per chunk.
 
+use mitremap_engine::analysis::format_threshold;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -66,7 +67,7 @@ fn tabs_title(app: &App, width: u16) -> Line<'static> {
         spans.push(Span::raw(" "));
     }
     spans.push(Span::styled(
-        format!("≥{:.2} ", app.threshold),
+        format!("≥{} ", format_threshold(app.threshold)),
         app.theme.style(Role::key),
     ));
     Line::from(spans)

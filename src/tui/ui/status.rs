@@ -1,5 +1,6 @@
 //! The status bar: model, ATT&CK version, progress gauge, elapsed time, messages, key hints.
 
+use mitremap_engine::analysis::format_threshold;
 use mitremap_engine::attack::Catalog;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -70,7 +71,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ));
     }
     spans.push(Span::styled(
-        format!("│ ≥{:.2} ", app.threshold),
+        format!("│ ≥{} ", format_threshold(app.threshold)),
         t.style(Role::status),
     ));
     let line1 = Line::from(spans).style(t.style(Role::status));

@@ -26,6 +26,16 @@ use crate::{Error, Result};
 
 /// The original notebook's confidence cut-off.
 pub const DEFAULT_THRESHOLD: f32 = 0.6;
+
+/// A threshold as people read it: two decimals, or three when the third is needed (`0.60`,
+/// `0.475`), so a model's `0.475` is never shown as `0.47`.
+pub fn format_threshold(threshold: f32) -> String {
+    let t = format!("{threshold:.3}");
+    match t.strip_suffix('0') {
+        Some(two) => two.to_string(),
+        None => t,
+    }
+}
 /// Batches of look-ahead sorted by length before batches are cut (see [`Analyzer::run`]).
 const LOOKAHEAD_BATCHES: usize = 4;
 /// The original notebook's chunk size in sentences.
@@ -398,6 +408,15 @@ mod tests {
                 special: 0,
             },
         )
+    }
+
+    #[test]
+    fn thresholds_are_shown_to_three_decimals() {
+        assert_eq!(super::format_threshold(0.475), "0.475");
+        assert_eq!(super::format_threshold(0.6), "0.60");
+        assert_eq!(super::format_threshold(0.525_000_04), "0.525");
+        assert_eq!(super::format_threshold(1.0), "1.00");
+        assert_eq!(super::format_threshold(0.05), "0.05");
     }
 
     #[test]
