@@ -29,12 +29,15 @@ macro_rules! commands {
 }
 
 commands! {
-    Quit => "quit", "quit (asks once when the text exists only here)";
+    Quit => "quit", "quit (press twice when the text is not saved)";
     Help => "help", "show or hide this help";
     FocusNext => "focus_next", "focus the next pane";
     FocusPrev => "focus_prev", "focus the previous pane";
-    FocusEditor => "focus_editor", "focus the editor";
-    FocusResults => "focus_results", "leave the editor for the results";
+    FocusEditor => "focus_editor", "focus the report (read-only)";
+    FocusResults => "focus_results", "back to the results (ends editing)";
+    Edit => "edit", "edit the report text (it is read-only until then)";
+    Save => "save", "save the report text (asks for a path when it has no file)";
+    SaveAs => "save_as", "save the report text to another file";
     Run => "run", "analyse now";
     Cancel => "cancel", "cancel the running analysis";
     Export => "export", "export (JSON, STIX, Navigator, CSV, Markdown)";
@@ -71,16 +74,25 @@ commands! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
     Global,
+    /// The report while it is being edited (other keys type).
     Editor,
+    /// The report while it is read-only (focused, not being edited).
+    View,
     Panes,
 }
 
 impl Context {
-    pub const ALL: [Context; 3] = [Context::Global, Context::Editor, Context::Panes];
+    pub const ALL: [Context; 4] = [
+        Context::Global,
+        Context::Editor,
+        Context::View,
+        Context::Panes,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
             Context::Editor => "editor",
+            Context::View => "view",
             Context::Panes => "panes",
         }
     }
@@ -225,7 +237,9 @@ impl Keymap {
             let ctx = Context::ALL
                 .into_iter()
                 .find(|c| c.name() == section)
-                .ok_or_else(|| format!("unknown section [{section}] (global, editor, panes)"))?;
+                .ok_or_else(|| {
+                    format!("unknown section [{section}] (global, editor, view, panes)")
+                })?;
             for (name, keys) in entries {
                 let cmd = Command::from_name(name)
                     .ok_or_else(|| format!("unknown command {name:?} in [{section}]"))?;

@@ -141,7 +141,23 @@ impl Runtime {
                         )));
                     });
                 }
-                Effect::WriteRecovery(text) => {
+                Effect::Save {
+                    path,
+                    text,
+                    overwrite,
+                    revision,
+                } => {
+                    let tx = self.tx.clone();
+                    std::thread::spawn(move || {
+                        let result = save_text(&path, &text, overwrite);
+                        let _ = tx.send(Action::Saved {
+                            path,
+                            revision,
+                            result,
+                        });
+                    });
+                }
+                Effect::WriteRecovery { text, original } => {
                     // fsync of a big text must not stall a frame: write on a thread, except
                     // when leaving (the process is about to exit).
                     if let Some(r) = self.recovery.clone() {
@@ -153,7 +169,7 @@ impl Runtime {
                             if *current != at {
                                 return; // removed meanwhile (clean quit)
                             }
-                            if let Err(e) = r.write(&text) {
+                            if let Err(e) = r.write_for(&text, original.as_deref()) {
                                 let _ = tx.send(Action::Notice(Err(format!(
                                     "cannot save the recovery file {}: {e}",
                                     r.path.display()
@@ -168,9 +184,7 @@ impl Runtime {
                     }
                 }
                 Effect::RemoveRecovery(path) => match (path, &self.recovery) {
-                    (Some(p), _) => {
-                        let _ = std::fs::remove_file(p);
-                    }
+                    (Some(p), _) => super::recovery::remove_recovery_file(&p),
                     (None, Some(r)) => {
                         let mut epoch = lock(&self.recovery_epoch);
                         *epoch += 1;
@@ -199,4 +213,10 @@ pub fn export(
     let bytes = render(format, report, &ExportOptions::default()).map_err(|e| e.to_string())?;
     write_atomic(path, &bytes, overwrite).map_err(|e| e.to_string())?;
     Ok(path.to_path_buf())
+}
+
+/// Saves the report text itself with the exports' atomic write (temporary file in the same
+/// folder, fsync, rename; an existing file keeps its mode; refused without `overwrite`).
+pub fn save_text(path: &std::path::Path, text: &str, overwrite: bool) -> Result<(), String> {
+    write_atomic(path, text.as_bytes(), overwrite).map_err(|e| e.to_string())
 }

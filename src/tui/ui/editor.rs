@@ -21,18 +21,42 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let ed = &app.editor;
     let (row, col) = ed.cursor();
     let mut title = vec![Span::styled(" Report ", app.theme.style(Role::title))];
-    if let Some(name) = &app.name {
-        title.push(Span::styled(
-            format!("{} ", super::fit(&super::safe(name), 30)),
-            app.theme.style(Role::dim),
-        ));
+    let name_at = title.len();
+    // "modified" stays until the text is saved (not to be confused with stale results,
+    // which the status bar shows); the mode says whether keys type.
+    if app.modified && !(app.path.is_none() && ed.is_blank()) {
+        let mark = if app.path.is_some() {
+            "[+] modified "
+        } else {
+            "[+] not saved "
+        };
+        title.push(Span::styled(mark, app.theme.style(Role::warning)));
+    }
+    if app.focus == Focus::Editor {
+        let (mode, role) = if app.editing {
+            ("EDIT ", Role::key)
+        } else {
+            ("read-only ", Role::dim)
+        };
+        title.push(Span::styled(mode, app.theme.style(role)));
     }
     title.push(Span::styled(
         format!("{}:{} ", row + 1, col + 1),
         app.theme.style(Role::dim),
     ));
-    if app.stale && app.report.is_some() {
-        title.push(Span::styled("edited ", app.theme.style(Role::warning)));
+    // the name gets what the marks leave (they must never be cut off)
+    if let Some(name) = &app.name {
+        let used: usize = title.iter().map(|s| s.width()).sum();
+        let room = (area.width as usize).saturating_sub(used + 3).min(40);
+        if room >= 4 {
+            title.insert(
+                name_at,
+                Span::styled(
+                    format!("{} ", super::fit(&super::safe(name), room - 1)),
+                    app.theme.style(Role::dim),
+                ),
+            );
+        }
     }
     let block = pane_block(app, Line::from(title), Focus::Editor);
     let inner = block.inner(area);

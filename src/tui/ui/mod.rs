@@ -34,6 +34,8 @@ pub fn draw(f: &mut Frame, app: &App) {
                 .wrap(Wrap { trim: true }),
             area,
         );
+        // a popup still shows (the recovery offer at start must be answerable)
+        popups::draw(f, app, area);
         return;
     }
     let [main, status_area] =
@@ -99,6 +101,11 @@ pub(crate) fn safe(s: &str) -> String {
 /// Untrusted text split into lines, each safe for the terminal.
 pub(crate) fn safe_lines(s: &str) -> Vec<String> {
     s.split('\n').map(safe).collect()
+}
+
+/// Display width in terminal columns.
+pub(crate) fn width_of(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 /// Truncates to `width` columns with an ellipsis.

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{bar, key_hint, safe};
 use crate::tui::app::{App, Focus, ModelState, Notice};
-use crate::tui::keymap::{Command, Context};
+use crate::tui::keymap::Command;
 use crate::tui::theme::Role;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -45,7 +45,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         } else if r.cancelled {
             "cancelled"
         } else if app.stale {
-            "edited"
+            "stale"
         } else {
             "done"
         };
@@ -80,53 +80,97 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         height: 1,
         ..area
     };
-    // Messages (errors first) take the second line; key hints otherwise.
+    // The second line: the keys of the focused pane, help and quit always first (never cut
+    // off); a message takes the room of the other hints.
     let message = match (&app.notice, &app.model) {
         (Some(Notice::Error(e)), _) => Some((e.clone(), Role::error)),
         (Some(Notice::Info(s, _)), _) => Some((s.clone(), Role::ok)),
         (None, ModelState::Unavailable(e)) => Some((e.clone(), Role::error)),
         _ => None,
     };
+    let contexts = app.contexts();
+    let key = |cmd: Command| -> Option<String> {
+        // the pane's own key first (q in the panes), the global one otherwise (ctrl-q typing)
+        contexts
+            .iter()
+            .rev()
+            .find_map(|c| app.keymap.first_key(*c, cmd))
+            .map(|k| k.to_string())
+    };
+    let always = [(Command::Help, "help"), (Command::Quit, "quit")];
+    let pane: &[(Command, &str)] = match (app.focus, app.editing) {
+        (Focus::Editor, true) => &[
+            (Command::FocusResults, "done"),
+            (Command::Save, "save"),
+            (Command::Undo, "undo"),
+            (Command::Search, "find"),
+            (Command::Copy, "copy"),
+            (Command::Run, "run"),
+            (Command::FocusNext, "pane"),
+        ],
+        (Focus::Editor, false) => &[
+            (Command::Edit, "edit"),
+            (Command::FocusResults, "results"),
+            (Command::Search, "find"),
+            (Command::Copy, "copy"),
+            (Command::Save, "save"),
+            (Command::FocusNext, "pane"),
+            (Command::Export, "export"),
+        ],
+        (Focus::Results, _) => &[
+            (Command::Activate, "show"),
+            (Command::Edit, "edit"),
+            (Command::FocusNext, "pane"),
+            (Command::NextTab, "tab"),
+            (Command::Export, "export"),
+            (Command::Copy, "copy"),
+            (Command::ThresholdUp, "thr+"),
+            (Command::ThresholdDown, "thr−"),
+            (Command::Matrix, "matrix"),
+            (Command::Save, "save"),
+        ],
+        (Focus::Heatmap, _) => &[
+            (Command::Down, "scroll"),
+            (Command::NextChunk, "chunk"),
+            (Command::Edit, "edit"),
+            (Command::FocusNext, "pane"),
+            (Command::Export, "export"),
+            (Command::Copy, "copy"),
+            (Command::ThresholdUp, "thr+"),
+            (Command::ThresholdDown, "thr−"),
+        ],
+    };
+    let width = area.width as usize;
+    let mut fixed: Vec<Span> = Vec::new();
+    for (cmd, label) in always {
+        if let Some(k) = key(cmd) {
+            fixed.extend(key_hint(app, k, label));
+        }
+    }
+    let fixed_w: usize = fixed.iter().map(|s| s.width()).sum();
+    let mut spans: Vec<Span> = Vec::new();
     if let Some((m, role)) = message {
-        let help = app
-            .keymap
-            .first_key(Context::Global, Command::Help)
-            .map_or_else(String::new, |k| format!("   ({k}: help)"));
-        f.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(format!(" {}", safe(&m)), t.style(role)),
-                Span::styled(help, t.style(Role::hint)),
-            ])),
-            line2,
-        );
-        return;
-    }
-    let ctx = if app.focus == Focus::Editor {
-        Context::Editor
+        // message on the left, help and quit kept at the right
+        let room = width.saturating_sub(fixed_w + 2);
+        let m = super::fit(&format!(" {}", safe(&m)), room);
+        let pad = width.saturating_sub(super::width_of(&m) + fixed_w);
+        spans.push(Span::styled(m, t.style(role)));
+        spans.push(Span::raw(" ".repeat(pad)));
+        spans.extend(fixed);
     } else {
-        Context::Panes
-    };
-    let key = |cmd: Command| -> String {
-        app.keymap
-            .first_key(Context::Global, cmd)
-            .or_else(|| app.keymap.first_key(ctx, cmd))
-            .map_or_else(|| "?".to_owned(), |k| k.to_string())
-    };
-    let mut hints = Vec::new();
-    for (cmd, label) in [
-        (Command::Help, "help"),
-        (Command::FocusNext, "pane"),
-        (Command::Run, "run"),
-        (Command::Cancel, "cancel"),
-        (Command::ThresholdUp, "thr+"),
-        (Command::ThresholdDown, "thr−"),
-        (Command::Export, "export"),
-        (Command::Copy, "copy"),
-        (Command::Quit, "quit"),
-        (Command::Matrix, "matrix"),
-        (Command::PasteClipboard, "clipboard"),
-    ] {
-        hints.extend(key_hint(app, key(cmd), label));
+        spans.push(Span::raw(" "));
+        spans.extend(fixed);
+        let mut used = fixed_w + 1;
+        for (cmd, label) in pane {
+            let Some(k) = key(*cmd) else { continue };
+            let hint = key_hint(app, k, label);
+            let w: usize = hint.iter().map(|s| s.width()).sum();
+            if used + w > width + 2 {
+                break;
+            }
+            used += w;
+            spans.extend(hint);
+        }
     }
-    f.render_widget(Paragraph::new(Line::from(hints)), line2);
+    f.render_widget(Paragraph::new(Line::from(spans)), line2);
 }
