@@ -1213,3 +1213,123 @@ fn footer_keeps_help_and_quit_in_every_pane() {
     app.error("a very long error message ".repeat(10));
     check(&app, &["f1 help", "ctrl-q quit"]);
 }
+
+// ---- the recovery offer (issue 14, item 5) -----------------------------------------------
+
+fn recovery_offer(original: Option<PathBuf>) -> Recovered {
+    Recovered {
+        path: PathBuf::from(
+            "/home/analyst-with-a-long-name/.local/state/mitremap/recovery-1764646000123456789-4242-00ff00ff00ff00ff.txt",
+        ),
+        text: "Unsaved notes: APT29 used PowerShell.\nSecond line.\nThird.\nFourth.\nFifth.".into(),
+        age: "17 min ago".into(),
+        original,
+    }
+}
+
+/// The key hints were cut off whenever the first line wrapped (any crash older than ~10 s).
+#[test]
+fn recovery_offer_keeps_its_key_hints_at_every_size() {
+    let mut app = new_app("");
+    app.popup = Some(Popup::Recovery {
+        recovered: recovery_offer(Some(PathBuf::from(
+            "/srv/cases/2025/very-long-case-folder-name/incident-report-draft.txt",
+        ))),
+        confirm_discard: false,
+    });
+    for (w, h) in [(120, 40), (80, 24), (40, 12)] {
+        let s = screen(&app, w, h);
+        for hint in ["enter: restore", "esc: later (kept)", "d: discard"] {
+            assert!(s.contains(hint), "{w}x{h}: {hint:?} cut off:\n{s}");
+        }
+        insta::assert_snapshot!(
+            format!("recovery_long_{w}x{h}"),
+            render(&app, w, h).backend()
+        );
+    }
+}
+
+/// A reflexive Esc deleted the recovered text; now Esc keeps it and only d then y deletes it.
+#[test]
+fn recovery_offer_esc_keeps_the_text_and_discarding_needs_a_second_key() {
+    let offer = || Popup::Recovery {
+        recovered: recovery_offer(None),
+        confirm_discard: false,
+    };
+    let removes = |effects: &[Effect]| {
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RemoveRecovery(Some(_))))
+    };
+    let mut app = new_app("");
+    app.popup = Some(offer());
+    assert!(!removes(&app.update(key(KeyCode::Esc))), "Esc deleted it");
+    assert!(app.popup.is_none());
+    app.popup = Some(offer());
+    assert!(!removes(&app.update(key(KeyCode::Char('n')))));
+    app.popup = Some(offer());
+    assert!(!removes(&app.update(key(KeyCode::Char('d')))));
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Recovery {
+            confirm_discard: true,
+            ..
+        })
+    ));
+    assert!(screen(&app, 80, 24).contains("y: delete"));
+    // anything but y goes back to the offer
+    assert!(!removes(&app.update(key(KeyCode::Esc))));
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Recovery {
+            confirm_discard: false,
+            ..
+        })
+    ));
+    app.update(key(KeyCode::Char('d')));
+    assert!(removes(&app.update(key(KeyCode::Char('y')))));
+    assert!(app.popup.is_none());
+    assert_eq!(app.editor.text(), "", "nothing restored");
+}
+
+/// Restoring used to rename the text "recovered": now it keeps the file it was editing, so
+/// ctrl-s writes back there.
+#[test]
+fn restoring_keeps_the_original_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let original = report_file(dir.path());
+    let r = tui::recovery::Recovery::new(state.clone());
+    r.write_for("APT29 notes, cleaned up by hand.", Some(&original))
+        .unwrap();
+    let stale = state.join("recovery-999999999.txt");
+    std::fs::rename(&r.path, &stale).unwrap();
+    std::fs::rename(r.path.with_extension("path"), stale.with_extension("path")).unwrap();
+    let recovered = r.find_previous().expect("offered back");
+    assert_eq!(recovered.original.as_deref(), Some(original.as_path()));
+    let mut app = new_app("");
+    app.popup = Some(Popup::Recovery {
+        recovered,
+        confirm_discard: false,
+    });
+    let effects = act(&mut app, key(KeyCode::Enter));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RemoveRecovery(Some(p)) if *p == stale))
+    );
+    assert_eq!(app.path.as_deref(), Some(original.as_path()));
+    assert_eq!(
+        app.name.as_deref(),
+        Some(original.display().to_string().as_str())
+    );
+    assert!(app.modified, "restored text is not saved yet");
+    act(&mut app, ctrl('s'));
+    assert_eq!(
+        std::fs::read_to_string(&original).unwrap(),
+        "APT29 notes, cleaned up by hand."
+    );
+    // the runtime removes the recovery file with what it remembers
+    tui::recovery::remove_recovery_file(&stale);
+    assert!(!stale.with_extension("path").exists());
+}
