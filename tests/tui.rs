@@ -1333,3 +1333,48 @@ fn restoring_keeps_the_original_file_name() {
     tui::recovery::remove_recovery_file(&stale);
     assert!(!stale.with_extension("path").exists());
 }
+
+// ---- numbers are never cut (issue 14, item 8) ---------------------------------------------
+
+/// The `#ch` column showed 3456 as `345`; 5-digit chunk indices broke the row alignment.
+#[test]
+fn numeric_columns_are_sized_from_their_content() {
+    let mut app = analysed(REPORT);
+    app.set_threshold(0.2);
+    act(&mut app, Action::Command(Command::TabTechniques));
+    app.techniques[0].chunk_count = 3456;
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = screen(&app, w, h);
+        let row = s.lines().nth(2).unwrap();
+        assert!(row.contains(" 3456"), "{w}x{h}: count cut: {row}");
+        assert!(
+            s.lines().nth(1).unwrap().contains("#ch"),
+            "{w}x{h}: header cut\n{s}"
+        );
+    }
+    let report = app.report.as_mut().unwrap();
+    for (i, c) in report.chunks.iter_mut().enumerate() {
+        c.index = [7, 12345, 99999][i];
+    }
+    act(&mut app, Action::Command(Command::TabChunks));
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = screen(&app, w, h);
+        // the column where a number (followed by the two spaces before Predictions) ends
+        let col = |line: &str, number: &str| {
+            let needle = format!("{number}  ");
+            let pane = line.find('┃').unwrap_or(0);
+            let at = pane
+                + line[pane..]
+                    .find(&needle)
+                    .unwrap_or_else(|| panic!("{needle:?} in {line}"));
+            line[..at].chars().count() + number.chars().count()
+        };
+        let lines: Vec<&str> = s.lines().collect();
+        let header = col(lines[1], "#");
+        assert_eq!(col(lines[2], "7"), header, "{w}x{h}\n{s}");
+        assert_eq!(col(lines[3], "12345"), header, "{w}x{h}\n{s}");
+        assert_eq!(col(lines[4], "99999"), header, "{w}x{h}\n{s}");
+        // the gutter numbers them in full too
+        assert!(s.contains("12345▸"), "{w}x{h}\n{s}");
+    }
+}

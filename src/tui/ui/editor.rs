@@ -15,7 +15,15 @@ use crate::tui::app::{App, Focus};
 use crate::tui::editor::{display, wrap_rows};
 use crate::tui::theme::Role;
 
-const GUTTER: u16 = 6;
+/// Columns of the chunk gutter: the widest chunk index (at least 4 digits), `▸` and a space.
+fn gutter_width(app: &App) -> u16 {
+    let last = app
+        .report
+        .as_ref()
+        .and_then(|r| r.chunks.last())
+        .map_or(0, |c| c.index);
+    super::digits(last).max(4) as u16 + 2
+}
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let ed = &app.editor;
@@ -61,12 +69,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let block = pane_block(app, Line::from(title), Focus::Editor);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    if inner.width <= GUTTER + 2 || inner.height == 0 {
+    let gutter_w = gutter_width(app);
+    if inner.width <= gutter_w + 2 || inner.height == 0 {
         return;
     }
     let text_rect = Rect {
-        x: inner.x + GUTTER,
-        width: inner.width - GUTTER,
+        x: inner.x + gutter_w,
+        width: inner.width - gutter_w,
         ..inner
     };
     ed.rect.set(text_rect);
@@ -111,7 +120,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             if out_lines.len() >= height {
                 break;
             }
-            gutter.push(overlay.gutter(app, line_start, line.len(), ri == 0));
+            gutter.push(overlay.gutter(
+                app,
+                line_start,
+                line.len(),
+                ri == 0,
+                gutter_w as usize - 2,
+            ));
             let mut spans: Vec<Span> = Vec::new();
             let mut run = String::new();
             let mut run_style = base;
@@ -156,7 +171,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         li += 1;
     }
     let gutter_rect = Rect {
-        width: GUTTER,
+        width: gutter_w,
         ..inner
     };
     f.render_widget(Paragraph::new(gutter), gutter_rect);
@@ -249,6 +264,7 @@ impl<'a> Overlay<'a> {
         start: Option<usize>,
         len: usize,
         first_row: bool,
+        digits: usize,
     ) -> Line<'static> {
         let Some(start) = start else {
             return Line::raw("");
@@ -277,9 +293,9 @@ impl<'a> Overlay<'a> {
             app.theme.style(Role::gutter)
         };
         let text = match starting {
-            Some(c) if first_row => format!("{:>4}▸", c.index),
-            _ if chunk.range.start > start + len => "     ".to_owned(),
-            _ => "    │".to_owned(),
+            Some(c) if first_row => format!("{:>digits$}▸", c.index),
+            _ if chunk.range.start > start + len => " ".repeat(digits + 1),
+            _ => format!("{}│", " ".repeat(digits)),
         };
         Line::styled(text, style)
     }

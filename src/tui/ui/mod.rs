@@ -103,6 +103,11 @@ pub(crate) fn safe_lines(s: &str) -> Vec<String> {
     s.split('\n').map(safe).collect()
 }
 
+/// Decimal digits of `n` (numeric columns are sized from their content, never cut).
+pub(crate) fn digits(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
 /// Display width in terminal columns.
 pub(crate) fn width_of(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
