@@ -1378,3 +1378,66 @@ fn numeric_columns_are_sized_from_their_content() {
         assert!(s.contains("12345▸"), "{w}x{h}\n{s}");
     }
 }
+
+// ---- smaller ones (issue 14, item 11) -----------------------------------------------------
+
+/// The first frames showed the engine's 0.60 and "done 0/0" before the model (and its own
+/// threshold) was known.
+#[test]
+fn no_threshold_or_done_0_of_0_before_the_model_is_known() {
+    let mut app = new_app(REPORT);
+    let first = app.start();
+    drive(&mut app, first);
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = screen(&app, w, h);
+        assert!(
+            !s.contains("0.60"),
+            "{w}x{h}: a threshold before the model's\n{s}"
+        );
+        assert!(!s.contains("0/0"), "{w}x{h}\n{s}");
+        assert!(s.contains("≥…"), "{w}x{h}\n{s}");
+    }
+    act(&mut app, Action::ModelLoaded(Ok(model())));
+    assert_eq!(app.shown_threshold(), Some(app.threshold));
+    assert!(screen(&app, 120, 40).contains(&format!("≥{:.2}", app.threshold)));
+    // a threshold set while the model loads is the analyst's, not replaced by the model's
+    let mut app = new_app(REPORT);
+    act(&mut app, Action::Command(Command::ThresholdDown));
+    let chosen = app.threshold;
+    assert!(app.shown_threshold().is_some());
+    act(&mut app, Action::ModelLoaded(Ok(model())));
+    assert_eq!(app.threshold, chosen);
+}
+
+/// The TUI's export wrote `complete: false` with only a message the "exported" notice
+/// immediately replaced.
+#[test]
+fn exporting_a_partial_result_says_so_when_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("partial.json");
+    let mut app = new_app(REPORT);
+    app.update(Action::ModelLoaded(Ok(model())));
+    let Some(Effect::Analyze(job)) = app.start().into_iter().next() else {
+        panic!("expected a run")
+    };
+    let mut events = Vec::new();
+    tui::worker::run_analysis(&job, &mut |e| events.push(e));
+    for event in events.into_iter().take(4) {
+        app.update(Action::Analysis {
+            generation: job.generation,
+            event,
+        });
+    }
+    assert!(app.is_running());
+    act(&mut app, Action::Command(Command::Export));
+    act(&mut app, ctrl('u'));
+    act(&mut app, Action::Paste(out.display().to_string()));
+    act(&mut app, key(KeyCode::Enter));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(json["complete"], false);
+    assert!(
+        matches!(&app.notice, Some(tui::app::Notice::Error(m)) if m.contains("partial")),
+        "{:?}",
+        app.notice
+    );
+}

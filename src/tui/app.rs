@@ -377,6 +377,15 @@ impl App {
         }
     }
 
+    /// The threshold shown: `None` until it is known (the model's own, unless one was given;
+    /// the first frames used to show the engine's 0.60 before the model's 0.325 arrived).
+    pub fn shown_threshold(&self) -> Option<f32> {
+        match self.model {
+            ModelState::Loading if !self.threshold_explicit => None,
+            _ => Some(self.threshold),
+        }
+    }
+
     /// Text that would be lost on quitting: changed since read or saved, or never saved (an
     /// empty text without a file is nothing to lose).
     pub fn has_unsaved_text(&self) -> bool {
@@ -1317,6 +1326,8 @@ impl App {
             }
             Command::SelectAll => self.editor.area.select_all(),
             Command::ThresholdUp | Command::ThresholdDown => {
+                // the analyst's choice now: the model's default no longer replaces it
+                self.threshold_explicit = true;
                 let delta = if cmd == Command::ThresholdUp {
                     THRESHOLD_STEP
                 } else {

@@ -17,7 +17,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let title = Line::from(vec![
         Span::styled(" ATT&CK matrix ", app.theme.style(Role::title)),
         Span::styled(
-            format!("≥{:.2}  (m: back to the list) ", app.threshold),
+            format!("≥{}  (m: back to the list) ", super::threshold_label(app)),
             app.theme.style(Role::dim),
         ),
     ]);

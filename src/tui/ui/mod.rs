@@ -103,6 +103,12 @@ pub(crate) fn safe_lines(s: &str) -> Vec<String> {
     s.split('\n').map(safe).collect()
 }
 
+/// The threshold as shown: `…` while the model (and so its threshold) is still loading.
+pub(crate) fn threshold_label(app: &App) -> String {
+    app.shown_threshold()
+        .map_or_else(|| "…".to_owned(), |t| format!("{t:.2}"))
+}
+
 /// Decimal digits of `n` (numeric columns are sized from their content, never cut).
 pub(crate) fn digits(n: usize) -> usize {
     n.checked_ilog10().map_or(1, |d| d as usize + 1)

@@ -66,7 +66,7 @@ fn tabs_title(app: &App, width: u16) -> Line<'static> {
         spans.push(Span::raw(" "));
     }
     spans.push(Span::styled(
-        format!("≥{:.2} ", app.threshold),
+        format!("≥{} ", super::threshold_label(app)),
         app.theme.style(Role::key),
     ));
     Line::from(spans)

@@ -51,7 +51,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         };
         spans.push(Span::styled("│ ", t.style(Role::status)));
         spans.push(Span::styled(bar(frac, 8), t.style(Role::gauge)));
-        let detail = if area.width >= 100 {
+        let detail = if matches!(app.model, ModelState::Loading) && r.model.is_none() {
+            // an IoC-only pass while the model loads: no "done 0/0"
+            " IoCs only until the model is in ".to_owned()
+        } else if area.width >= 100 {
             format!(
                 " {state} {}/{} windows, {} chunks ",
                 p.windows_done,
@@ -70,7 +73,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ));
     }
     spans.push(Span::styled(
-        format!("│ ≥{:.2} ", app.threshold),
+        format!("│ ≥{} ", super::threshold_label(app)),
         t.style(Role::status),
     ));
     let line1 = Line::from(spans).style(t.style(Role::status));
