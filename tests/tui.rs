@@ -1441,3 +1441,49 @@ fn exporting_a_partial_result_says_so_when_written() {
         app.notice
     );
 }
+
+/// Keymap problems are reported by line (the good entries apply) and shown in full in a popup at
+/// start, not squeezed into a cut-off status line.
+#[test]
+fn keymap_problems_are_shown_in_full_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[panes]\ncopy = [\"c\"]\nrun = [\"q\"]\n[global]\nquit = []\n",
+    )
+    .unwrap();
+    let (_, keymap, notices) = tui::load_look(None, Some(dir.path()));
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices[0].contains("keymap.toml: line 3:"), "{notices:?}");
+    assert!(notices[1].contains("line 5:") && notices[1].contains("quit needs"));
+    let k = |s| tui::keymap::Key::parse(s).unwrap();
+    use tui::keymap::Context;
+    assert_eq!(keymap.lookup(Context::Panes, k("c")), Some(Command::Copy));
+    assert_eq!(
+        keymap.lookup(Context::Global, k("ctrl-q")),
+        Some(Command::Quit)
+    );
+    let mut app = App::new(AppConfig {
+        text: REPORT.into(),
+        name: None,
+        path: None,
+        lossy: false,
+        unsaved: false,
+        threshold: None,
+        keymap,
+        theme: Theme::default_theme(),
+        notices: notices
+            .iter()
+            .map(|n| n.replace(&dir.path().display().to_string(), "~/.config/mitremap"))
+            .collect(),
+        recovery: None,
+        now: t0(),
+    });
+    assert!(matches!(app.popup, Some(Popup::Problems(_))));
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("[global] quit needs") && s.contains("Any key closes"), "{s}");
+    insta::assert_snapshot!("problems_80x24", render(&app, 80, 24).backend());
+    // any key closes it, and does nothing else
+    assert!(app.update(key(KeyCode::Char('q'))).is_empty());
+    assert!(app.popup.is_none());
+}

@@ -110,6 +110,8 @@ pub enum Popup {
     Export(ExportDialog),
     SaveAs(SaveAsDialog),
     Search(String),
+    /// Problems found at start (theme, keymap, config), in full: any key closes.
+    Problems(Vec<String>),
     /// Offer back text of a session that did not end cleanly. `confirm_discard`: `d` was
     /// pressed once; deleting the text for good needs `y` now (Esc never deletes it).
     Recovery {
@@ -274,7 +276,12 @@ impl App {
             quit_armed: false,
         };
         if !config.notices.is_empty() {
-            app.notice = Some(Notice::Error(config.notices.join(" · ")));
+            if config.recovery.is_some() {
+                app.notice = Some(Notice::Error(config.notices.join(" · ")));
+            } else {
+                // in full, not squeezed into (and cut off by) the status line
+                app.popup = Some(Popup::Problems(config.notices));
+            }
         }
         if app.modified {
             app.recovery_at = Some(config.now + RECOVERY_DELAY);
@@ -1054,6 +1061,7 @@ impl App {
             },
             Popup::Export(d) => return self.export_key(d, key),
             Popup::SaveAs(d) => return self.save_as_key(d, key),
+            Popup::Problems(_) => {}
         }
         Vec::new()
     }

@@ -96,6 +96,21 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             recovered,
             confirm_discard,
         }) => recovery(f, app, area, recovered, *confirm_discard),
+        Some(Popup::Problems(problems)) => {
+            let mut lines: Vec<Line> = problems
+                .iter()
+                .map(|p| Line::styled(format!("• {}", safe(p)), app.theme.style(Role::warning)))
+                .collect();
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "The rest applies as usual. Any key closes.",
+                app.theme.style(Role::key),
+            ));
+            let w = area.width.saturating_sub(2).min(90);
+            let h = wrapped_height(&lines, w.saturating_sub(2)) + 2;
+            let rect = centered(area, w, h);
+            show(f, app, rect, " Problems at start ", lines);
+        }
     }
 }
 
