@@ -1481,7 +1481,10 @@ fn keymap_problems_are_shown_in_full_at_start() {
     });
     assert!(matches!(app.popup, Some(Popup::Problems(_))));
     let s = screen(&app, 80, 24);
-    assert!(s.contains("[global] quit needs") && s.contains("Any key closes"), "{s}");
+    assert!(
+        s.contains("[global] quit needs") && s.contains("Any key closes"),
+        "{s}"
+    );
     insta::assert_snapshot!("problems_80x24", render(&app, 80, 24).backend());
     // any key closes it, and does nothing else
     assert!(app.update(key(KeyCode::Char('q'))).is_empty());

@@ -304,7 +304,16 @@ impl Keymap {
                     toml::Value::Array(items) => items
                         .iter()
                         .map(|v| match v {
-                            toml::Value::String(k) => Key::parse(k),
+                            toml::Value::String(k) => Key::parse(k).and_then(|key| {
+                                if key.code == KeyCode::F(3) && !key.mods.is_empty() {
+                                    Err(format!(
+                                        "{k:?} never arrives (terminals send it as a cursor \
+                                         position report); use another key"
+                                    ))
+                                } else {
+                                    Ok(key)
+                                }
+                            }),
                             other => Err(format!("{other} is not a key name")),
                         })
                         .collect::<Result<Vec<_>, _>>(),
@@ -477,6 +486,27 @@ mod tests {
         assert!(k.merge("[panes\n").is_err(), "not TOML");
     }
 
+    /// shift-F3 never arrived under tmux/xterm: a modified F3 is `CSI 1;<mod>R`, which
+    /// crossterm reads as a cursor position report. No default may rely on one.
+    #[test]
+    fn no_default_key_is_one_that_never_arrives() {
+        let k = Keymap::defaults();
+        for (ctx, cmd, _) in k.help_rows() {
+            for key in &k.bindings[&ctx][&cmd] {
+                assert!(
+                    !(key.code == KeyCode::F(3) && !key.mods.is_empty()),
+                    "[{}] {} = {key}",
+                    ctx.name(),
+                    cmd.name()
+                );
+            }
+        }
+        assert_eq!(
+            k.lookup(Context::Panes, Key::parse("N").unwrap()),
+            Some(Command::SearchPrev)
+        );
+    }
+
     #[test]
     fn the_defaults_have_no_conflicts() {
         let k = Keymap::defaults();
@@ -531,6 +561,10 @@ mod tests {
             k.lookup(Context::Global, key("ctrl-q")),
             Some(Command::Quit)
         );
+        // a key that never arrives is refused
+        let mut k = Keymap::defaults();
+        let problems = k.merge("[global]\nsearch_prev = [\"shift-f3\"]\n").unwrap();
+        assert!(problems[0].contains("never arrives"), "{problems:?}");
         // swapping two keys is fine
         let mut k = Keymap::defaults();
         let problems = k
