@@ -1490,3 +1490,25 @@ fn keymap_problems_are_shown_in_full_at_start() {
     assert!(app.update(key(KeyCode::Char('q'))).is_empty());
     assert!(app.popup.is_none());
 }
+
+/// Undo was one character per step; a pause in typing now starts a new step.
+#[test]
+fn undo_takes_back_words_and_pauses_not_keys() {
+    let mut app = new_app("");
+    let at = t0() + Duration::from_secs(100);
+    app.update(Action::Tick(at));
+    typed(&mut app, "APT29 used ");
+    app.update(Action::Tick(at + Duration::from_secs(3)));
+    typed(&mut app, "PowerShell");
+    // within a word, a short hesitation is not a new step; a pause is
+    app.update(Action::Tick(at + Duration::from_millis(3300)));
+    typed(&mut app, "Em");
+    app.update(Action::Tick(at + Duration::from_millis(4500)));
+    typed(&mut app, "pire");
+    act(&mut app, ctrl('z'));
+    assert_eq!(app.editor.text(), "APT29 used PowerShellEm");
+    act(&mut app, ctrl('z'));
+    assert_eq!(app.editor.text(), "APT29 used ");
+    act(&mut app, ctrl('z'));
+    assert_eq!(app.editor.text(), "APT29 ");
+}

@@ -24,6 +24,8 @@ use super::theme::Theme;
 pub const DEBOUNCE: Duration = Duration::from_millis(400);
 /// Pause after the last edit before saving the recovery file.
 pub const RECOVERY_DELAY: Duration = Duration::from_secs(1);
+/// A pause in typing this long starts a new undo step.
+pub const UNDO_PAUSE: Duration = Duration::from_secs(1);
 /// How long an info message stays in the status bar.
 const NOTICE_TTL: Duration = Duration::from_secs(6);
 const THRESHOLD_STEP: f32 = 0.05;
@@ -170,6 +172,8 @@ pub struct App {
     pending_save: Option<(u64, u64)>,
     /// Said once an export in flight finishes (partial result, stale text).
     export_note: Option<String>,
+    /// When a key last went into the text (a pause starts a new undo step).
+    last_typed: Option<Instant>,
     pub focus: Focus,
     pub tab: Tab,
     pub threshold: f32,
@@ -241,6 +245,7 @@ impl App {
             report_revision: 0,
             pending_save: None,
             export_note: None,
+            last_typed: None,
             focus: if blank { Focus::Editor } else { Focus::Results },
             tab: Tab::Techniques,
             threshold: config.threshold.unwrap_or(DEFAULT_THRESHOLD),
@@ -848,6 +853,13 @@ impl App {
     }
 
     fn editor_input(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if self
+            .last_typed
+            .is_none_or(|t| self.now.saturating_duration_since(t) >= UNDO_PAUSE)
+        {
+            self.editor.area.break_group();
+        }
+        self.last_typed = Some(self.now);
         let modified = self.editor.area.input(key);
         if modified {
             self.edited();
