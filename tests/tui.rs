@@ -1014,6 +1014,13 @@ fn modified_mark_stays_until_saved_and_is_not_the_stale_mark() {
     }
     assert_eq!(app.editor.text(), REPORT);
     assert!(!app.modified, "undone back to the file's text");
+    let effects = app.update(Action::Tick(t0() + Duration::from_secs(60)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RemoveRecovery(None))),
+        "no recovery copy kept of text that is the file's again: {effects:?}"
+    );
     assert!(!screen(&app, 120, 40).contains("modified"));
 }
 

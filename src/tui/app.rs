@@ -492,9 +492,12 @@ impl App {
         }
         if self.recovery_at.is_some_and(|t| now >= t) {
             self.recovery_at = None;
-            if self.has_unsaved_text() {
-                out.push(self.write_recovery());
-            }
+            out.push(if self.has_unsaved_text() {
+                self.write_recovery()
+            } else {
+                // back at the saved text (undo) or emptied: no copy to keep
+                Effect::RemoveRecovery(None)
+            });
         }
         self.refresh();
         out.extend(self.want_explanation());
