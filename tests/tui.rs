@@ -1183,7 +1183,7 @@ fn q_twice_quits_with_unsaved_text() {
         act(&mut app, key(KeyCode::Char('q'))).is_empty(),
         "first q warns"
     );
-    assert!(screen(&app, 80, 24).contains("q again quits"));
+    assert!(screen(&app, 80, 24).contains("unsaved: q again quits and discards, ctrl-s saves"));
     let effects = act(&mut app, key(KeyCode::Char('q')));
     assert!(effects.iter().any(|e| matches!(e, Effect::Exit(0))));
 }
@@ -1518,4 +1518,26 @@ fn undo_takes_back_words_and_pauses_not_keys() {
     assert_eq!(app.editor.text(), "APT29 used ");
     act(&mut app, ctrl('z'));
     assert_eq!(app.editor.text(), "APT29 ");
+}
+
+/// The results title cut the threshold to "≥0" once the tab counts grew; it is shown whole or
+/// not at all (the status bar always has it), and the report's title keeps the modified mark.
+#[test]
+fn titles_never_cut_the_threshold_or_the_modified_mark() {
+    let mut app = analysed(&REPORT.repeat(40));
+    app.set_threshold(0.2);
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = screen(&app, w, h);
+        let title = s.lines().next().unwrap();
+        if let Some(at) = title.find('≥') {
+            assert!(title[at..].starts_with("≥0.20"), "{w}x{h}: {title}");
+        }
+        assert!(s.lines().nth(h as usize - 2).unwrap().contains("≥0.20"));
+    }
+    act(&mut app, Action::Command(Command::Edit));
+    typed(&mut app, "x");
+    for (w, h) in [(120, 40), (80, 24)] {
+        let title = screen(&app, w, h).lines().next().unwrap().to_owned();
+        assert!(title.contains("[+] not saved EDIT"), "{w}x{h}: {title}");
+    }
 }

@@ -1236,9 +1236,11 @@ impl App {
             Command::Quit => {
                 if self.has_unsaved_text() && !self.quit_armed {
                     self.quit_armed = true;
+                    // the key of the pane in use (q in the panes, ctrl-q while typing)
                     let again = self
                         .contexts()
                         .iter()
+                        .rev()
                         .find_map(|c| self.keymap.first_key(*c, Command::Quit))
                         .map_or_else(|| "quit".to_owned(), |k| k.to_string());
                     let save = self
@@ -1246,12 +1248,12 @@ impl App {
                         .first_key(Context::Global, Command::Save)
                         .map_or_else(String::new, |k| format!(", {k} saves"));
                     let what = if self.path.is_some() {
-                        "modified, not saved"
+                        "unsaved"
                     } else {
-                        "the text exists only here"
+                        "only here"
                     };
                     // short: it must fit beside the help and quit hints at 80 columns
-                    self.error(format!("{what}: {again} again quits and discards it{save}"));
+                    self.error(format!("{what}: {again} again quits and discards{save}"));
                     return Vec::new();
                 }
                 if let Some(job) = self.job.take() {

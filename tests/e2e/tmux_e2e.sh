@@ -82,7 +82,7 @@ $T send-keys -t e2e n Escape
 
 echo "3. quit cleanly: exit 0, terminal restored, no recovery file left"
 $T send-keys -t e2e C-q                   # pasted text is unsaved: asks once
-wait_for "again quits and discards it"
+wait_for "ctrl-q again quits and discards"
 $T send-keys -t e2e C-q
 wait_for "EXIT=0"
 ls "$XDG_STATE_HOME"/mitremap/recovery-*.txt >/dev/null 2>&1 && fail "recovery file left after a clean quit"

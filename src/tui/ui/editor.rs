@@ -31,27 +31,44 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let mut title = vec![Span::styled(" Report ", app.theme.style(Role::title))];
     let name_at = title.len();
     // "modified" stays until the text is saved (not to be confused with stale results,
-    // which the status bar shows); the mode says whether keys type.
-    if app.modified && !(app.path.is_none() && ed.is_blank()) {
-        let mark = if app.path.is_some() {
-            "[+] modified "
+    // which the status bar shows); the mode says whether keys type. Short forms when narrow,
+    // so the file name keeps some room.
+    let mark = (app.modified && !(app.path.is_none() && ed.is_blank())).then(|| {
+        if app.path.is_some() {
+            ("[+] modified ", "[+] ")
         } else {
-            "[+] not saved "
-        };
-        title.push(Span::styled(mark, app.theme.style(Role::warning)));
-    }
-    if app.focus == Focus::Editor {
-        let (mode, role) = if app.editing {
-            ("EDIT ", Role::key)
+            ("[+] not saved ", "[+] ")
+        }
+    });
+    let mode = (app.focus == Focus::Editor).then(|| {
+        if app.editing {
+            ("EDIT ", "EDIT ", Role::key)
         } else {
-            ("read-only ", Role::dim)
-        };
-        title.push(Span::styled(mode, app.theme.style(role)));
+            ("read-only ", "RO ", Role::dim)
+        }
+    });
+    let pos = format!("{}:{} ", row + 1, col + 1);
+    // narrow: first the word "Report" goes, then the long marks
+    let marks_w = mark.map_or(0, |m| m.0.len()) + mode.map_or(0, |m| m.0.len()) + pos.len();
+    let name_w = app.name.as_deref().map_or(0, |n| n.chars().count().min(8));
+    let fits = |label: usize| label + marks_w + name_w + 3 <= area.width as usize;
+    if !fits(8) {
+        title[0] = Span::raw(" ");
     }
-    title.push(Span::styled(
-        format!("{}:{} ", row + 1, col + 1),
-        app.theme.style(Role::dim),
-    ));
+    let short = !fits(1);
+    if let Some((long, brief)) = mark {
+        title.push(Span::styled(
+            if short { brief } else { long },
+            app.theme.style(Role::warning),
+        ));
+    }
+    if let Some((long, brief, role)) = mode {
+        title.push(Span::styled(
+            if short { brief } else { long },
+            app.theme.style(role),
+        ));
+    }
+    title.push(Span::styled(pos, app.theme.style(Role::dim)));
     // the name gets what the marks leave (they must never be cut off)
     if let Some(name) = &app.name {
         let used: usize = title.iter().map(|s| s.width()).sum();

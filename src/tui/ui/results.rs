@@ -65,10 +65,12 @@ fn tabs_title(app: &App, width: u16) -> Line<'static> {
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(
-        format!("≥{} ", super::threshold_label(app)),
-        app.theme.style(Role::key),
-    ));
+    // the threshold only where it fits whole (the status bar always shows it)
+    let threshold = format!("≥{} ", super::threshold_label(app));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    if used + super::width_of(threshold.trim_end()) + 2 <= width as usize {
+        spans.push(Span::styled(threshold, app.theme.style(Role::key)));
+    }
     Line::from(spans)
 }
 
