@@ -40,12 +40,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             ("[+] not saved ", "[+] ")
         }
     });
-    let mode = (app.focus == Focus::Editor).then(|| {
-        if app.editing {
-            ("EDIT ", "EDIT ", Role::key)
-        } else {
-            ("read-only ", "RO ", Role::dim)
-        }
+    let mode = (app.focus == Focus::Editor).then_some(if app.editing {
+        ("EDIT ", "EDIT ", Role::key)
+    } else {
+        ("read-only ", "RO ", Role::dim)
     });
     let pos = format!("{}:{} ", row + 1, col + 1);
     // narrow: first the word "Report" goes, then the long marks
