@@ -79,6 +79,7 @@ $T send-keys -t e2e -l "$WORK/out.json"
 $T send-keys -t e2e Enter
 wait_for "Overwrite? y/n"
 $T send-keys -t e2e n Escape
+sleep 0.3                                # an Esc directly followed by C-q can read as alt-ctrl-q
 
 echo "3. quit cleanly: exit 0, terminal restored, no recovery file left"
 $T send-keys -t e2e C-q                   # pasted text is unsaved: asks once
