@@ -220,6 +220,8 @@ fn snapshot_help_popup() {
 #[test]
 fn snapshot_export_dialog_and_overwrite_confirmation() {
     let mut app = analysed(REPORT);
+    // a relative path says which folder it is in (not the unseen current folder)
+    app.cwd = Some(PathBuf::from("/home/analyst/cases"));
     act(&mut app, Action::Command(Command::Export));
     act(&mut app, key(KeyCode::Down));
     snap("export", &app);
@@ -1082,6 +1084,7 @@ fn save_as_asks_for_a_path_and_before_replacing_a_file() {
         matches!(app.popup, Some(Popup::SaveAs(_))),
         "no file yet: save as"
     );
+    app.cwd = Some(PathBuf::from("/home/analyst/cases"));
     act(&mut app, Action::Paste("notes/cleaned.txt".into()));
     insta::assert_snapshot!("save_as_80x24", render(&app, 80, 24).backend());
     let target = dir.path().join("cleaned.txt");
@@ -1127,6 +1130,9 @@ fn exports_of_edited_text_say_so_with_the_hash_of_the_text_analysed() {
     let export_json = |app: &mut App, name: &str| -> serde_json::Value {
         let out = dir.path().join(name);
         act(app, Action::Command(Command::Export));
+        if let Some(Popup::Export(d)) = &mut app.popup {
+            d.format = 0; // JSON (the dialog offers the last export's format)
+        }
         act(app, ctrl('u'));
         act(app, Action::Paste(out.display().to_string()));
         act(app, key(KeyCode::Enter));
@@ -1540,4 +1546,95 @@ fn titles_never_cut_the_threshold_or_the_modified_mark() {
         let title = screen(&app, w, h).lines().next().unwrap().to_owned();
         assert!(title.contains("[+] not saved EDIT"), "{w}x{h}: {title}");
     }
+}
+
+/// The light theme drew borders and dim text in ANSI 7 ("gray"), near-invisible on white.
+#[test]
+fn light_theme_text_on_the_background_is_readable() {
+    use ratatui::style::Color;
+    use tui::theme::Role;
+    let theme = Theme::load("light", None).unwrap();
+    for role in [
+        Role::base,
+        Role::border,
+        Role::dim,
+        Role::hint,
+        Role::gutter,
+        Role::conf_low,
+        Role::warning,
+    ] {
+        let fg = theme.style(role).fg;
+        assert!(
+            !matches!(
+                fg,
+                Some(
+                    Color::Gray
+                        | Color::White
+                        | Color::Yellow
+                        | Color::LightYellow
+                        | Color::LightCyan
+                        | Color::LightGreen
+                )
+            ),
+            "light theme {}: {fg:?} is near-invisible on white",
+            role.name()
+        );
+        if let Some(Color::Rgb(r, g, b)) = fg {
+            // at least 3:1 against white (WCAG's minimum for borders and large text)
+            let lum = |c: u8| {
+                let c = c as f64 / 255.0;
+                if c <= 0.03928 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            let l = 0.2126 * lum(r) + 0.7152 * lum(g) + 0.0722 * lum(b);
+            let contrast = 1.05 / (l + 0.05);
+            assert!(
+                contrast >= 3.0,
+                "light theme {}: contrast {contrast:.2}",
+                role.name()
+            );
+        }
+    }
+}
+
+/// The export path was relative to an unseen current folder and forgotten after each export.
+#[test]
+fn export_remembers_its_folder_and_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::Export));
+    act(&mut app, key(KeyCode::Down)); // STIX
+    act(&mut app, ctrl('u'));
+    act(
+        &mut app,
+        Action::Paste(dir.path().join("first.json").display().to_string()),
+    );
+    act(&mut app, key(KeyCode::Enter));
+    assert!(dir.path().join("first.json").exists());
+    act(&mut app, Action::Command(Command::Export));
+    let Some(Popup::Export(d)) = &app.popup else {
+        panic!("export dialog")
+    };
+    assert_eq!(d.format, 1, "the last format again");
+    assert!(
+        d.path.starts_with(&dir.path().display().to_string()),
+        "the last folder again: {}",
+        d.path
+    );
+}
+
+/// config.toml silently ignored unknown keys (a typo in `theme` did nothing, without a word).
+#[test]
+fn config_toml_reports_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "them = \"light\"\n").unwrap();
+    let (_, _, notices) = tui::load_look(None, Some(dir.path()));
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("config.toml") && notices[0].contains("them"),
+        "{notices:?}"
+    );
 }

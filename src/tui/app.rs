@@ -174,6 +174,12 @@ pub struct App {
     export_note: Option<String>,
     /// When a key last went into the text (a pause starts a new undo step).
     last_typed: Option<Instant>,
+    /// The last export's format and folder, offered again by the next export.
+    last_export: Option<(usize, PathBuf)>,
+    /// The format of the export in flight.
+    export_format: usize,
+    /// The working folder, which relative export and save paths are in (shown in the dialogs).
+    pub cwd: Option<PathBuf>,
     pub focus: Focus,
     pub tab: Tab,
     pub threshold: f32,
@@ -246,6 +252,9 @@ impl App {
             pending_save: None,
             export_note: None,
             last_typed: None,
+            last_export: None,
+            export_format: 0,
+            cwd: std::env::current_dir().ok(),
             focus: if blank { Focus::Editor } else { Focus::Results },
             tab: Tab::Techniques,
             threshold: config.threshold.unwrap_or(DEFAULT_THRESHOLD),
@@ -341,6 +350,14 @@ impl App {
             }
             Action::ExportDone(result) => {
                 let note = self.export_note.take();
+                if let Ok(path) = &result {
+                    let dir = std::path::absolute(path)
+                        .ok()
+                        .and_then(|p| p.parent().map(std::path::Path::to_path_buf));
+                    if let Some(dir) = dir {
+                        self.last_export = Some((self.export_format, dir));
+                    }
+                }
                 match (result, note) {
                     (Ok(path), None) => self.info(format!("exported {}", path.display())),
                     // a partial or outdated export is said, not only written in the file
@@ -1221,6 +1238,7 @@ impl App {
             notes.push("of edited text, not of the file as saved");
         }
         self.export_note = (!notes.is_empty()).then(|| notes.join("; "));
+        self.export_format = d.format;
         vec![Effect::Export {
             format: Format::ALL[d.format],
             path: PathBuf::from(d.path),
@@ -1298,7 +1316,11 @@ impl App {
             }
             Command::Cancel => self.cancel_run(),
             Command::Export => {
-                let format = 0;
+                // the last export's format and folder again (not the unseen current folder)
+                let (format, dir) = self
+                    .last_export
+                    .clone()
+                    .map_or((0, None), |(f, d)| (f, Some(d)));
                 let stem = self
                     .name
                     .as_deref()
@@ -1308,9 +1330,13 @@ impl App {
                         || "mitremap-report".to_owned(),
                         |s| s.to_string_lossy().into_owned(),
                     );
+                let file = format!("{stem}.{}", Format::ALL[format].extension());
                 self.popup = Some(Popup::Export(ExportDialog {
                     format,
-                    path: format!("{stem}.{}", Format::ALL[format].extension()),
+                    path: match dir {
+                        Some(d) => d.join(file).display().to_string(),
+                        None => file,
+                    },
                     confirm: false,
                 }));
             }

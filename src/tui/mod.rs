@@ -161,7 +161,9 @@ pub fn load_look(flag: Option<&str>, config_dir: Option<&Path>) -> (Theme, Keyma
             .map(|d| d.join("config.toml"))
             .filter(|p| p.exists())
     {
+        /// `config.toml`: only `theme` so far; anything else is reported, not ignored.
         #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
         struct Config {
             theme: Option<String>,
         }

@@ -41,6 +41,17 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 Span::styled(safe(&d.path), app.theme.style(Role::key)),
                 Span::styled(" ", app.theme.style(Role::cursor)),
             ]));
+            // a relative path is relative to a folder the analyst cannot see: say which
+            let path = std::path::Path::new(&d.path);
+            if path.is_relative()
+                && !d.path.is_empty()
+                && let Some(cwd) = &app.cwd
+            {
+                lines.push(Line::styled(
+                    format!("in {}", fit(&safe(&cwd.display().to_string()), 54)),
+                    app.theme.style(Role::dim),
+                ));
+            }
             lines.push(Line::raw(""));
             if d.confirm {
                 lines.push(Line::styled(
@@ -75,8 +86,17 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     Span::styled(safe(&d.path), app.theme.style(Role::key)),
                     Span::styled(" ", app.theme.style(Role::cursor)),
                 ]),
-                Line::raw(""),
             ];
+            if std::path::Path::new(&d.path).is_relative()
+                && !d.path.is_empty()
+                && let Some(cwd) = &app.cwd
+            {
+                lines.push(Line::styled(
+                    format!("in {}", fit(&safe(&cwd.display().to_string()), 58)),
+                    app.theme.style(Role::dim),
+                ));
+            }
+            lines.push(Line::raw(""));
             if d.confirm {
                 lines.push(Line::styled(
                     format!("{} exists. Replace it? y/n", safe(&d.path)),
