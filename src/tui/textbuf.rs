@@ -7,6 +7,7 @@
 use std::cell::Cell;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use unicode_segmentation::UnicodeSegmentation;
 
 /// (row, column in chars).
 pub type Pos = (usize, usize);
@@ -318,18 +319,34 @@ impl TextBuf {
 
     // ---- movement -----------------------------------------------------------------------
 
+    /// One grapheme cluster left (an accented letter written with a combining mark, or an
+    /// emoji sequence, is one step and one Backspace, as in other editors).
     fn left(&self, p: Pos) -> Pos {
         match p {
             (0, 0) => p,
             (r, 0) => (r - 1, self.line_chars(r - 1)),
-            (r, c) => (r, c - 1),
+            (r, c) => {
+                let line = &self.lines[r];
+                let byte = self.byte(p);
+                let prev = line[..byte]
+                    .grapheme_indices(true)
+                    .next_back()
+                    .map_or(0, |(i, _)| i);
+                (r, c - line[prev..byte].chars().count().max(1))
+            }
         }
     }
 
+    /// One grapheme cluster right.
     fn right(&self, p: Pos) -> Pos {
         let (r, c) = p;
         if c < self.line_chars(r) {
-            (r, c + 1)
+            let line = &self.lines[r];
+            let step = line[self.byte(p)..]
+                .graphemes(true)
+                .next()
+                .map_or(1, |g| g.chars().count());
+            (r, c + step)
         } else if r + 1 < self.lines.len() {
             (r + 1, 0)
         } else {
@@ -593,6 +610,26 @@ mod tests {
             while b.undo() {}
             proptest::prop_assert_eq!(b.lines(), &original[..]);
         }
+    }
+
+    /// Moves and deletes went by code point: an accent written as a combining mark, or an emoji
+    /// sequence, took several keys and Backspace left half a character.
+    #[test]
+    fn moves_and_deletes_by_grapheme_cluster() {
+        let mut b = buf("ae\u{301}b\u{1F469}\u{200D}\u{1F4BB}c");
+        b.input(k(KeyCode::Right));
+        b.input(k(KeyCode::Right));
+        assert_eq!(b.cursor(), (0, 3), "é (e + U+0301) is one step");
+        b.input(k(KeyCode::Right));
+        b.input(k(KeyCode::Right));
+        assert_eq!(b.cursor(), (0, 7), "the ZWJ emoji sequence is one step");
+        b.input(k(KeyCode::Backspace));
+        assert_eq!(b.lines(), ["ae\u{301}bc"]);
+        b.input(k(KeyCode::Left));
+        b.input(k(KeyCode::Backspace));
+        assert_eq!(b.lines(), ["abc"]);
+        b.input(k(KeyCode::Delete));
+        assert_eq!(b.lines(), ["ac"]);
     }
 
     #[test]
