@@ -1638,3 +1638,29 @@ fn config_toml_reports_unknown_keys() {
         "{notices:?}"
     );
 }
+
+/// Two saves in flight (typing between them): the first one finishing must not make the second
+/// one forget to clear "modified".
+#[test]
+fn overlapping_saves_end_unmodified() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let mut app = opened(&path);
+    act(&mut app, Action::Command(Command::Edit));
+    typed(&mut app, "a");
+    let first = app.update(ctrl('s'));
+    typed(&mut app, " b");
+    let second = app.update(ctrl('s'));
+    let (first, second) = (drive(&mut app, first), drive(&mut app, second));
+    assert!(
+        first.is_empty()
+            || second
+                .iter()
+                .any(|e| matches!(e, Effect::RemoveRecovery(None)))
+    );
+    assert!(!app.modified, "both saves done, text saved");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("a b{REPORT}")
+    );
+}

@@ -457,7 +457,11 @@ impl App {
     }
 
     fn saved(&mut self, path: PathBuf, revision: u64, result: Result<(), String>) -> Vec<Effect> {
-        let pending = self.pending_save.take();
+        // a later save (of a newer revision) may be in flight: leave its record alone
+        let pending = match self.pending_save {
+            Some((rev, _)) if rev == revision => self.pending_save.take(),
+            _ => None,
+        };
         if let Err(e) = result {
             self.error(format!("not saved: {e}"));
             return Vec::new();
@@ -466,7 +470,7 @@ impl App {
         self.name = Some(shown.clone());
         self.path = Some(path);
         self.input_lossy = false;
-        if let Some((rev, hash)) = pending.filter(|(rev, _)| *rev == revision) {
+        if let Some((rev, hash)) = pending {
             self.clean_hash = Some(hash);
             self.modified = self.revision != rev;
             // the current results are of exactly the saved text: they are of this file now
