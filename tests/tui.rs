@@ -1664,3 +1664,26 @@ fn overlapping_saves_end_unmodified() {
         format!("a b{REPORT}")
     );
 }
+
+/// A file that was not valid UTF-8 was reported as `lossy_utf8: false` from the TUI (the text
+/// analysed is the decoded one).
+#[test]
+fn a_lossily_decoded_file_is_reported_as_such() {
+    let mut app = App::new(AppConfig {
+        text: "APT29 \u{FFFD} used PowerShell.".into(),
+        name: Some("bad.txt".into()),
+        path: Some(PathBuf::from("bad.txt")),
+        lossy: true,
+        unsaved: false,
+        threshold: None,
+        keymap: Keymap::defaults(),
+        theme: Theme::default_theme(),
+        notices: Vec::new(),
+        recovery: None,
+        now: t0(),
+    });
+    let first = app.start();
+    drive(&mut app, first);
+    let input = &app.report.as_ref().unwrap().input;
+    assert!(input.lossy_utf8 && !input.edited);
+}
