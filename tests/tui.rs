@@ -1687,3 +1687,28 @@ fn a_lossily_decoded_file_is_reported_as_such() {
     let input = &app.report.as_ref().unwrap().input;
     assert!(input.lossy_utf8 && !input.edited);
 }
+
+/// The status line cut the threshold ("≥0.6") while a long run was in progress at 80 columns.
+#[test]
+fn status_line_keeps_the_threshold_whole() {
+    let mut app = new_app(&REPORT.repeat(300));
+    app.update(Action::ModelLoaded(Ok(model())));
+    let Some(Effect::Analyze(job)) = app.start().into_iter().next() else {
+        panic!("expected a run")
+    };
+    let mut events = Vec::new();
+    tui::worker::run_analysis(&job, &mut |e| events.push(e));
+    for event in events.into_iter().take(5) {
+        app.update(Action::Analysis {
+            generation: job.generation,
+            event,
+        });
+    }
+    app.update(Action::Tick(t0() + Duration::from_millis(123_456)));
+    assert!(app.is_running());
+    for (w, h) in [(120, 40), (80, 24), (60, 20), (50, 12)] {
+        let s = screen(&app, w, h);
+        let status = s.lines().nth(h as usize - 2).unwrap();
+        assert!(status.contains("≥0.60"), "{w}x{h}: {status}");
+    }
+}

@@ -27,6 +27,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             spans.push(Span::styled(" no model (IoCs only) ", t.style(Role::error)))
         }
     }
+    let attack_at = spans.len();
     spans.push(Span::styled(
         format!("│ ATT&CK {} ", Catalog::embedded().attack_version),
         t.style(Role::status),
@@ -66,16 +67,38 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         };
         spans.push(Span::styled(detail, t.style(Role::status)));
     }
-    if let Some(e) = app.elapsed() {
+    let elapsed_at = app.elapsed().map(|e| {
         spans.push(Span::styled(
             format!("│ {:.1}s ", e.as_secs_f64()),
             t.style(Role::status),
         ));
-    }
+        spans.len() - 1
+    });
     spans.push(Span::styled(
         format!("│ ≥{} ", super::threshold_label(app)),
         t.style(Role::status),
     ));
+    // Narrow: the elapsed time, then the ATT&CK version give way, so the threshold (a number)
+    // is never cut.
+    let total = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    if total(&spans) > area.width as usize
+        && let Some(i) = elapsed_at
+    {
+        spans.remove(i);
+    }
+    if total(&spans) > area.width as usize {
+        spans.remove(attack_at);
+    }
+    // then the model's name is shortened
+    let over = total(&spans).saturating_sub(area.width as usize);
+    if over > 0 {
+        let model = &spans[0];
+        let keep = model.width().saturating_sub(over + 1);
+        spans[0] = Span::styled(
+            format!("{} ", super::fit(model.content.trim_end(), keep)),
+            model.style,
+        );
+    }
     let line1 = Line::from(spans).style(t.style(Role::status));
     f.render_widget(Paragraph::new(line1), Rect { height: 1, ..area });
     let line2 = Rect {
