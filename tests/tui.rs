@@ -16,7 +16,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use tui::action::{Action, Effect};
-use tui::app::{App, AppConfig, Focus, Popup, Tab};
+use tui::app::{App, AppConfig, Focus, Popup, Recovered, Tab};
 use tui::keymap::{Command, Keymap};
 use tui::theme::Theme;
 
@@ -51,6 +51,8 @@ fn new_app(text: &str) -> App {
     App::new(AppConfig {
         text: text.to_owned(),
         name: Some("report.txt".into()),
+        path: None,
+        lossy: false,
         unsaved: false,
         threshold: None,
         keymap: Keymap::defaults(),
@@ -82,6 +84,20 @@ fn drive(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
                 let more = app.update(Action::Explained {
                     generation: job.generation,
                     chunk: job.chunk,
+                    result,
+                });
+                rest.extend(drive(app, more));
+            }
+            Effect::Save {
+                path,
+                text,
+                overwrite,
+                revision,
+            } => {
+                let result = tui::runtime::save_text(&path, &text, overwrite);
+                let more = app.update(Action::Saved {
+                    path,
+                    revision,
                     result,
                 });
                 rest.extend(drive(app, more));
@@ -184,7 +200,11 @@ fn snapshot_matrix_view() {
 #[test]
 fn snapshot_heatmap_focused() {
     let mut app = analysed(REPORT);
-    act(&mut app, Action::Command(Command::FocusNext));
+    assert_eq!(
+        app.focus,
+        Focus::Results,
+        "a report opens with the results focused"
+    );
     act(&mut app, Action::Command(Command::FocusNext));
     assert_eq!(app.focus, Focus::Heatmap);
     snap("heatmap", &app);
@@ -200,6 +220,8 @@ fn snapshot_help_popup() {
 #[test]
 fn snapshot_export_dialog_and_overwrite_confirmation() {
     let mut app = analysed(REPORT);
+    // a relative path says which folder it is in (not the unseen current folder)
+    app.cwd = Some(PathBuf::from("/home/analyst/cases"));
     act(&mut app, Action::Command(Command::Export));
     act(&mut app, key(KeyCode::Down));
     snap("export", &app);
@@ -227,9 +249,13 @@ fn snapshot_search_popup() {
 fn snapshot_recovery_offer() {
     let mut app = new_app("");
     app.popup = Some(Popup::Recovery {
-        path: PathBuf::from("/home/analyst/.local/state/mitremap/recovery-4242.txt"),
-        text: "Unsaved notes: APT29 used PowerShell.\nSecond line.".into(),
-        age: "3 min ago".into(),
+        recovered: Recovered {
+            path: PathBuf::from("/home/analyst/.local/state/mitremap/recovery-4242.txt"),
+            text: "Unsaved notes: APT29 used PowerShell.\nSecond line.".into(),
+            age: "3 min ago".into(),
+            original: None,
+        },
+        confirm_discard: false,
     });
     snap("recovery", &app);
 }
@@ -316,7 +342,7 @@ fn editing_cancels_and_reruns_after_the_debounce() {
         panic!("expected a run")
     };
     let generation = app.generation;
-    app.focus = Focus::Editor;
+    app.update(Action::Command(Command::Edit));
     let edit_at = t0() + Duration::from_secs(5);
     app.update(Action::Tick(edit_at));
     assert!(app.update(key(KeyCode::Char('x'))).is_empty());
@@ -383,7 +409,7 @@ fn attributions_are_computed_on_demand() {
 #[test]
 fn recovery_save_follows_edits() {
     let mut app = analysed(REPORT);
-    app.focus = Focus::Editor;
+    app.update(Action::Command(Command::Edit));
     let at = t0() + Duration::from_secs(10);
     app.update(Action::Tick(at));
     app.update(key(KeyCode::Char('z')));
@@ -391,14 +417,14 @@ fn recovery_save_follows_edits() {
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::WriteRecovery(t) if t.starts_with("zAPT29")))
+            .any(|e| matches!(e, Effect::WriteRecovery { text, .. } if text.starts_with("zAPT29")))
     );
     // SIGHUP: save again and leave with 128+1
     let effects = app.update(Action::Signal(1));
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::WriteRecovery(_)))
+            .any(|e| matches!(e, Effect::WriteRecovery { .. }))
     );
     assert!(effects.iter().any(|e| matches!(e, Effect::Exit(129))));
 }
@@ -415,6 +441,7 @@ fn quitting_with_unsaved_text_asks_once() {
         "text from a file quits at once"
     );
     let mut app = analysed(REPORT);
+    app.update(Action::Command(Command::Edit));
     app.update(Action::Paste("pasted notes".into()));
     assert!(app.update(ctrl('q')).is_empty(), "first quit only warns");
     app.update(key(KeyCode::Right));
@@ -532,14 +559,16 @@ fn recovery_file_is_private_atomic_and_offered_back() {
     // a file left by a session that is gone (no such pid) is offered back
     let stale = state.join("recovery-999999999.txt");
     std::fs::rename(&r.path, &stale).unwrap();
-    let (path, text, _) = r.find_previous().expect("offered back");
-    assert_eq!((path, text.as_str()), (stale.clone(), "secret report text"));
+    let recovered = r.find_previous().expect("offered back");
+    assert_eq!(
+        (recovered.path.clone(), recovered.text.as_str()),
+        (stale.clone(), "secret report text")
+    );
     // accepting restores the text and removes the file
     let mut app = new_app("");
     app.popup = Some(Popup::Recovery {
-        path: stale.clone(),
-        text,
-        age: "now".into(),
+        recovered,
+        confirm_discard: false,
     });
     let effects = app.update(key(KeyCode::Enter));
     assert!(
@@ -696,7 +725,7 @@ fn timings_big_report() {
     let t = Instant::now();
     let _ = app.start();
     eprintln!("starting the first run (document, hash): {:?}", t.elapsed());
-    app.focus = Focus::Editor;
+    app.update(Action::Command(Command::Edit));
     for i in 0..5 {
         let t = Instant::now();
         app.update(key(KeyCode::Char('x')));
@@ -772,7 +801,7 @@ fn a_jump_clears_the_selection_so_the_next_key_replaces_nothing() {
         !app.editor.area.is_selecting(),
         "search jump kept the selection"
     );
-    app.focus = Focus::Editor;
+    app.update(Action::Command(Command::Edit));
     let before = app.editor.text().len();
     act(&mut app, key(KeyCode::Char('x')));
     assert_eq!(
@@ -824,11 +853,11 @@ fn sessions_with_the_same_pid_keep_separate_recovery_files() {
     // Once it has ended, it is.
     let first_path = first.path.clone();
     drop(first);
-    let (path, text, _) = third
+    let recovered = third
         .find_previous()
         .expect("offered back after the session ended");
-    assert_eq!(path, first_path);
-    assert_eq!(text, "first session's unsaved report");
+    assert_eq!(recovered.path, first_path);
+    assert_eq!(recovered.text, "first session's unsaved report");
 }
 
 /// Copied IoCs are defanged by default (a live URL pasted into a ticket is a hazard); the
@@ -859,4 +888,827 @@ fn copied_iocs_are_defanged_unless_asked_for_live() {
         "whole-result copy carries a live IoC"
     );
     assert!(all.contains("203[.]0[.]113[.]7"), "{all}");
+}
+
+// ---- the analyst's text: read-only until asked, modified until saved (issue 14) ----------
+
+/// The screen as text, one line per row.
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let terminal = render(app, w, h);
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// An app for a report read from `path` (as `mitremap FILE` starts it), analysed.
+fn opened(path: &Path) -> App {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut app = App::new(AppConfig {
+        text,
+        name: Some(path.display().to_string()),
+        path: Some(path.to_path_buf()),
+        lossy: false,
+        unsaved: false,
+        threshold: None,
+        keymap: Keymap::defaults(),
+        theme: Theme::default_theme(),
+        notices: Vec::new(),
+        recovery: None,
+        now: t0(),
+    });
+    let first = app.start();
+    drive(&mut app, first);
+    act(&mut app, Action::ModelLoaded(Ok(model())));
+    act(&mut app, Action::Tick(t0() + Duration::from_millis(1500)));
+    app
+}
+
+fn report_file(dir: &Path) -> PathBuf {
+    let path = dir.join("report.txt");
+    std::fs::write(&path, REPORT).unwrap();
+    path
+}
+
+fn typed(app: &mut App, s: &str) {
+    for c in s.chars() {
+        act(app, key(KeyCode::Char(c)));
+    }
+}
+
+/// Command keys (q + - m j...) used to be typed into the report: the editor had focus at start.
+#[test]
+fn a_file_opens_read_only_with_the_results_focused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let mut app = opened(&path);
+    assert_eq!(app.focus, Focus::Results);
+    assert!(!app.editing);
+    for c in ['+', '-', 'm', 'j', 'k', 'n', 'm', '1'] {
+        act(&mut app, key(KeyCode::Char(c)));
+    }
+    assert_eq!(app.editor.text(), REPORT, "a command key edited the report");
+    assert!(!app.modified);
+    // Tab to the report: still read-only; typing says how to edit instead of editing
+    act(&mut app, Action::Command(Command::FocusNext));
+    act(&mut app, Action::Command(Command::FocusNext));
+    assert_eq!(app.focus, Focus::Editor);
+    typed(&mut app, "xyz");
+    act(&mut app, key(KeyCode::Backspace));
+    act(&mut app, Action::Paste("pasted".into()));
+    assert_eq!(app.editor.text(), REPORT, "the read-only report changed");
+    assert!(screen(&app, 120, 40).contains("read-only: press i to edit"));
+    // arrows still move the cursor in the read-only report
+    act(&mut app, key(KeyCode::Down));
+    assert_eq!(app.editor.cursor().0, 1);
+    // i edits; Esc leaves editing (back to the results) and the report is read-only again
+    act(&mut app, key(KeyCode::Char('i')));
+    assert!(app.editing);
+    typed(&mut app, "q+");
+    assert!(app.editor.text().contains("q+Spearphishing"));
+    assert!(app.modified);
+    act(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.focus, Focus::Results);
+    assert!(!app.editing);
+    act(&mut app, Action::Command(Command::FocusPrev));
+    assert_eq!(app.focus, Focus::Editor);
+    typed(&mut app, "zz");
+    assert!(!app.editor.text().contains("zz"));
+    // Enter on the read-only report edits too
+    act(&mut app, key(KeyCode::Enter));
+    assert!(app.editing);
+}
+
+#[test]
+fn an_empty_session_opens_in_the_editor_ready_to_type() {
+    let mut app = new_app("");
+    assert_eq!(app.focus, Focus::Editor);
+    assert!(app.editing);
+    typed(&mut app, "APT29 q");
+    assert_eq!(app.editor.text(), "APT29 q");
+    assert!(app.modified && app.has_unsaved_text());
+}
+
+/// "modified" stays against the file until it is saved (the old `edited` mark only meant
+/// "results stale" and vanished after the re-run); undoing back to the saved text clears it.
+#[test]
+fn modified_mark_stays_until_saved_and_is_not_the_stale_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let mut app = opened(&path);
+    assert!(!screen(&app, 120, 40).contains("modified"));
+    act(&mut app, Action::Command(Command::Edit));
+    typed(&mut app, "Note: ");
+    assert!(app.stale && app.modified);
+    // the re-run finishes: results are fresh, the text is still not saved
+    act(&mut app, Action::Tick(t0() + Duration::from_secs(30)));
+    assert!(!app.stale, "re-run after the pause");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("[+] modified"), "{s}");
+    assert!(screen(&app, 120, 40).contains("[+] modified"));
+    for _ in 0..6 {
+        act(&mut app, ctrl('z'));
+    }
+    assert_eq!(app.editor.text(), REPORT);
+    assert!(!app.modified, "undone back to the file's text");
+    let effects = app.update(Action::Tick(t0() + Duration::from_secs(60)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RemoveRecovery(None))),
+        "no recovery copy kept of text that is the file's again: {effects:?}"
+    );
+    assert!(!screen(&app, 120, 40).contains("modified"));
+}
+
+#[test]
+fn save_writes_the_text_atomically_and_keeps_the_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let mut app = opened(&path);
+    act(&mut app, Action::Command(Command::Edit));
+    typed(&mut app, "Cleaned: ");
+    let rest = act(&mut app, ctrl('s'));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("Cleaned: {REPORT}")
+    );
+    assert!(!app.modified && !app.has_unsaved_text());
+    assert!(
+        rest.iter()
+            .any(|e| matches!(e, Effect::RemoveRecovery(None))),
+        "the recovery copy is dropped once the text is on disk"
+    );
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temp files left");
+    assert!(!screen(&app, 120, 40).contains("modified"));
+    // quitting after a save does not ask
+    assert!(
+        act(&mut app, key(KeyCode::Esc)).is_empty() && {
+            let e = act(&mut app, key(KeyCode::Char('q')));
+            e.iter().any(|e| matches!(e, Effect::Exit(0)))
+        }
+    );
+}
+
+#[test]
+fn save_as_asks_for_a_path_and_before_replacing_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // piped text: exists nowhere else, no file to save to
+    let mut app = App::new(AppConfig {
+        text: REPORT.into(),
+        name: Some("-".into()),
+        path: None,
+        lossy: false,
+        unsaved: true,
+        threshold: None,
+        keymap: Keymap::defaults(),
+        theme: Theme::default_theme(),
+        notices: Vec::new(),
+        recovery: None,
+        now: t0(),
+    });
+    assert!(app.modified && app.has_unsaved_text());
+    assert!(screen(&app, 120, 40).contains("[+] not saved"));
+    act(&mut app, ctrl('s'));
+    assert!(
+        matches!(app.popup, Some(Popup::SaveAs(_))),
+        "no file yet: save as"
+    );
+    app.cwd = Some(PathBuf::from("/home/analyst/cases"));
+    act(&mut app, Action::Paste("notes/cleaned.txt".into()));
+    insta::assert_snapshot!("save_as_80x24", render(&app, 80, 24).backend());
+    let target = dir.path().join("cleaned.txt");
+    act(&mut app, ctrl('u'));
+    act(&mut app, Action::Paste(target.display().to_string()));
+    act(&mut app, key(KeyCode::Enter));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), REPORT);
+    assert_eq!(app.path.as_deref(), Some(target.as_path()));
+    assert_eq!(
+        app.name.as_deref(),
+        Some(target.display().to_string().as_str())
+    );
+    assert!(!app.modified);
+    // save as over an existing file asks first; n keeps it
+    let other = dir.path().join("other.txt");
+    std::fs::write(&other, "keep me").unwrap();
+    let alt_s = Action::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::ALT));
+    act(&mut app, alt_s);
+    act(&mut app, ctrl('u'));
+    act(&mut app, Action::Paste(other.display().to_string()));
+    act(&mut app, key(KeyCode::Enter));
+    assert!(matches!(&app.popup, Some(Popup::SaveAs(d)) if d.confirm));
+    assert!(screen(&app, 80, 24).contains("Replace it? y/n"));
+    act(&mut app, key(KeyCode::Char('n')));
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "keep me");
+    act(&mut app, key(KeyCode::Enter));
+    act(&mut app, key(KeyCode::Char('y')));
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), REPORT);
+    assert_eq!(app.path.as_deref(), Some(other.as_path()));
+}
+
+/// Exports of edited text used to carry the file's name as if it were that file.
+#[test]
+fn exports_of_edited_text_say_so_with_the_hash_of_the_text_analysed() {
+    let sha = |b: &[u8]| {
+        mitremap_engine::text::Document::from_bytes(b)
+            .sha256()
+            .to_owned()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let mut app = opened(&path);
+    let export_json = |app: &mut App, name: &str| -> serde_json::Value {
+        let out = dir.path().join(name);
+        act(app, Action::Command(Command::Export));
+        if let Some(Popup::Export(d)) = &mut app.popup {
+            d.format = 0; // JSON (the dialog offers the last export's format)
+        }
+        act(app, ctrl('u'));
+        act(app, Action::Paste(out.display().to_string()));
+        act(app, key(KeyCode::Enter));
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+    };
+    let file_sha = sha(REPORT.as_bytes());
+    let json = export_json(&mut app, "a.json");
+    assert_eq!(json["input"]["sha256"], file_sha.as_str());
+    assert!(json["input"].get("edited").is_none());
+    // edit, re-run, export: marked edited, hash and size of the text analysed
+    act(&mut app, Action::Command(Command::Edit));
+    typed(&mut app, "Edited: ");
+    act(&mut app, Action::Tick(t0() + Duration::from_secs(30)));
+    assert!(!app.stale);
+    let json = export_json(&mut app, "b.json");
+    let text = app.editor.text();
+    assert_eq!(json["input"]["edited"], true);
+    assert_eq!(json["input"]["sha256"], sha(text.as_bytes()).as_str());
+    assert_eq!(json["input"]["bytes"], text.len());
+    assert!(matches!(&app.notice, Some(tui::app::Notice::Error(m)) if m.contains("edited")));
+    // the Markdown export names it as edited too
+    let md = dir.path().join("c.md");
+    act(&mut app, Action::Command(Command::Export));
+    for _ in 0..4 {
+        act(&mut app, key(KeyCode::Down)); // Markdown is the last format
+    }
+    act(&mut app, ctrl('u'));
+    act(&mut app, Action::Paste(md.display().to_string()));
+    act(&mut app, key(KeyCode::Enter));
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(md.contains("(edited, not as saved)"), "{md}");
+    // once saved, the same results are of the file by that name
+    act(&mut app, ctrl('s'));
+    let json = export_json(&mut app, "d.json");
+    assert!(json["input"].get("edited").is_none());
+    assert_eq!(
+        sha(&std::fs::read(&path).unwrap()),
+        json["input"]["sha256"].as_str().unwrap()
+    );
+}
+
+// ---- quit and the footer (issue 14, item 6) ----------------------------------------------
+
+/// `q` twice never quit with unsaved text: the first `q` armed, the second re-armed.
+#[test]
+fn q_twice_quits_with_unsaved_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let mut app = opened(&path);
+    act(&mut app, Action::Command(Command::Edit));
+    typed(&mut app, "x");
+    act(&mut app, key(KeyCode::Esc));
+    assert!(
+        act(&mut app, key(KeyCode::Char('q'))).is_empty(),
+        "first q warns"
+    );
+    assert!(screen(&app, 80, 24).contains("unsaved: q again quits and discards, ctrl-s saves"));
+    let effects = act(&mut app, key(KeyCode::Char('q')));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Exit(0))));
+}
+
+/// The footer shows the focused pane's keys and always keeps help and quit, even at 80x24 and
+/// with a long message.
+#[test]
+fn footer_keeps_help_and_quit_in_every_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let mut app = opened(&path);
+    let footer = |app: &App, w: u16, h: u16| -> String {
+        screen(app, w, h).lines().last().unwrap().to_owned()
+    };
+    let check = |app: &App, want: &[&str]| {
+        for (w, h) in [(120, 40), (80, 24), (50, 12)] {
+            let f = footer(app, w, h);
+            assert!(f.contains("help") && f.contains("quit"), "{w}x{h}: {f}");
+            if w >= 80 {
+                for k in want {
+                    assert!(f.contains(k), "{w}x{h}: {k:?} missing: {f}");
+                }
+            }
+        }
+    };
+    check(&app, &["? help", "q quit", "i edit", "enter show"]);
+    act(&mut app, Action::Command(Command::FocusNext));
+    check(&app, &["? help", "q quit", "scroll"]);
+    act(&mut app, Action::Command(Command::FocusNext));
+    check(&app, &["? help", "q quit", "i edit", "esc results"]);
+    act(&mut app, Action::Command(Command::Edit));
+    app.notice = None;
+    check(&app, &["f1 help", "ctrl-q quit", "esc done", "ctrl-s save"]);
+    app.error("a very long error message ".repeat(10));
+    check(&app, &["f1 help", "ctrl-q quit"]);
+}
+
+// ---- the recovery offer (issue 14, item 5) -----------------------------------------------
+
+fn recovery_offer(original: Option<PathBuf>) -> Recovered {
+    Recovered {
+        path: PathBuf::from(
+            "/home/analyst-with-a-long-name/.local/state/mitremap/recovery-1764646000123456789-4242-00ff00ff00ff00ff.txt",
+        ),
+        text: "Unsaved notes: APT29 used PowerShell.\nSecond line.\nThird.\nFourth.\nFifth.".into(),
+        age: "17 min ago".into(),
+        original,
+    }
+}
+
+/// The key hints were cut off whenever the first line wrapped (any crash older than ~10 s).
+#[test]
+fn recovery_offer_keeps_its_key_hints_at_every_size() {
+    let mut app = new_app("");
+    app.popup = Some(Popup::Recovery {
+        recovered: recovery_offer(Some(PathBuf::from(
+            "/srv/cases/2025/very-long-case-folder-name/incident-report-draft.txt",
+        ))),
+        confirm_discard: false,
+    });
+    for (w, h) in [(120, 40), (80, 24), (40, 12)] {
+        let s = screen(&app, w, h);
+        for hint in ["enter: restore", "esc: later (kept)", "d: discard"] {
+            assert!(s.contains(hint), "{w}x{h}: {hint:?} cut off:\n{s}");
+        }
+        insta::assert_snapshot!(
+            format!("recovery_long_{w}x{h}"),
+            render(&app, w, h).backend()
+        );
+    }
+}
+
+/// A reflexive Esc deleted the recovered text; now Esc keeps it and only d then y deletes it.
+#[test]
+fn recovery_offer_esc_keeps_the_text_and_discarding_needs_a_second_key() {
+    let offer = || Popup::Recovery {
+        recovered: recovery_offer(None),
+        confirm_discard: false,
+    };
+    let removes = |effects: &[Effect]| {
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RemoveRecovery(Some(_))))
+    };
+    let mut app = new_app("");
+    app.popup = Some(offer());
+    assert!(!removes(&app.update(key(KeyCode::Esc))), "Esc deleted it");
+    assert!(app.popup.is_none());
+    app.popup = Some(offer());
+    assert!(!removes(&app.update(key(KeyCode::Char('n')))));
+    app.popup = Some(offer());
+    assert!(!removes(&app.update(key(KeyCode::Char('d')))));
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Recovery {
+            confirm_discard: true,
+            ..
+        })
+    ));
+    assert!(screen(&app, 80, 24).contains("y: delete"));
+    // anything but y goes back to the offer
+    assert!(!removes(&app.update(key(KeyCode::Esc))));
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Recovery {
+            confirm_discard: false,
+            ..
+        })
+    ));
+    app.update(key(KeyCode::Char('d')));
+    assert!(removes(&app.update(key(KeyCode::Char('y')))));
+    assert!(app.popup.is_none());
+    assert_eq!(app.editor.text(), "", "nothing restored");
+}
+
+/// Restoring used to rename the text "recovered": now it keeps the file it was editing, so
+/// ctrl-s writes back there.
+#[test]
+fn restoring_keeps_the_original_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let original = report_file(dir.path());
+    let r = tui::recovery::Recovery::new(state.clone());
+    r.write_for("APT29 notes, cleaned up by hand.", Some(&original))
+        .unwrap();
+    let stale = state.join("recovery-999999999.txt");
+    std::fs::rename(&r.path, &stale).unwrap();
+    std::fs::rename(r.path.with_extension("path"), stale.with_extension("path")).unwrap();
+    let recovered = r.find_previous().expect("offered back");
+    assert_eq!(recovered.original.as_deref(), Some(original.as_path()));
+    let mut app = new_app("");
+    app.popup = Some(Popup::Recovery {
+        recovered,
+        confirm_discard: false,
+    });
+    let effects = act(&mut app, key(KeyCode::Enter));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::RemoveRecovery(Some(p)) if *p == stale))
+    );
+    assert_eq!(app.path.as_deref(), Some(original.as_path()));
+    assert_eq!(
+        app.name.as_deref(),
+        Some(original.display().to_string().as_str())
+    );
+    assert!(app.modified, "restored text is not saved yet");
+    act(&mut app, ctrl('s'));
+    assert_eq!(
+        std::fs::read_to_string(&original).unwrap(),
+        "APT29 notes, cleaned up by hand."
+    );
+    // the runtime removes the recovery file with what it remembers
+    tui::recovery::remove_recovery_file(&stale);
+    assert!(!stale.with_extension("path").exists());
+}
+
+// ---- numbers are never cut (issue 14, item 8) ---------------------------------------------
+
+/// The `#ch` column showed 3456 as `345`; 5-digit chunk indices broke the row alignment.
+#[test]
+fn numeric_columns_are_sized_from_their_content() {
+    let mut app = analysed(REPORT);
+    app.set_threshold(0.2);
+    act(&mut app, Action::Command(Command::TabTechniques));
+    app.techniques[0].chunk_count = 3456;
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = screen(&app, w, h);
+        let row = s.lines().nth(2).unwrap();
+        assert!(row.contains(" 3456"), "{w}x{h}: count cut: {row}");
+        assert!(
+            s.lines().nth(1).unwrap().contains("#ch"),
+            "{w}x{h}: header cut\n{s}"
+        );
+    }
+    let report = app.report.as_mut().unwrap();
+    for (i, c) in report.chunks.iter_mut().enumerate() {
+        c.index = [7, 12345, 99999][i];
+    }
+    act(&mut app, Action::Command(Command::TabChunks));
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = screen(&app, w, h);
+        // the column where a number (followed by the two spaces before Predictions) ends
+        let col = |line: &str, number: &str| {
+            let needle = format!("{number}  ");
+            let pane = line.find('┃').unwrap_or(0);
+            let at = pane
+                + line[pane..]
+                    .find(&needle)
+                    .unwrap_or_else(|| panic!("{needle:?} in {line}"));
+            line[..at].chars().count() + number.chars().count()
+        };
+        let lines: Vec<&str> = s.lines().collect();
+        let header = col(lines[1], "#");
+        assert_eq!(col(lines[2], "7"), header, "{w}x{h}\n{s}");
+        assert_eq!(col(lines[3], "12345"), header, "{w}x{h}\n{s}");
+        assert_eq!(col(lines[4], "99999"), header, "{w}x{h}\n{s}");
+        // the gutter numbers them in full too
+        assert!(s.contains("12345▸"), "{w}x{h}\n{s}");
+    }
+}
+
+// ---- smaller ones (issue 14, item 11) -----------------------------------------------------
+
+/// The first frames showed the engine's 0.60 and "done 0/0" before the model (and its own
+/// threshold) was known.
+#[test]
+fn no_threshold_or_done_0_of_0_before_the_model_is_known() {
+    let mut app = new_app(REPORT);
+    let first = app.start();
+    drive(&mut app, first);
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = screen(&app, w, h);
+        assert!(
+            !s.contains("0.60"),
+            "{w}x{h}: a threshold before the model's\n{s}"
+        );
+        assert!(!s.contains("0/0"), "{w}x{h}\n{s}");
+        assert!(s.contains("≥…"), "{w}x{h}\n{s}");
+    }
+    act(&mut app, Action::ModelLoaded(Ok(model())));
+    assert_eq!(app.shown_threshold(), Some(app.threshold));
+    assert!(screen(&app, 120, 40).contains(&format!("≥{:.2}", app.threshold)));
+    // a threshold set while the model loads is the analyst's, not replaced by the model's
+    let mut app = new_app(REPORT);
+    act(&mut app, Action::Command(Command::ThresholdDown));
+    let chosen = app.threshold;
+    assert!(app.shown_threshold().is_some());
+    act(&mut app, Action::ModelLoaded(Ok(model())));
+    assert_eq!(app.threshold, chosen);
+}
+
+/// The TUI's export wrote `complete: false` with only a message the "exported" notice
+/// immediately replaced.
+#[test]
+fn exporting_a_partial_result_says_so_when_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("partial.json");
+    let mut app = new_app(REPORT);
+    app.update(Action::ModelLoaded(Ok(model())));
+    let Some(Effect::Analyze(job)) = app.start().into_iter().next() else {
+        panic!("expected a run")
+    };
+    let mut events = Vec::new();
+    tui::worker::run_analysis(&job, &mut |e| events.push(e));
+    for event in events.into_iter().take(4) {
+        app.update(Action::Analysis {
+            generation: job.generation,
+            event,
+        });
+    }
+    assert!(app.is_running());
+    act(&mut app, Action::Command(Command::Export));
+    act(&mut app, ctrl('u'));
+    act(&mut app, Action::Paste(out.display().to_string()));
+    act(&mut app, key(KeyCode::Enter));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(json["complete"], false);
+    assert!(
+        matches!(&app.notice, Some(tui::app::Notice::Error(m)) if m.contains("partial")),
+        "{:?}",
+        app.notice
+    );
+}
+
+/// Keymap problems are reported by line (the good entries apply) and shown in full in a popup at
+/// start, not squeezed into a cut-off status line.
+#[test]
+fn keymap_problems_are_shown_in_full_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[panes]\ncopy = [\"c\"]\nrun = [\"q\"]\n[global]\nquit = []\n",
+    )
+    .unwrap();
+    let (_, keymap, notices) = tui::load_look(None, Some(dir.path()));
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices[0].contains("keymap.toml: line 3:"), "{notices:?}");
+    assert!(notices[1].contains("line 5:") && notices[1].contains("quit needs"));
+    let k = |s| tui::keymap::Key::parse(s).unwrap();
+    use tui::keymap::Context;
+    assert_eq!(keymap.lookup(Context::Panes, k("c")), Some(Command::Copy));
+    assert_eq!(
+        keymap.lookup(Context::Global, k("ctrl-q")),
+        Some(Command::Quit)
+    );
+    let mut app = App::new(AppConfig {
+        text: REPORT.into(),
+        name: None,
+        path: None,
+        lossy: false,
+        unsaved: false,
+        threshold: None,
+        keymap,
+        theme: Theme::default_theme(),
+        notices: notices
+            .iter()
+            .map(|n| n.replace(&dir.path().display().to_string(), "~/.config/mitremap"))
+            .collect(),
+        recovery: None,
+        now: t0(),
+    });
+    assert!(matches!(app.popup, Some(Popup::Problems(_))));
+    let s = screen(&app, 80, 24);
+    assert!(
+        s.contains("[global] quit needs") && s.contains("Any key closes"),
+        "{s}"
+    );
+    insta::assert_snapshot!("problems_80x24", render(&app, 80, 24).backend());
+    // any key closes it, and does nothing else
+    assert!(app.update(key(KeyCode::Char('q'))).is_empty());
+    assert!(app.popup.is_none());
+}
+
+/// Undo was one character per step; a pause in typing now starts a new step.
+#[test]
+fn undo_takes_back_words_and_pauses_not_keys() {
+    let mut app = new_app("");
+    let at = t0() + Duration::from_secs(100);
+    app.update(Action::Tick(at));
+    typed(&mut app, "APT29 used ");
+    app.update(Action::Tick(at + Duration::from_secs(3)));
+    typed(&mut app, "PowerShell");
+    // within a word, a short hesitation is not a new step; a pause is
+    app.update(Action::Tick(at + Duration::from_millis(3300)));
+    typed(&mut app, "Em");
+    app.update(Action::Tick(at + Duration::from_millis(4500)));
+    typed(&mut app, "pire");
+    act(&mut app, ctrl('z'));
+    assert_eq!(app.editor.text(), "APT29 used PowerShellEm");
+    act(&mut app, ctrl('z'));
+    assert_eq!(app.editor.text(), "APT29 used ");
+    act(&mut app, ctrl('z'));
+    assert_eq!(app.editor.text(), "APT29 ");
+}
+
+/// The results title cut the threshold to "≥0" once the tab counts grew; it is shown whole or
+/// not at all (the status bar always has it), and the report's title keeps the modified mark.
+#[test]
+fn titles_never_cut_the_threshold_or_the_modified_mark() {
+    let mut app = analysed(&REPORT.repeat(40));
+    app.set_threshold(0.2);
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = screen(&app, w, h);
+        let title = s.lines().next().unwrap();
+        if let Some(at) = title.find('≥') {
+            assert!(title[at..].starts_with("≥0.20"), "{w}x{h}: {title}");
+        }
+        assert!(s.lines().nth(h as usize - 2).unwrap().contains("≥0.20"));
+    }
+    act(&mut app, Action::Command(Command::Edit));
+    typed(&mut app, "x");
+    for (w, h) in [(120, 40), (80, 24)] {
+        let title = screen(&app, w, h).lines().next().unwrap().to_owned();
+        assert!(title.contains("[+] not saved EDIT"), "{w}x{h}: {title}");
+    }
+}
+
+/// The light theme drew borders and dim text in ANSI 7 ("gray"), near-invisible on white.
+#[test]
+fn light_theme_text_on_the_background_is_readable() {
+    use ratatui::style::Color;
+    use tui::theme::Role;
+    let theme = Theme::load("light", None).unwrap();
+    for role in [
+        Role::base,
+        Role::border,
+        Role::dim,
+        Role::hint,
+        Role::gutter,
+        Role::conf_low,
+        Role::warning,
+    ] {
+        let fg = theme.style(role).fg;
+        assert!(
+            !matches!(
+                fg,
+                Some(
+                    Color::Gray
+                        | Color::White
+                        | Color::Yellow
+                        | Color::LightYellow
+                        | Color::LightCyan
+                        | Color::LightGreen
+                )
+            ),
+            "light theme {}: {fg:?} is near-invisible on white",
+            role.name()
+        );
+        if let Some(Color::Rgb(r, g, b)) = fg {
+            // at least 3:1 against white (WCAG's minimum for borders and large text)
+            let lum = |c: u8| {
+                let c = c as f64 / 255.0;
+                if c <= 0.03928 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            let l = 0.2126 * lum(r) + 0.7152 * lum(g) + 0.0722 * lum(b);
+            let contrast = 1.05 / (l + 0.05);
+            assert!(
+                contrast >= 3.0,
+                "light theme {}: contrast {contrast:.2}",
+                role.name()
+            );
+        }
+    }
+}
+
+/// The export path was relative to an unseen current folder and forgotten after each export.
+#[test]
+fn export_remembers_its_folder_and_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::Export));
+    act(&mut app, key(KeyCode::Down)); // STIX
+    act(&mut app, ctrl('u'));
+    act(
+        &mut app,
+        Action::Paste(dir.path().join("first.json").display().to_string()),
+    );
+    act(&mut app, key(KeyCode::Enter));
+    assert!(dir.path().join("first.json").exists());
+    act(&mut app, Action::Command(Command::Export));
+    let Some(Popup::Export(d)) = &app.popup else {
+        panic!("export dialog")
+    };
+    assert_eq!(d.format, 1, "the last format again");
+    assert!(
+        d.path.starts_with(&dir.path().display().to_string()),
+        "the last folder again: {}",
+        d.path
+    );
+}
+
+/// config.toml silently ignored unknown keys (a typo in `theme` did nothing, without a word).
+#[test]
+fn config_toml_reports_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "them = \"light\"\n").unwrap();
+    let (_, _, notices) = tui::load_look(None, Some(dir.path()));
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("config.toml") && notices[0].contains("them"),
+        "{notices:?}"
+    );
+}
+
+/// Two saves in flight (typing between them): the first one finishing must not make the second
+/// one forget to clear "modified".
+#[test]
+fn overlapping_saves_end_unmodified() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let mut app = opened(&path);
+    act(&mut app, Action::Command(Command::Edit));
+    typed(&mut app, "a");
+    let first = app.update(ctrl('s'));
+    typed(&mut app, " b");
+    let second = app.update(ctrl('s'));
+    let (first, second) = (drive(&mut app, first), drive(&mut app, second));
+    assert!(
+        first.is_empty()
+            || second
+                .iter()
+                .any(|e| matches!(e, Effect::RemoveRecovery(None)))
+    );
+    assert!(!app.modified, "both saves done, text saved");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("a b{REPORT}")
+    );
+}
+
+/// A file that was not valid UTF-8 was reported as `lossy_utf8: false` from the TUI (the text
+/// analysed is the decoded one).
+#[test]
+fn a_lossily_decoded_file_is_reported_as_such() {
+    let mut app = App::new(AppConfig {
+        text: "APT29 \u{FFFD} used PowerShell.".into(),
+        name: Some("bad.txt".into()),
+        path: Some(PathBuf::from("bad.txt")),
+        lossy: true,
+        unsaved: false,
+        threshold: None,
+        keymap: Keymap::defaults(),
+        theme: Theme::default_theme(),
+        notices: Vec::new(),
+        recovery: None,
+        now: t0(),
+    });
+    let first = app.start();
+    drive(&mut app, first);
+    let input = &app.report.as_ref().unwrap().input;
+    assert!(input.lossy_utf8 && !input.edited);
+}
+
+/// The status line cut the threshold ("≥0.6") while a long run was in progress at 80 columns.
+#[test]
+fn status_line_keeps_the_threshold_whole() {
+    let mut app = new_app(&REPORT.repeat(300));
+    app.update(Action::ModelLoaded(Ok(model())));
+    let Some(Effect::Analyze(job)) = app.start().into_iter().next() else {
+        panic!("expected a run")
+    };
+    let mut events = Vec::new();
+    tui::worker::run_analysis(&job, &mut |e| events.push(e));
+    for event in events.into_iter().take(5) {
+        app.update(Action::Analysis {
+            generation: job.generation,
+            event,
+        });
+    }
+    app.update(Action::Tick(t0() + Duration::from_millis(123_456)));
+    assert!(app.is_running());
+    for (w, h) in [(120, 40), (80, 24), (60, 20), (50, 12)] {
+        let s = screen(&app, w, h);
+        let status = s.lines().nth(h as usize - 2).unwrap();
+        assert!(status.contains("≥0.60"), "{w}x{h}: {status}");
+    }
 }

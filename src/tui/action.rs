@@ -39,6 +39,12 @@ pub enum Action {
     },
     /// Outcome of an export: the path written, or why not.
     ExportDone(Result<PathBuf, String>),
+    /// Outcome of saving the text (revision `revision`) to `path`.
+    Saved {
+        path: PathBuf,
+        revision: u64,
+        result: Result<(), String>,
+    },
     /// Text read from the system clipboard, or why not.
     ClipboardText(Result<String, String>),
     /// A one-line message for the status bar (`Err` shows as an error).
@@ -87,8 +93,19 @@ pub enum Effect {
         overwrite: bool,
         report: Box<Report>,
     },
-    /// Save the editor text in the recovery file (atomic, 0600).
-    WriteRecovery(String),
+    /// Save the report text itself to `path` (atomic, like exports; `overwrite`: replace an
+    /// existing file). Answered with [`Action::Saved`].
+    Save {
+        path: PathBuf,
+        text: String,
+        overwrite: bool,
+        revision: u64,
+    },
+    /// Save the editor text in the recovery file (atomic, 0600), with the file it belongs to.
+    WriteRecovery {
+        text: String,
+        original: Option<PathBuf>,
+    },
     /// Remove this session's recovery file (clean quit) or the one offered back.
     RemoveRecovery(Option<PathBuf>),
     /// Leave with this exit code.

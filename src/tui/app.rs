@@ -25,6 +25,8 @@ use super::theme::Theme;
 pub const DEBOUNCE: Duration = Duration::from_millis(400);
 /// Pause after the last edit before saving the recovery file.
 pub const RECOVERY_DELAY: Duration = Duration::from_secs(1);
+/// A pause in typing this long starts a new undo step.
+pub const UNDO_PAUSE: Duration = Duration::from_secs(1);
 /// How long an info message stays in the status bar.
 const NOTICE_TTL: Duration = Duration::from_secs(6);
 const THRESHOLD_STEP: f32 = 0.05;
@@ -85,17 +87,39 @@ pub struct ExportDialog {
     pub confirm: bool,
 }
 
+/// The save-as prompt: a path, then y/n before replacing an existing file.
+#[derive(Debug, Clone)]
+pub struct SaveAsDialog {
+    pub path: String,
+    pub confirm: bool,
+}
+
+/// Text saved by a session that did not end cleanly, offered back.
+#[derive(Debug, Clone)]
+pub struct Recovered {
+    /// The recovery file.
+    pub path: PathBuf,
+    pub text: String,
+    /// "3 min ago".
+    pub age: String,
+    /// The file that session was editing, if it had one.
+    pub original: Option<PathBuf>,
+}
+
 pub enum Popup {
     Help {
         scroll: u16,
     },
     Export(ExportDialog),
+    SaveAs(SaveAsDialog),
     Search(String),
-    /// Text saved by a session that did not end cleanly.
+    /// Problems found at start (theme, keymap, config), in full: any key closes.
+    Problems(Vec<String>),
+    /// Offer back text of a session that did not end cleanly. `confirm_discard`: `d` was
+    /// pressed once; deleting the text for good needs `y` now (Esc never deletes it).
     Recovery {
-        path: PathBuf,
-        text: String,
-        age: String,
+        recovered: Recovered,
+        confirm_discard: bool,
     },
 }
 
@@ -112,6 +136,10 @@ pub struct AppConfig {
     pub text: String,
     /// Input name for the report (`-` for stdin, the file name...).
     pub name: Option<String>,
+    /// The file the text was read from (saving writes there). `None`: stdin or an empty session.
+    pub path: Option<PathBuf>,
+    /// The file was not valid UTF-8 and was decoded lossily.
+    pub lossy: bool,
     /// The text exists nowhere else (stdin, recovery): keep a recovery copy.
     pub unsaved: bool,
     pub threshold: Option<f32>,
@@ -119,13 +147,40 @@ pub struct AppConfig {
     pub theme: Theme,
     /// Problems found while starting (bad theme or keymap file...), shown in the status bar.
     pub notices: Vec<String>,
-    pub recovery: Option<(PathBuf, String, String)>,
+    pub recovery: Option<Recovered>,
     pub now: Instant,
 }
 
 pub struct App {
     pub editor: Editor,
     pub name: Option<String>,
+    /// The file the text belongs to: read from it, or last saved to it.
+    pub path: Option<PathBuf>,
+    /// Typing changes the text. Only when the analyst chose to edit (or the session started
+    /// empty); leaving the report pane ends it, so command keys never land in the text.
+    pub editing: bool,
+    /// The text differs from `path` (or, without a path, exists nowhere else) until saved.
+    pub modified: bool,
+    /// Bumped on every change of the text.
+    pub revision: u64,
+    /// Hash of the text as last read or saved (`None`: never saved anywhere).
+    clean_hash: Option<u64>,
+    /// The file was decoded lossily (reported while the text is unmodified).
+    input_lossy: bool,
+    /// Revision of the text the current report was made from.
+    report_revision: u64,
+    /// A save in flight: (revision, hash of the text written).
+    pending_save: Option<(u64, u64)>,
+    /// Said once an export in flight finishes (partial result, stale text).
+    export_note: Option<String>,
+    /// When a key last went into the text (a pause starts a new undo step).
+    last_typed: Option<Instant>,
+    /// The last export's format and folder, offered again by the next export.
+    last_export: Option<(usize, PathBuf)>,
+    /// The format of the export in flight.
+    export_format: usize,
+    /// The working folder, which relative export and save paths are in (shown in the dialogs).
+    pub cwd: Option<PathBuf>,
     pub focus: Focus,
     pub tab: Tab,
     pub threshold: f32,
@@ -161,8 +216,6 @@ pub struct App {
     /// Pane rectangles from the last frame (for the mouse).
     pub areas: std::cell::Cell<Areas>,
     pub quit: bool,
-    /// The editor holds text that exists nowhere else (edited, pasted, piped in).
-    pub unsaved: bool,
     /// (chunk index, label) attributions asked for in this run.
     pub explain_requested: std::collections::HashSet<(usize, usize)>,
     /// The heatmap follows the selected technique's best chunk until the user picks a chunk.
@@ -183,10 +236,27 @@ pub struct Areas {
 
 impl App {
     pub fn new(config: AppConfig) -> App {
+        let editor = Editor::new(&config.text);
+        // A report opens read-only with the results focused; an empty session in the editor.
+        let blank = editor.is_blank();
+        let clean_hash = (!config.unsaved).then(|| text_hash(&editor.text()));
         let mut app = App {
-            editor: Editor::new(&config.text),
+            modified: config.unsaved && !blank,
+            editor,
             name: config.name,
-            focus: Focus::Editor,
+            path: config.path,
+            editing: blank,
+            revision: 0,
+            clean_hash,
+            input_lossy: config.lossy,
+            report_revision: 0,
+            pending_save: None,
+            export_note: None,
+            last_typed: None,
+            last_export: None,
+            export_format: 0,
+            cwd: std::env::current_dir().ok(),
+            focus: if blank { Focus::Editor } else { Focus::Results },
             tab: Tab::Techniques,
             threshold: config.threshold.unwrap_or(DEFAULT_THRESHOLD),
             threshold_explicit: config.threshold.is_some(),
@@ -216,19 +286,26 @@ impl App {
             size: (0, 0),
             areas: Default::default(),
             quit: false,
-            unsaved: config.unsaved,
             explain_requested: Default::default(),
             auto_follow: true,
             quit_armed: false,
         };
         if !config.notices.is_empty() {
-            app.notice = Some(Notice::Error(config.notices.join(" · ")));
+            if config.recovery.is_some() {
+                app.notice = Some(Notice::Error(config.notices.join(" · ")));
+            } else {
+                // in full, not squeezed into (and cut off by) the status line
+                app.popup = Some(Popup::Problems(config.notices));
+            }
         }
-        if config.unsaved {
+        if app.modified {
             app.recovery_at = Some(config.now + RECOVERY_DELAY);
         }
-        if let Some((path, text, age)) = config.recovery {
-            app.popup = Some(Popup::Recovery { path, text, age });
+        if let Some(recovered) = config.recovery {
+            app.popup = Some(Popup::Recovery {
+                recovered,
+                confirm_discard: false,
+            });
         }
         app
     }
@@ -273,12 +350,30 @@ impl App {
                 Vec::new()
             }
             Action::ExportDone(result) => {
-                match result {
-                    Ok(path) => self.info(format!("exported {}", path.display())),
-                    Err(e) => self.error(format!("export failed: {e}")),
+                let note = self.export_note.take();
+                if let Ok(path) = &result {
+                    let dir = std::path::absolute(path)
+                        .ok()
+                        .and_then(|p| p.parent().map(std::path::Path::to_path_buf));
+                    if let Some(dir) = dir {
+                        self.last_export = Some((self.export_format, dir));
+                    }
+                }
+                match (result, note) {
+                    (Ok(path), None) => self.info(format!("exported {}", path.display())),
+                    // a partial or outdated export is said, not only written in the file
+                    (Ok(path), Some(note)) => {
+                        self.error(format!("exported {} ({note})", path.display()))
+                    }
+                    (Err(e), _) => self.error(format!("export failed: {e}")),
                 }
                 Vec::new()
             }
+            Action::Saved {
+                path,
+                revision,
+                result,
+            } => self.saved(path, revision, result),
             Action::ClipboardText(result) => match result {
                 Ok(text) if !text.is_empty() => self.paste(&text),
                 Ok(_) => {
@@ -304,7 +399,7 @@ impl App {
                 self.quit = true;
                 let mut out = Vec::new();
                 if self.has_unsaved_text() {
-                    out.push(Effect::WriteRecovery(self.editor.text()));
+                    out.push(self.write_recovery());
                 }
                 out.push(Effect::Exit(128u8.saturating_add(sig as u8)));
                 out
@@ -312,8 +407,98 @@ impl App {
         }
     }
 
-    fn has_unsaved_text(&self) -> bool {
-        self.unsaved
+    /// Leaving: cancels the analysis (and its explanations) so the background threads end
+    /// before the process exits; returns `code`.
+    pub fn stop_work(&self, code: u8) -> u8 {
+        if let Some(job) = &self.job {
+            job.cancel.cancel();
+        }
+        code
+    }
+
+    /// The threshold shown: `None` until it is known (the model's own, unless one was given;
+    /// the first frames used to show the engine's 0.60 before the model's 0.325 arrived).
+    pub fn shown_threshold(&self) -> Option<f32> {
+        match self.model {
+            ModelState::Loading if !self.threshold_explicit => None,
+            _ => Some(self.threshold),
+        }
+    }
+
+    /// Text that would be lost on quitting: changed since read or saved, or never saved (an
+    /// empty text without a file is nothing to lose).
+    pub fn has_unsaved_text(&self) -> bool {
+        self.modified && !(self.path.is_none() && self.editor.is_blank())
+    }
+
+    /// The text the report was read from, or saved to, is no longer what the editor holds.
+    fn text_changed(&mut self) {
+        self.revision += 1;
+        self.modified = true;
+    }
+
+    /// After undo/redo: back at the saved text means unmodified again.
+    fn recheck_modified(&mut self) {
+        self.revision += 1;
+        let text = self.editor.text();
+        self.modified = match self.clean_hash {
+            Some(h) => text_hash(&text) != h,
+            None => !text.trim().is_empty(),
+        };
+    }
+
+    fn write_recovery(&self) -> Effect {
+        Effect::WriteRecovery {
+            text: self.editor.text(),
+            original: self.path.clone(),
+        }
+    }
+
+    /// Saves the text to `path` (atomically); `overwrite` replaces an existing file.
+    fn save_to(&mut self, path: PathBuf, overwrite: bool) -> Vec<Effect> {
+        let text = self.editor.text();
+        self.pending_save = Some((self.revision, text_hash(&text)));
+        vec![Effect::Save {
+            path,
+            text,
+            overwrite,
+            revision: self.revision,
+        }]
+    }
+
+    fn saved(&mut self, path: PathBuf, revision: u64, result: Result<(), String>) -> Vec<Effect> {
+        // a later save (of a newer revision) may be in flight: leave its record alone
+        let pending = match self.pending_save {
+            Some((rev, _)) if rev == revision => self.pending_save.take(),
+            _ => None,
+        };
+        if let Err(e) = result {
+            self.error(format!("not saved: {e}"));
+            return Vec::new();
+        }
+        let shown = path.display().to_string();
+        self.name = Some(shown.clone());
+        self.path = Some(path);
+        self.input_lossy = false;
+        if let Some((rev, hash)) = pending {
+            self.clean_hash = Some(hash);
+            self.modified = self.revision != rev;
+            // the current results are of exactly the saved text: they are of this file now
+            if self.report_revision == rev
+                && let Some(r) = &mut self.report
+            {
+                r.input.name = self.name.clone();
+                r.input.edited = false;
+            }
+        }
+        if self.modified {
+            self.info(format!("saved {shown} (edited since: still modified)"));
+            return Vec::new();
+        }
+        self.info(format!("saved {shown}"));
+        self.recovery_at = None;
+        // the text is on disk now: the recovery copy is not needed
+        vec![Effect::RemoveRecovery(None)]
     }
 
     pub fn info(&mut self, s: String) {
@@ -338,7 +523,12 @@ impl App {
         }
         if self.recovery_at.is_some_and(|t| now >= t) {
             self.recovery_at = None;
-            out.push(Effect::WriteRecovery(self.editor.text()));
+            out.push(if self.has_unsaved_text() {
+                self.write_recovery()
+            } else {
+                // back at the saved text (undo) or emptied: no copy to keep
+                Effect::RemoveRecovery(None)
+            });
         }
         self.refresh();
         out.extend(self.want_explanation());
@@ -493,6 +683,12 @@ impl App {
                 ReportOptions::of(&options, None),
             ),
         };
+        let mut report = report;
+        // Honest about what was analysed: text changed since it was read from (or saved to)
+        // the named file says so, with the sha256 and size of the text itself.
+        report.input.edited = self.modified && self.path.is_some();
+        report.input.lossy_utf8 = !self.modified && self.input_lossy;
+        self.report_revision = self.revision;
         self.report = Some(report);
         self.ioc_groups.clear();
         self.stale = false;
@@ -583,33 +779,121 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
-        let k = Key::from_event(&key);
         let armed = std::mem::take(&mut self.quit_armed);
-        if self.popup.is_none() && self.keymap.lookup(Context::Global, k) == Some(Command::Quit) {
-            self.quit_armed = armed;
-        }
         if self.popup.is_some() {
-            if self.keymap.lookup(Context::Global, k) == Some(Command::Quit) {
+            if self.keymap.lookup(Context::Global, Key::from_event(&key)) == Some(Command::Quit) {
+                self.quit_armed = armed;
                 return self.command(Command::Quit);
             }
             return self.popup_key(key);
         }
-        if let Some(cmd) = self.keymap.lookup(Context::Global, k) {
-            return self.command(cmd);
+        match self.resolve(&key) {
+            KeyUse::Command(cmd) => {
+                if cmd == Command::Quit {
+                    // `q q` (or ctrl-q ctrl-q) quits: only another key disarms
+                    self.quit_armed = armed;
+                }
+                self.command(cmd)
+            }
+            KeyUse::Type => self.editor_input(key),
+            KeyUse::Move => {
+                self.editor.area.input(key);
+                self.follow_cursor();
+                Vec::new()
+            }
+            KeyUse::ReadOnly => {
+                self.read_only_hint();
+                Vec::new()
+            }
+            KeyUse::Nothing => Vec::new(),
+        }
+    }
+
+    /// The keymap contexts that apply now, in lookup order.
+    pub fn contexts(&self) -> &'static [Context] {
+        match (self.focus, self.editing) {
+            (Focus::Editor, true) => &[Context::Global, Context::Editor],
+            (Focus::Editor, false) => &[Context::Global, Context::View, Context::Panes],
+            _ => &[Context::Global, Context::Panes],
+        }
+    }
+
+    /// The one place a key becomes what it does, in every context (popups aside).
+    pub fn resolve(&self, key: &KeyEvent) -> KeyUse {
+        let k = Key::from_event(key);
+        if self.focus == Focus::Editor && !self.editing {
+            // read-only report: arrows move (and select) the cursor before pane keys apply
+            if let Some(cmd) = self.keymap.lookup(Context::Global, k) {
+                return KeyUse::Command(cmd);
+            }
+            if let Some(cmd) = self.keymap.lookup(Context::View, k) {
+                return KeyUse::Command(cmd);
+            }
+            if is_movement(key.code) {
+                return KeyUse::Move;
+            }
+            if let Some(cmd) = self.keymap.lookup(Context::Panes, k) {
+                return KeyUse::Command(cmd);
+            }
+            return if would_edit(key) {
+                KeyUse::ReadOnly
+            } else {
+                KeyUse::Nothing
+            };
+        }
+        for ctx in self.contexts() {
+            if let Some(cmd) = self.keymap.lookup(*ctx, k) {
+                return KeyUse::Command(cmd);
+            }
         }
         if self.focus == Focus::Editor {
-            if let Some(cmd) = self.keymap.lookup(Context::Editor, k) {
-                return self.command(cmd);
-            }
-            return self.editor_input(key);
+            KeyUse::Type
+        } else {
+            KeyUse::Nothing
         }
-        match self.keymap.lookup(Context::Panes, k) {
-            Some(cmd) => self.command(cmd),
-            None => Vec::new(),
+    }
+
+    fn read_only_hint(&mut self) {
+        let key = self
+            .keymap
+            .first_key(Context::View, Command::Edit)
+            .or_else(|| self.keymap.first_key(Context::Panes, Command::Edit))
+            .map_or_else(|| "the edit key".to_owned(), |k| k.to_string());
+        self.info(format!("the report is read-only: press {key} to edit it"));
+    }
+
+    /// Focus moves; leaving the report ends editing (coming back is read-only until asked).
+    fn set_focus(&mut self, focus: Focus) {
+        if focus != Focus::Editor || self.focus != Focus::Editor {
+            self.editing = false;
+        }
+        self.focus = focus;
+    }
+
+    fn start_editing(&mut self) {
+        self.focus = Focus::Editor;
+        if !self.editing {
+            self.editing = true;
+            let back = self
+                .keymap
+                .first_key(Context::Editor, Command::FocusResults)
+                .map_or_else(String::new, |k| format!("; {k} when done"));
+            let save = self
+                .keymap
+                .first_key(Context::Global, Command::Save)
+                .map_or_else(String::new, |k| format!(", {k} saves"));
+            self.info(format!("editing the report{back}{save}"));
         }
     }
 
     fn editor_input(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if self
+            .last_typed
+            .is_none_or(|t| self.now.saturating_duration_since(t) >= UNDO_PAUSE)
+        {
+            self.editor.area.break_group();
+        }
+        self.last_typed = Some(self.now);
         let modified = self.editor.area.input(key);
         if modified {
             self.edited();
@@ -621,11 +905,15 @@ impl App {
 
     /// The text changed: stop the analysis, re-run after a pause, save a recovery copy soon.
     fn edited(&mut self) {
+        self.text_changed();
+        self.after_change();
+    }
+
+    fn after_change(&mut self) {
         if let Some(job) = self.job.take() {
             job.cancel.cancel();
         }
         self.stale = true;
-        self.unsaved = true;
         // Big texts wait a little longer, so a burst of typing isn't interrupted by re-runs.
         let lines = self.editor.lines().len() as u64;
         self.rerun_at = Some(self.now + DEBOUNCE + Duration::from_millis((lines / 100).min(1200)));
@@ -633,14 +921,26 @@ impl App {
     }
 
     fn paste(&mut self, text: &str) -> Vec<Effect> {
-        if let Some(Popup::Search(s)) | Some(Popup::Export(ExportDialog { path: s, .. })) =
-            &mut self.popup
+        if let Some(Popup::Search(s))
+        | Some(Popup::Export(ExportDialog { path: s, .. }))
+        | Some(Popup::SaveAs(SaveAsDialog { path: s, .. })) = &mut self.popup
         {
             s.push_str(&text.replace(['\n', '\r'], " "));
             return Vec::new();
         }
+        if self.popup.is_some() {
+            return Vec::new();
+        }
+        // Pasting edits: into an empty report, or when editing (a stray middle click on a
+        // read-only report must not change it).
+        let editing = self.focus == Focus::Editor && self.editing;
+        if !editing && !self.editor.is_blank() {
+            self.read_only_hint();
+            return Vec::new();
+        }
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
         self.focus = Focus::Editor;
+        self.editing = true;
         self.editor.area.insert_str(&text);
         self.edited();
         self.info(format!("pasted {} bytes", text.len()));
@@ -665,7 +965,7 @@ impl App {
         match m.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 let Some(pane) = pane else { return Vec::new() };
-                self.focus = pane;
+                self.set_focus(pane);
                 match pane {
                     Focus::Editor => {
                         if let Some((r, c)) = self.editor.position_at(m.column, m.row) {
@@ -743,7 +1043,7 @@ impl App {
                 KeyCode::Esc => {}
                 KeyCode::Enter => {
                     self.editor.search = Some(s.clone());
-                    self.focus = Focus::Editor;
+                    self.set_focus(Focus::Editor);
                     if !self.editor.search_step(true) {
                         self.error(format!(
                             "not found: {}",
@@ -763,30 +1063,125 @@ impl App {
                 }
                 _ => self.popup = Some(Popup::Search(s)),
             },
-            Popup::Recovery { path, text, age } => match code {
+            Popup::Recovery {
+                recovered,
+                confirm_discard: true,
+            } => match code {
+                // deleting the text for good: only an explicit y after d
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    self.info("recovered text deleted".into());
+                    return vec![Effect::RemoveRecovery(Some(recovered.path))];
+                }
+                _ => {
+                    self.popup = Some(Popup::Recovery {
+                        recovered,
+                        confirm_discard: false,
+                    })
+                }
+            },
+            Popup::Recovery {
+                recovered,
+                confirm_discard: false,
+            } => match code {
                 KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('r') => {
-                    self.editor.set_text(&text);
-                    self.name = Some("recovered".into());
-                    self.info(format!(
-                        "restored {} bytes from {}",
-                        text.len(),
-                        path.display()
-                    ));
-                    self.recovery_at = Some(self.now);
-                    self.unsaved = true;
-                    return [Effect::RemoveRecovery(Some(path))]
-                        .into_iter()
-                        .chain(self.start_run())
-                        .collect();
+                    return self.restore(recovered);
                 }
-                KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('d') => {
-                    self.info("recovered text discarded".into());
-                    return vec![Effect::RemoveRecovery(Some(path))];
+                KeyCode::Char('d') | KeyCode::Char('D') => {
+                    self.popup = Some(Popup::Recovery {
+                        recovered,
+                        confirm_discard: true,
+                    })
                 }
-                _ => self.popup = Some(Popup::Recovery { path, text, age }),
+                // A reflexive Esc (or n) only closes the offer: the file stays and is offered
+                // again next time.
+                KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => self.info(format!(
+                    "recovered text kept in {} (offered again next start)",
+                    recovered.path.display()
+                )),
+                _ => {
+                    self.popup = Some(Popup::Recovery {
+                        recovered,
+                        confirm_discard: false,
+                    })
+                }
             },
             Popup::Export(d) => return self.export_key(d, key),
+            Popup::SaveAs(d) => return self.save_as_key(d, key),
+            Popup::Problems(_) => {}
         }
+        Vec::new()
+    }
+
+    /// Restores recovered text, under the name of the file it was editing (saving writes there).
+    fn restore(&mut self, recovered: Recovered) -> Vec<Effect> {
+        let Recovered {
+            path,
+            text,
+            original,
+            ..
+        } = recovered;
+        self.editor.set_text(&text);
+        self.name = Some(
+            original
+                .as_ref()
+                .map_or_else(|| "recovered".into(), |p| p.display().to_string()),
+        );
+        self.path = original;
+        self.clean_hash = None;
+        self.input_lossy = false;
+        self.text_changed();
+        self.modified = !self.editor.is_blank();
+        self.info(format!(
+            "restored {} bytes from {} (not saved yet)",
+            text.len(),
+            path.display()
+        ));
+        self.recovery_at = Some(self.now);
+        [Effect::RemoveRecovery(Some(path))]
+            .into_iter()
+            .chain(self.start_run())
+            .collect()
+    }
+
+    fn save_as_key(&mut self, mut d: SaveAsDialog, key: KeyEvent) -> Vec<Effect> {
+        if d.confirm {
+            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                return self.save_to(PathBuf::from(d.path), true);
+            }
+            d.confirm = false;
+            self.popup = Some(Popup::SaveAs(d));
+            return Vec::new();
+        }
+        match key.code {
+            KeyCode::Esc => return Vec::new(),
+            KeyCode::Backspace => {
+                d.path.pop();
+            }
+            KeyCode::Char('u')
+                if key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
+            {
+                d.path.clear()
+            }
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(crossterm::event::KeyModifiers::CONTROL) =>
+            {
+                d.path.push(c)
+            }
+            KeyCode::Enter if !d.path.trim().is_empty() => {
+                let path = PathBuf::from(&d.path);
+                if path.exists() {
+                    d.confirm = true;
+                } else {
+                    return self.save_to(path, false);
+                }
+            }
+            _ => {}
+        }
+        self.popup = Some(Popup::SaveAs(d));
         Vec::new()
     }
 
@@ -846,9 +1241,18 @@ impl App {
         };
         let mut report = report.clone();
         report.options.threshold = self.threshold;
+        let mut notes = Vec::new();
         if !report.is_done() {
-            self.info("exporting a partial result (analysis still running)".into());
+            notes.push("partial: the analysis had not finished, complete: false");
         }
+        if self.stale {
+            notes.push("of the text as last analysed: edited since");
+        }
+        if report.input.edited {
+            notes.push("of edited text, not of the file as saved");
+        }
+        self.export_note = (!notes.is_empty()).then(|| notes.join("; "));
+        self.export_format = d.format;
         vec![Effect::Export {
             format: Format::ALL[d.format],
             path: PathBuf::from(d.path),
@@ -862,12 +1266,26 @@ impl App {
     pub fn command(&mut self, cmd: Command) -> Vec<Effect> {
         match cmd {
             Command::Quit => {
-                if self.unsaved && !self.quit_armed && !self.editor.is_blank() {
+                if self.has_unsaved_text() && !self.quit_armed {
                     self.quit_armed = true;
-                    self.error(
-                        "the text exists only here: quit again to discard it (a recovery copy is kept until then)"
-                            .into(),
-                    );
+                    // the key of the pane in use (q in the panes, ctrl-q while typing)
+                    let again = self
+                        .contexts()
+                        .iter()
+                        .rev()
+                        .find_map(|c| self.keymap.first_key(*c, Command::Quit))
+                        .map_or_else(|| "quit".to_owned(), |k| k.to_string());
+                    let save = self
+                        .keymap
+                        .first_key(Context::Global, Command::Save)
+                        .map_or_else(String::new, |k| format!(", {k} saves"));
+                    let what = if self.path.is_some() {
+                        "unsaved"
+                    } else {
+                        "only here"
+                    };
+                    // short: it must fit beside the help and quit hints at 80 columns
+                    self.error(format!("{what}: {again} again quits and discards{save}"));
                     return Vec::new();
                 }
                 if let Some(job) = self.job.take() {
@@ -886,17 +1304,37 @@ impl App {
                 let order = [Focus::Editor, Focus::Results, Focus::Heatmap];
                 let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
                 let step = if cmd == Command::FocusNext { 1 } else { 2 };
-                self.focus = order[(i + step) % 3];
+                self.set_focus(order[(i + step) % 3]);
             }
-            Command::FocusEditor => self.focus = Focus::Editor,
-            Command::FocusResults => self.focus = Focus::Results,
+            Command::FocusEditor => self.set_focus(Focus::Editor),
+            Command::FocusResults => self.set_focus(Focus::Results),
+            Command::Edit => self.start_editing(),
+            Command::Save => {
+                return match self.path.clone() {
+                    Some(p) => self.save_to(p, true),
+                    None => self.command(Command::SaveAs),
+                };
+            }
+            Command::SaveAs => {
+                self.popup = Some(Popup::SaveAs(SaveAsDialog {
+                    path: self
+                        .path
+                        .as_ref()
+                        .map_or_else(String::new, |p| p.display().to_string()),
+                    confirm: false,
+                }))
+            }
             Command::Run => {
                 self.info("analysing".into());
                 return self.start_run();
             }
             Command::Cancel => self.cancel_run(),
             Command::Export => {
-                let format = 0;
+                // the last export's format and folder again (not the unseen current folder)
+                let (format, dir) = self
+                    .last_export
+                    .clone()
+                    .map_or((0, None), |(f, d)| (f, Some(d)));
                 let stem = self
                     .name
                     .as_deref()
@@ -906,9 +1344,13 @@ impl App {
                         || "mitremap-report".to_owned(),
                         |s| s.to_string_lossy().into_owned(),
                     );
+                let file = format!("{stem}.{}", Format::ALL[format].extension());
                 self.popup = Some(Popup::Export(ExportDialog {
                     format,
-                    path: format!("{stem}.{}", Format::ALL[format].extension()),
+                    path: match dir {
+                        Some(d) => d.join(file).display().to_string(),
+                        None => file,
+                    },
                     confirm: false,
                 }));
             }
@@ -937,16 +1379,20 @@ impl App {
             }
             Command::Undo => {
                 if self.editor.area.undo() {
-                    self.edited();
+                    self.recheck_modified();
+                    self.after_change();
                 }
             }
             Command::Redo => {
                 if self.editor.area.redo() {
-                    self.edited();
+                    self.recheck_modified();
+                    self.after_change();
                 }
             }
             Command::SelectAll => self.editor.area.select_all(),
             Command::ThresholdUp | Command::ThresholdDown => {
+                // the analyst's choice now: the model's default no longer replaces it
+                self.threshold_explicit = true;
                 let delta = if cmd == Command::ThresholdUp {
                     THRESHOLD_STEP
                 } else {
@@ -1000,7 +1446,7 @@ impl App {
 
     fn set_tab(&mut self, tab: Tab) {
         self.tab = tab;
-        self.focus = Focus::Results;
+        self.set_focus(Focus::Results);
         match tab {
             Tab::Chunks => {
                 self.auto_follow = false;
@@ -1116,7 +1562,7 @@ impl App {
             && !self.stale
         {
             self.editor.jump_to_byte(b);
-            self.focus = Focus::Editor;
+            self.set_focus(Focus::Editor);
         }
     }
 
@@ -1363,4 +1809,48 @@ pub fn summary_text(report: &Report, techniques: &[TechniqueHit]) -> String {
         ));
     }
     out
+}
+
+/// What a key does where it is pressed (see [`App::resolve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyUse {
+    Command(Command),
+    /// Typed into the report (editing).
+    Type,
+    /// Moves the cursor or the selection in the read-only report.
+    Move,
+    /// Would change the read-only report: a hint says how to edit.
+    ReadOnly,
+    Nothing,
+}
+
+fn is_movement(code: KeyCode) -> bool {
+    matches!(
+        code,
+        KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Up
+            | KeyCode::Down
+            | KeyCode::Home
+            | KeyCode::End
+            | KeyCode::PageUp
+            | KeyCode::PageDown
+    )
+}
+
+fn would_edit(key: &KeyEvent) -> bool {
+    let ctrl_alt = key
+        .modifiers
+        .intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT);
+    match key.code {
+        KeyCode::Char(_) => !ctrl_alt,
+        KeyCode::Backspace | KeyCode::Delete | KeyCode::Enter | KeyCode::Tab => true,
+        _ => false,
+    }
+}
+
+/// A fast fingerprint of the text, to tell "back at the saved text" after undo.
+pub fn text_hash(text: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(text)
 }

@@ -29,12 +29,15 @@ macro_rules! commands {
 }
 
 commands! {
-    Quit => "quit", "quit (asks once when the text exists only here)";
+    Quit => "quit", "quit (press twice when the text is not saved)";
     Help => "help", "show or hide this help";
     FocusNext => "focus_next", "focus the next pane";
     FocusPrev => "focus_prev", "focus the previous pane";
-    FocusEditor => "focus_editor", "focus the editor";
-    FocusResults => "focus_results", "leave the editor for the results";
+    FocusEditor => "focus_editor", "focus the report (read-only)";
+    FocusResults => "focus_results", "back to the results (ends editing)";
+    Edit => "edit", "edit the report text (it is read-only until then)";
+    Save => "save", "save the report text (asks for a path when it has no file)";
+    SaveAs => "save_as", "save the report text to another file";
     Run => "run", "analyse now";
     Cancel => "cancel", "cancel the running analysis";
     Export => "export", "export (JSON, STIX, Navigator, CSV, Markdown)";
@@ -71,16 +74,25 @@ commands! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
     Global,
+    /// The report while it is being edited (other keys type).
     Editor,
+    /// The report while it is read-only (focused, not being edited).
+    View,
     Panes,
 }
 
 impl Context {
-    pub const ALL: [Context; 3] = [Context::Global, Context::Editor, Context::Panes];
+    pub const ALL: [Context; 4] = [
+        Context::Global,
+        Context::Editor,
+        Context::View,
+        Context::Panes,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Context::Global => "global",
             Context::Editor => "editor",
+            Context::View => "view",
             Context::Panes => "panes",
         }
     }
@@ -197,6 +209,40 @@ impl fmt::Display for Key {
     }
 }
 
+/// Bindings that cannot all work: (context, key, command, other context, other command). The
+/// same key for two commands in one section, or a section's key that a global binding hides
+/// (global keys are looked up first).
+fn conflicts(
+    bindings: &BTreeMap<Context, BTreeMap<Command, Vec<Key>>>,
+) -> Vec<(Context, Key, Command, Context, Command)> {
+    let mut seen: HashMap<(Context, Key), Command> = HashMap::new();
+    let mut out = Vec::new();
+    for (ctx, cmds) in bindings {
+        for (cmd, keys) in cmds {
+            for key in keys {
+                if let Some(&other) = seen.get(&(*ctx, *key))
+                    && other != *cmd
+                {
+                    out.push((*ctx, *key, *cmd, *ctx, other));
+                }
+                seen.insert((*ctx, *key), *cmd);
+            }
+        }
+    }
+    for (ctx, cmds) in bindings.iter().filter(|(c, _)| **c != Context::Global) {
+        for (cmd, keys) in cmds {
+            for key in keys {
+                if let Some(&global) = seen.get(&(Context::Global, *key))
+                    && global != *cmd
+                {
+                    out.push((*ctx, *key, *cmd, Context::Global, global));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The resolved key bindings.
 #[derive(Debug, Clone)]
 pub struct Keymap {
@@ -204,7 +250,15 @@ pub struct Keymap {
     lookup: HashMap<(Context, Key), Command>,
 }
 
-type KeymapFile = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+type KeymapFile = BTreeMap<String, BTreeMap<String, toml::Spanned<toml::Value>>>;
+
+/// One `command = [keys]` line of a keymap file.
+struct Entry {
+    ctx: Context,
+    cmd: Command,
+    keys: Vec<Key>,
+    line: usize,
+}
 
 impl Keymap {
     /// The embedded defaults.
@@ -213,30 +267,130 @@ impl Keymap {
             bindings: BTreeMap::new(),
             lookup: HashMap::new(),
         };
-        k.merge(DEFAULT_KEYMAP).expect("embedded keymap is valid");
+        let problems = k.merge(DEFAULT_KEYMAP).expect("embedded keymap is TOML");
+        assert!(problems.is_empty(), "embedded keymap: {problems:?}");
         k
     }
 
-    /// Applies a keymap file over these bindings: each command listed replaces its keys.
-    pub fn merge(&mut self, text: &str) -> Result<(), String> {
+    /// Applies a keymap file over these bindings: each command listed replaces its keys in its
+    /// section. Text that is not TOML of that shape is an error and changes nothing. Otherwise
+    /// each entry stands on its own: an unknown section, command or key, a key bound to two
+    /// commands in one section, a key a global binding would hide, or leaving no global quit
+    /// key, rejects that entry (its previous keys stay) and is reported with its line; the good
+    /// entries apply. Returns the problems.
+    pub fn merge(&mut self, text: &str) -> Result<Vec<String>, String> {
         let file: KeymapFile = toml::from_str(text).map_err(|e| one_line(&e.to_string()))?;
-        let mut staged = self.bindings.clone();
-        for (section, entries) in &file {
-            let ctx = Context::ALL
-                .into_iter()
-                .find(|c| c.name() == section)
-                .ok_or_else(|| format!("unknown section [{section}] (global, editor, panes)"))?;
-            for (name, keys) in entries {
-                let cmd = Command::from_name(name)
-                    .ok_or_else(|| format!("unknown command {name:?} in [{section}]"))?;
-                let keys = keys
-                    .iter()
-                    .map(|k| Key::parse(k))
-                    .collect::<Result<Vec<_>, _>>()?;
-                staged.entry(ctx).or_default().insert(cmd, keys);
+        let line_of = |span: std::ops::Range<usize>| {
+            text[..span.start.min(text.len())].matches('\n').count() + 1
+        };
+        let mut problems: Vec<(usize, String)> = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
+        for (section, items) in &file {
+            let ctx = Context::ALL.into_iter().find(|c| c.name() == section);
+            for (name, value) in items {
+                let line = line_of(value.span());
+                let Some(ctx) = ctx else {
+                    problems.push((
+                        line,
+                        format!("unknown section [{section}] (global, editor, view, panes)"),
+                    ));
+                    continue;
+                };
+                let Some(cmd) = Command::from_name(name) else {
+                    problems.push((line, format!("unknown command {name:?} in [{section}]")));
+                    continue;
+                };
+                let keys = match value.get_ref() {
+                    toml::Value::Array(items) => items
+                        .iter()
+                        .map(|v| match v {
+                            toml::Value::String(k) => Key::parse(k).and_then(|key| {
+                                if key.code == KeyCode::F(3) && !key.mods.is_empty() {
+                                    Err(format!(
+                                        "{k:?} never arrives (terminals send it as a cursor \
+                                         position report); use another key"
+                                    ))
+                                } else {
+                                    Ok(key)
+                                }
+                            }),
+                            other => Err(format!("{other} is not a key name")),
+                        })
+                        .collect::<Result<Vec<_>, _>>(),
+                    _ => Err("expected a list of keys, like [\"q\"]".to_owned()),
+                };
+                match keys {
+                    Ok(keys) => entries.push(Entry {
+                        ctx,
+                        cmd,
+                        keys,
+                        line,
+                    }),
+                    Err(e) => problems.push((line, format!("[{section}] {name}: {e}"))),
+                }
             }
         }
-        self.bindings = staged;
+        // Apply the good entries; an entry in a conflict is rejected and the rest re-applied
+        // until none is left (each round rejects at least one entry, so this ends).
+        let base = self.bindings.clone();
+        let mut rejected = vec![false; entries.len()];
+        let bindings = loop {
+            let mut staged = base.clone();
+            for (e, _) in entries.iter().zip(&rejected).filter(|(_, r)| !**r) {
+                staged
+                    .entry(e.ctx)
+                    .or_default()
+                    .insert(e.cmd, e.keys.clone());
+            }
+            let mut changed = false;
+            for (ctx, key, a, other_ctx, b) in conflicts(&staged) {
+                for (i, e) in entries.iter().enumerate() {
+                    let involved = (e.ctx == ctx && e.cmd == a || e.ctx == other_ctx && e.cmd == b)
+                        && e.keys.contains(&key);
+                    if involved && !rejected[i] {
+                        rejected[i] = true;
+                        changed = true;
+                        let (oc, ocmd) = if e.ctx == ctx && e.cmd == a {
+                            (other_ctx, b)
+                        } else {
+                            (ctx, a)
+                        };
+                        problems.push((
+                            e.line,
+                            format!(
+                                "[{}] {} = {key}: {key} is already {} in [{}]; entry ignored",
+                                e.ctx.name(),
+                                e.cmd.name(),
+                                ocmd.name(),
+                                oc.name()
+                            ),
+                        ));
+                    }
+                }
+            }
+            // quit must stay reachable everywhere (also while typing)
+            let no_quit = staged
+                .get(&Context::Global)
+                .and_then(|c| c.get(&Command::Quit))
+                .is_none_or(|k| k.is_empty());
+            if no_quit {
+                for (i, e) in entries.iter().enumerate() {
+                    if e.ctx == Context::Global && e.cmd == Command::Quit && !rejected[i] {
+                        rejected[i] = true;
+                        changed = true;
+                        problems.push((
+                            e.line,
+                            "[global] quit needs at least one key (it is how to leave while typing); entry ignored"
+                                .to_owned(),
+                        ));
+                    }
+                }
+            }
+            if !changed {
+                break staged;
+            }
+        };
+        self.bindings = bindings;
         self.lookup = self
             .bindings
             .iter()
@@ -245,26 +399,37 @@ impl Keymap {
                     .flat_map(move |(cmd, keys)| keys.iter().map(move |k| ((*ctx, *k), *cmd)))
             })
             .collect();
-        Ok(())
+        problems.sort();
+        Ok(problems
+            .into_iter()
+            .map(|(line, p)| format!("line {line}: {p}"))
+            .collect())
     }
 
-    /// Defaults plus `path` when it exists; an error names the file (the defaults are kept).
-    pub fn load(path: Option<&Path>) -> (Keymap, Option<String>) {
+    /// Defaults plus `path` when it exists. Each problem names the file and line; the good
+    /// entries apply, a file that is not TOML changes nothing.
+    pub fn load(path: Option<&Path>) -> (Keymap, Vec<String>) {
         let mut keymap = Keymap::defaults();
         let Some(path) = path.filter(|p| p.exists()) else {
-            return (keymap, None);
+            return (keymap, Vec::new());
         };
         let result = std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
             .and_then(|text| keymap.merge(&text));
         match result {
-            Ok(()) => (keymap, None),
+            Ok(problems) => {
+                let problems = problems
+                    .into_iter()
+                    .map(|p| format!("keymap {}: {p}", path.display()))
+                    .collect();
+                (keymap, problems)
+            }
             Err(e) => (
                 Keymap::defaults(),
-                Some(format!(
+                vec![format!(
                     "keymap {}: {e}; using the default keys",
                     path.display()
-                )),
+                )],
             ),
         }
     }
@@ -316,6 +481,96 @@ mod tests {
             Some(Command::Quit)
         );
         assert_eq!(k.lookup(Context::Panes, Key::parse("q").unwrap()), None);
-        assert!(k.merge("[panes]\nfly = [\"x\"]\n").is_err());
+        let problems = k.merge("[panes]\nfly = [\"x\"]\n").unwrap();
+        assert!(problems[0].contains("unknown command"), "{problems:?}");
+        assert!(k.merge("[panes\n").is_err(), "not TOML");
+    }
+
+    /// shift-F3 never arrived under tmux/xterm: a modified F3 is `CSI 1;<mod>R`, which
+    /// crossterm reads as a cursor position report. No default may rely on one.
+    #[test]
+    fn no_default_key_is_one_that_never_arrives() {
+        let k = Keymap::defaults();
+        for (ctx, cmd, _) in k.help_rows() {
+            for key in &k.bindings[&ctx][&cmd] {
+                assert!(
+                    key.code != KeyCode::F(3) || key.mods.is_empty(),
+                    "[{}] {} = {key}",
+                    ctx.name(),
+                    cmd.name()
+                );
+            }
+        }
+        assert_eq!(
+            k.lookup(Context::Panes, Key::parse("N").unwrap()),
+            Some(Command::SearchPrev)
+        );
+    }
+
+    #[test]
+    fn the_defaults_have_no_conflicts() {
+        let k = Keymap::defaults();
+        assert!(
+            conflicts(&k.bindings).is_empty(),
+            "{:?}",
+            conflicts(&k.bindings)
+        );
+    }
+
+    /// A keymap with a duplicate or conflicting binding was accepted silently (and could lose
+    /// quit); one bad entry discarded the whole file.
+    #[test]
+    fn bad_entries_are_rejected_by_line_and_the_good_ones_kept() {
+        let mut k = Keymap::defaults();
+        let text = "[panes]\n\
+                    run = [\"q\"]\n\
+                    copy = [\"c\"]\n\
+                    top = [\"ctrl-nope\"]\n\
+                    [global]\n\
+                    cancel = [\"ctrl-q\"]\n\
+                    [editor]\n\
+                    select_all = [\"f1\"]\n";
+        let problems = k.merge(text).unwrap();
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].starts_with("line 2:") && problems[0].contains("q is already quit"));
+        assert!(problems[1].starts_with("line 4:") && problems[1].contains("ctrl-nope"));
+        assert!(problems[2].starts_with("line 6:") && problems[2].contains("already quit"));
+        assert!(problems[3].starts_with("line 8:") && problems[3].contains("[global]"));
+        let key = |s| Key::parse(s).unwrap();
+        // the good entry applies, the rejected ones keep their keys, quit survives
+        assert_eq!(k.lookup(Context::Panes, key("c")), Some(Command::Copy));
+        assert_eq!(k.lookup(Context::Panes, key("y")), None);
+        assert_eq!(k.lookup(Context::Panes, key("q")), Some(Command::Quit));
+        assert_eq!(k.lookup(Context::Panes, key("r")), Some(Command::Run));
+        assert_eq!(
+            k.lookup(Context::Global, key("ctrl-q")),
+            Some(Command::Quit)
+        );
+        assert_eq!(k.lookup(Context::Global, key("f6")), Some(Command::Cancel));
+        // two entries in one section wanting the same key: both rejected
+        let mut k = Keymap::defaults();
+        let problems = k
+            .merge("[panes]\nrun = [\"z\"]\ncancel = [\"z\"]\n")
+            .unwrap();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        // quit cannot be left without a global key
+        let mut k = Keymap::defaults();
+        let problems = k.merge("[global]\nquit = []\n").unwrap();
+        assert!(problems[0].contains("quit needs"), "{problems:?}");
+        assert_eq!(
+            k.lookup(Context::Global, key("ctrl-q")),
+            Some(Command::Quit)
+        );
+        // a key that never arrives is refused
+        let mut k = Keymap::defaults();
+        let problems = k.merge("[global]\nsearch_prev = [\"shift-f3\"]\n").unwrap();
+        assert!(problems[0].contains("never arrives"), "{problems:?}");
+        // swapping two keys is fine
+        let mut k = Keymap::defaults();
+        let problems = k
+            .merge("[panes]\nrun = [\"x\"]\ncancel = [\"r\"]\n")
+            .unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(k.lookup(Context::Panes, key("x")), Some(Command::Run));
     }
 }

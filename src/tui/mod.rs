@@ -36,7 +36,14 @@ use recovery::Recovery;
 use theme::Theme;
 
 pub fn run(args: TuiArgs) -> anyhow::Result<ExitCode> {
-    let (text, name, unsaved, mut notices) = read_text(args.file.as_deref())?;
+    let Opened {
+        text,
+        name,
+        path,
+        lossy,
+        unsaved,
+        mut notices,
+    } = read_text(args.file.as_deref())?;
     let config_dir = paths::config_dir();
     let state_dir = paths::state_dir();
     let (theme, keymap, config_notices) = load_look(args.theme.as_deref(), config_dir.as_deref());
@@ -46,6 +53,8 @@ pub fn run(args: TuiArgs) -> anyhow::Result<ExitCode> {
     let app = App::new(AppConfig {
         text,
         name,
+        path,
+        lossy,
         unsaved,
         threshold: args.threshold,
         keymap,
@@ -71,13 +80,47 @@ pub fn run(args: TuiArgs) -> anyhow::Result<ExitCode> {
         worker::spawn_model_load(model_dir, model_options, tx)
     }));
     terminal::restore();
-    // Analysis threads may still be finishing a batch; don't wait for them.
     rt.shutdown_background();
-    code
+    let code = code?;
+    // The analysis was cancelled on the way out; its thread ends after the batch it is in. Exiting
+    // while a thread is inside ONNX Runtime runs the library's destructors under it (a segfault
+    // on quit), so wait for them briefly, and past that leave without exit handlers: everything
+    // that matters (recovery file, saves) is already written.
+    if !worker::wait_idle(std::time::Duration::from_secs(3)) {
+        leave_now(code);
+    }
+    Ok(ExitCode::from(code))
 }
 
-/// The starting text: FILE, `-`/piped stdin, or nothing. Returns (text, name, unsaved, notices).
-fn read_text(path: Option<&Path>) -> anyhow::Result<(String, Option<String>, bool, Vec<String>)> {
+/// Exits at once, skipping exit handlers (a background thread is still inside the model).
+fn leave_now(code: u8) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    #[cfg(unix)]
+    // SAFETY: `_exit` only ends the process; the terminal is restored and files are written.
+    unsafe {
+        libc::_exit(i32::from(code))
+    }
+    #[cfg(not(unix))]
+    std::process::exit(i32::from(code))
+}
+
+/// The starting text and where it came from.
+struct Opened {
+    text: String,
+    name: Option<String>,
+    /// The file (saving writes back there); `None` for stdin or nothing.
+    path: Option<std::path::PathBuf>,
+    lossy: bool,
+    /// The text exists nowhere else (stdin).
+    unsaved: bool,
+    notices: Vec<String>,
+}
+
+/// The starting text: FILE, `-`/piped stdin, or nothing.
+fn read_text(path: Option<&Path>) -> anyhow::Result<Opened> {
+    let file = path.filter(|p| *p != Path::new("-")).map(Path::to_path_buf);
     let (bytes, name, unsaved) = match path {
         Some(p) if p != Path::new("-") => (
             std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
@@ -86,7 +129,16 @@ fn read_text(path: Option<&Path>) -> anyhow::Result<(String, Option<String>, boo
         ),
         Some(_) => (read_stdin()?, "-".to_owned(), true),
         None if !std::io::stdin().is_terminal() => (read_stdin()?, "-".to_owned(), true),
-        None => return Ok((String::new(), None, false, Vec::new())),
+        None => {
+            return Ok(Opened {
+                text: String::new(),
+                name: None,
+                path: None,
+                lossy: false,
+                unsaved: false,
+                notices: Vec::new(),
+            });
+        }
     };
     if looks_binary(&bytes) {
         bail!(
@@ -100,7 +152,15 @@ fn read_text(path: Option<&Path>) -> anyhow::Result<(String, Option<String>, boo
             "{name} is not valid UTF-8; invalid bytes were replaced with U+FFFD"
         ));
     }
-    Ok((doc.into_text(), Some(name), unsaved, notices))
+    let lossy = doc.lossy();
+    Ok(Opened {
+        text: doc.into_text(),
+        name: Some(name),
+        path: file,
+        lossy,
+        unsaved,
+        notices,
+    })
 }
 
 fn read_stdin() -> anyhow::Result<Vec<u8>> {
@@ -122,7 +182,9 @@ pub fn load_look(flag: Option<&str>, config_dir: Option<&Path>) -> (Theme, Keyma
             .map(|d| d.join("config.toml"))
             .filter(|p| p.exists())
     {
+        /// `config.toml`: only `theme` so far; anything else is reported, not ignored.
         #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
         struct Config {
             theme: Option<String>,
         }

@@ -51,30 +51,37 @@ impl Recovery {
     /// Writes `text` atomically (temp file in the same folder, fsync, rename), readable only by
     /// the user. Empty text removes the file. On error (full disk...) the old file is intact.
     pub fn write(&self, text: &str) -> std::io::Result<()> {
+        self.write_for(text, None)
+    }
+
+    /// Like [`Recovery::write`], remembering the file the text belongs to (`recovery-<id>.path`
+    /// next to it), so restoring keeps the original file name.
+    pub fn write_for(&self, text: &str, original: Option<&Path>) -> std::io::Result<()> {
         if text.trim().is_empty() {
             self.remove();
             return Ok(());
         }
-        ensure_private_dir(&self.dir)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".recovery-")
-            .suffix(".tmp")
-            .tempfile_in(&self.dir)?;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        tmp.write_all(text.as_bytes())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&self.path).map_err(|e| e.error)?;
-        Ok(())
+        let meta = meta_path(&self.path);
+        match original {
+            Some(p) => {
+                use std::os::unix::ffi::OsStrExt;
+                let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+                write_private(&self.dir, &meta, abs.as_os_str().as_bytes())?
+            }
+            None => {
+                let _ = std::fs::remove_file(&meta);
+            }
+        }
+        write_private(&self.dir, &self.path, text.as_bytes())
     }
 
     pub fn remove(&self) {
-        let _ = std::fs::remove_file(&self.path);
+        remove_recovery_file(&self.path);
     }
 
-    /// The newest recovery file left by a session that is no longer running:
-    /// (path, text, "N minutes ago"). A file whose `.lock` is held belongs to a live session.
-    pub fn find_previous(&self) -> Option<(PathBuf, String, String)> {
+    /// The newest recovery file left by a session that is no longer running. A file whose
+    /// `.lock` is held belongs to a live session.
+    pub fn find_previous(&self) -> Option<crate::tui::app::Recovered> {
         let mut found: Vec<(SystemTime, PathBuf)> = std::fs::read_dir(&self.dir)
             .ok()?
             .filter_map(Result::ok)
@@ -90,7 +97,16 @@ impl Recovery {
         found.sort();
         let (when, path) = found.pop()?;
         let text = std::fs::read_to_string(&path).ok()?;
-        Some((path, text, ago(when)))
+        let original = std::fs::read(meta_path(&path)).ok().and_then(|b| {
+            use std::os::unix::ffi::OsStrExt;
+            (!b.is_empty()).then(|| PathBuf::from(std::ffi::OsStr::from_bytes(&b)))
+        });
+        Some(crate::tui::app::Recovered {
+            path,
+            text,
+            age: ago(when),
+            original,
+        })
     }
 }
 
@@ -110,6 +126,32 @@ impl Drop for Recovery {
             }
         }
     }
+}
+
+/// `recovery-<id>.path` for `recovery-<id>.txt`: the file that session was editing.
+fn meta_path(recovery: &Path) -> PathBuf {
+    recovery.with_extension("path")
+}
+
+/// Removes a recovery file and what it remembers.
+pub fn remove_recovery_file(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(meta_path(path));
+}
+
+/// Atomically writes `bytes` to `path` in `dir`, mode 0600.
+fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    ensure_private_dir(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".recovery-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Whether the session that owns recovery file `id` is still running: its lock file is locked.

@@ -1,7 +1,6 @@
 //! The thin async event loop: terminal events, worker results, signals and a clock tick go into
 //! `App::update`; the effects it returns are performed here; frames are drawn from the state.
 
-use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,7 +36,7 @@ pub async fn run(
     mut app: App,
     recovery: Option<Recovery>,
     start: impl FnOnce(UnboundedSender<Action>),
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<u8> {
     let (tx, mut rx) = unbounded_channel::<Action>();
     let mut rt = Runtime {
         tx: tx.clone(),
@@ -48,11 +47,13 @@ pub async fn run(
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     // First frame before anything slow (model loading happens on a thread).
-    terminal.draw(|f| ui::draw(f, &app))?;
+    if terminal.draw(|f| ui::draw(f, &app)).is_err() {
+        return Ok(rt.hang_up(&mut app, &mut terminal));
+    }
     start(tx.clone());
     let first = app.start();
     if let Some(code) = rt.perform(first, &mut terminal) {
-        return Ok(code);
+        return Ok(app.stop_work(code));
     }
 
     let mut events = EventStream::new();
@@ -84,7 +85,7 @@ pub async fn run(
         app.now = Instant::now();
         let effects = app.update(action);
         if let Some(code) = rt.perform(effects, &mut terminal) {
-            return Ok(code);
+            return Ok(app.stop_work(code));
         }
         // Drain what queued up (a burst of chunk events) before drawing.
         for _ in 0..BATCH {
@@ -92,23 +93,34 @@ pub async fn run(
             app.now = Instant::now();
             let effects = app.update(a);
             if let Some(code) = rt.perform(effects, &mut terminal) {
-                return Ok(code);
+                return Ok(app.stop_work(code));
             }
         }
         if !streaming || last_frame.elapsed() >= FRAME {
             let effects = app.update(Action::Tick(Instant::now()));
             if let Some(code) = rt.perform(effects, &mut terminal) {
-                return Ok(code);
+                return Ok(app.stop_work(code));
             }
-            terminal.draw(|f| ui::draw(f, &app))?;
+            // A draw that fails is a terminal that went away (EIO after an SSH drop): leave as
+            // on SIGHUP, text in the recovery file, whichever of the two is noticed first.
+            if terminal.draw(|f| ui::draw(f, &app)).is_err() {
+                return Ok(rt.hang_up(&mut app, &mut terminal));
+            }
             last_frame = Instant::now();
         }
     }
 }
 
 impl Runtime {
+    /// The terminal is gone: what SIGHUP does (recovery file written before leaving).
+    fn hang_up(&mut self, app: &mut App, terminal: &mut Term) -> u8 {
+        let effects = app.update(Action::Signal(1));
+        let code = self.perform(effects, terminal).unwrap_or(129);
+        app.stop_work(code)
+    }
+
     /// Performs effects; returns an exit code when one asks to leave.
-    fn perform(&mut self, effects: Vec<Effect>, terminal: &mut Term) -> Option<ExitCode> {
+    fn perform(&mut self, effects: Vec<Effect>, terminal: &mut Term) -> Option<u8> {
         let exiting = effects.iter().any(|e| matches!(e, Effect::Exit(_)));
         for effect in effects {
             match effect {
@@ -141,7 +153,23 @@ impl Runtime {
                         )));
                     });
                 }
-                Effect::WriteRecovery(text) => {
+                Effect::Save {
+                    path,
+                    text,
+                    overwrite,
+                    revision,
+                } => {
+                    let tx = self.tx.clone();
+                    std::thread::spawn(move || {
+                        let result = save_text(&path, &text, overwrite);
+                        let _ = tx.send(Action::Saved {
+                            path,
+                            revision,
+                            result,
+                        });
+                    });
+                }
+                Effect::WriteRecovery { text, original } => {
                     // fsync of a big text must not stall a frame: write on a thread, except
                     // when leaving (the process is about to exit).
                     if let Some(r) = self.recovery.clone() {
@@ -153,7 +181,7 @@ impl Runtime {
                             if *current != at {
                                 return; // removed meanwhile (clean quit)
                             }
-                            if let Err(e) = r.write(&text) {
+                            if let Err(e) = r.write_for(&text, original.as_deref()) {
                                 let _ = tx.send(Action::Notice(Err(format!(
                                     "cannot save the recovery file {}: {e}",
                                     r.path.display()
@@ -168,9 +196,7 @@ impl Runtime {
                     }
                 }
                 Effect::RemoveRecovery(path) => match (path, &self.recovery) {
-                    (Some(p), _) => {
-                        let _ = std::fs::remove_file(p);
-                    }
+                    (Some(p), _) => super::recovery::remove_recovery_file(&p),
                     (None, Some(r)) => {
                         let mut epoch = lock(&self.recovery_epoch);
                         *epoch += 1;
@@ -178,7 +204,7 @@ impl Runtime {
                     }
                     (None, None) => {}
                 },
-                Effect::Exit(code) => return Some(ExitCode::from(code)),
+                Effect::Exit(code) => return Some(code),
             }
         }
         None
@@ -199,4 +225,10 @@ pub fn export(
     let bytes = render(format, report, &ExportOptions::default()).map_err(|e| e.to_string())?;
     write_atomic(path, &bytes, overwrite).map_err(|e| e.to_string())?;
     Ok(path.to_path_buf())
+}
+
+/// Saves the report text itself with the exports' atomic write (temporary file in the same
+/// folder, fsync, rename; an existing file keeps its mode; refused without `overwrite`).
+pub fn save_text(path: &std::path::Path, text: &str, overwrite: bool) -> Result<(), String> {
+    write_atomic(path, text.as_bytes(), overwrite).map_err(|e| e.to_string())
 }

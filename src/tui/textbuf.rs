@@ -7,6 +7,7 @@
 use std::cell::Cell;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use unicode_segmentation::UnicodeSegmentation;
 
 /// (row, column in chars).
 pub type Pos = (usize, usize);
@@ -22,6 +23,15 @@ struct Edit {
     cursor_before: Pos,
 }
 
+/// What the newest undo step is still growing by: typing extends it until a word ends, the
+/// cursor moves, another kind of edit comes, or the app sees a pause ([`TextBuf::break_group`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Insert,
+    Backspace,
+    Delete,
+}
+
 #[derive(Debug, Clone)]
 pub struct TextBuf {
     lines: Vec<String>,
@@ -29,6 +39,7 @@ pub struct TextBuf {
     anchor: Option<Pos>,
     undo: Vec<Edit>,
     redo: Vec<Edit>,
+    group: Option<Group>,
     yank: String,
     /// Rows a page up/down moves (set by the renderer).
     pub page: Cell<usize>,
@@ -45,6 +56,7 @@ impl TextBuf {
             anchor: None,
             undo: Vec::new(),
             redo: Vec::new(),
+            group: None,
             yank: String::new(),
             page: Cell::new(20),
         }
@@ -75,6 +87,17 @@ impl TextBuf {
     /// Moves the cursor (clamped); keeps the selection anchor if one is set.
     pub fn jump(&mut self, row: usize, col: usize) {
         self.cursor = self.clamp((row, col));
+        self.group = None;
+    }
+
+    /// The next edit starts a new undo step (the app calls this after a pause in typing).
+    pub fn break_group(&mut self) {
+        self.group = None;
+    }
+
+    /// Number of undo steps (for tests and the status).
+    pub fn undo_len(&self) -> usize {
+        self.undo.len()
     }
 
     // ---- selection --------------------------------------------------------------------
@@ -157,6 +180,7 @@ impl TextBuf {
     }
 
     fn edit(&mut self, a: Pos, b: Pos, text: &str) -> bool {
+        self.group = None;
         if a == b && text.is_empty() {
             return false;
         }
@@ -177,6 +201,83 @@ impl TextBuf {
         true
     }
 
+    /// Typed text (a key, Enter, Tab): without a selection it extends the newest undo step while
+    /// the same word goes on, so undo takes back a word (with its trailing space), not a key.
+    fn type_text(&mut self, text: &str) -> bool {
+        if self.anchor.is_some() || text.is_empty() {
+            let changed = self.insert_str(text);
+            self.group = Some(Group::Insert);
+            return changed;
+        }
+        let starts_word = text.starts_with(|c: char| !c.is_whitespace());
+        let extend = self.group == Some(Group::Insert)
+            && self.undo.last().is_some_and(|e| {
+                Self::pos_after(e.start, &e.inserted) == self.cursor
+                    // a new word after a space is a new step
+                    && !(starts_word && e.inserted.ends_with(char::is_whitespace))
+            });
+        if !extend {
+            let changed = self.edit(self.cursor, self.cursor, text);
+            self.group = Some(Group::Insert);
+            return changed;
+        }
+        self.cursor = self.replace(self.cursor, self.cursor, text);
+        self.redo.clear();
+        if let Some(e) = self.undo.last_mut() {
+            e.inserted.push_str(text);
+        }
+        true
+    }
+
+    /// Backspace or Delete of one character: consecutive ones are one undo step per word.
+    fn delete_char(&mut self, forward: bool) -> bool {
+        if self.delete_selection() {
+            return true;
+        }
+        let (a, b) = if forward {
+            (self.cursor, self.right(self.cursor))
+        } else {
+            (self.left(self.cursor), self.cursor)
+        };
+        if a == b {
+            return false;
+        }
+        let kind = if forward {
+            Group::Delete
+        } else {
+            Group::Backspace
+        };
+        let gone = self.text_range(a, b);
+        let extend = self.group == Some(kind)
+            && self.undo.last().is_some_and(|e| {
+                e.inserted.is_empty()
+                    && e.start == self.cursor
+                    // deleting into the previous word starts a new step
+                    && !(gone.starts_with(char::is_whitespace)
+                        && if forward {
+                            e.removed.ends_with(|c: char| !c.is_whitespace())
+                        } else {
+                            e.removed.starts_with(|c: char| !c.is_whitespace())
+                        })
+            });
+        if !extend {
+            let changed = self.edit(a, b, "");
+            self.group = Some(kind);
+            return changed;
+        }
+        self.cursor = self.replace(a, b, "");
+        self.redo.clear();
+        if let Some(e) = self.undo.last_mut() {
+            if forward {
+                e.removed.push_str(&gone);
+            } else {
+                e.start = a;
+                e.removed.insert_str(0, &gone);
+            }
+        }
+        true
+    }
+
     /// Inserts text at the cursor, replacing the selection. `\r\n` and `\r` become `\n`.
     pub fn insert_str(&mut self, text: &str) -> bool {
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
@@ -192,6 +293,7 @@ impl TextBuf {
     }
 
     pub fn undo(&mut self) -> bool {
+        self.group = None;
         let Some(e) = self.undo.pop() else {
             return false;
         };
@@ -204,6 +306,7 @@ impl TextBuf {
     }
 
     pub fn redo(&mut self) -> bool {
+        self.group = None;
         let Some(e) = self.redo.pop() else {
             return false;
         };
@@ -216,18 +319,34 @@ impl TextBuf {
 
     // ---- movement -----------------------------------------------------------------------
 
+    /// One grapheme cluster left (an accented letter written with a combining mark, or an
+    /// emoji sequence, is one step and one Backspace, as in other editors).
     fn left(&self, p: Pos) -> Pos {
         match p {
             (0, 0) => p,
             (r, 0) => (r - 1, self.line_chars(r - 1)),
-            (r, c) => (r, c - 1),
+            (r, c) => {
+                let line = &self.lines[r];
+                let byte = self.byte(p);
+                let prev = line[..byte]
+                    .grapheme_indices(true)
+                    .next_back()
+                    .map_or(0, |(i, _)| i);
+                (r, c - line[prev..byte].chars().count().max(1))
+            }
         }
     }
 
+    /// One grapheme cluster right.
     fn right(&self, p: Pos) -> Pos {
         let (r, c) = p;
         if c < self.line_chars(r) {
-            (r, c + 1)
+            let line = &self.lines[r];
+            let step = line[self.byte(p)..]
+                .graphemes(true)
+                .next()
+                .map_or(1, |g| g.chars().count());
+            (r, c + step)
         } else if r + 1 < self.lines.len() {
             (r + 1, 0)
         } else {
@@ -319,6 +438,7 @@ impl TextBuf {
                 self.anchor = None;
             }
             self.cursor = t;
+            self.group = None;
             return false;
         }
         match key.code {
@@ -326,8 +446,8 @@ impl TextBuf {
                 self.copy();
                 self.delete_selection()
             }
-            KeyCode::Char('h') if ctrl => self.backspace(),
-            KeyCode::Char('d') if ctrl => self.delete(),
+            KeyCode::Char('h') if ctrl => self.delete_char(false),
+            KeyCode::Char('d') if ctrl => self.delete_char(true),
             KeyCode::Char('w') if ctrl => {
                 let a = self.word_left(self.cursor);
                 self.edit(a, self.cursor, "")
@@ -346,22 +466,14 @@ impl TextBuf {
             }
             KeyCode::Char(ch) if !ctrl && !alt => {
                 let mut buf = [0u8; 4];
-                self.insert_str(ch.encode_utf8(&mut buf))
+                self.type_text(ch.encode_utf8(&mut buf))
             }
-            KeyCode::Enter => self.insert_str("\n"),
-            KeyCode::Tab => self.insert_str(TAB),
-            KeyCode::Backspace => self.backspace(),
-            KeyCode::Delete => self.delete(),
+            KeyCode::Enter => self.type_text("\n"),
+            KeyCode::Tab => self.type_text(TAB),
+            KeyCode::Backspace => self.delete_char(false),
+            KeyCode::Delete => self.delete_char(true),
             _ => false,
         }
-    }
-
-    fn backspace(&mut self) -> bool {
-        if self.delete_selection() {
-            return true;
-        }
-        let a = self.left(self.cursor);
-        self.edit(a, self.cursor, "")
     }
 
     fn delete(&mut self) -> bool {
@@ -416,6 +528,108 @@ mod tests {
         b.select_all();
         b.input(k(KeyCode::Delete));
         assert_eq!(b.lines(), [""]);
+    }
+
+    fn typed(b: &mut TextBuf, s: &str) {
+        for c in s.chars() {
+            let code = if c == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            };
+            b.input(k(code));
+        }
+    }
+
+    /// Undo was one character per step: 50 presses for a typed sentence.
+    #[test]
+    fn typing_undoes_by_word() {
+        let mut b = buf("");
+        typed(&mut b, "APT29 used PowerShell.");
+        assert_eq!(b.undo_len(), 3, "one step per word");
+        assert!(b.undo());
+        assert_eq!(b.lines(), ["APT29 used "]);
+        assert!(b.undo());
+        assert_eq!(b.lines(), ["APT29 "]);
+        assert!(b.redo() && b.redo());
+        assert_eq!(b.lines(), ["APT29 used PowerShell."]);
+        // a move starts a new step; so does a pause (the app calls break_group)
+        typed(&mut b, "x");
+        b.input(k(KeyCode::Left));
+        b.input(k(KeyCode::Right));
+        typed(&mut b, "y");
+        b.break_group();
+        typed(&mut b, "z");
+        assert!(b.undo());
+        assert_eq!(b.lines(), ["APT29 used PowerShell.xy"]);
+        assert!(b.undo());
+        assert_eq!(b.lines(), ["APT29 used PowerShell.x"]);
+        // backspaces group by word too
+        b.break_group();
+        for _ in 0..("PowerShell.x".len()) {
+            b.input(k(KeyCode::Backspace));
+        }
+        assert_eq!(b.lines(), ["APT29 used "]);
+        b.input(k(KeyCode::Backspace));
+        b.input(k(KeyCode::Backspace));
+        assert_eq!(b.lines(), ["APT29 use"]);
+        assert!(b.undo());
+        assert_eq!(b.lines(), ["APT29 used "]);
+        assert!(b.undo());
+        assert_eq!(b.lines(), ["APT29 used PowerShell.x"]);
+        // a paste is one step of its own
+        b.insert_str("PASTED");
+        typed(&mut b, "a");
+        assert!(b.undo());
+        assert_eq!(b.lines(), ["APT29 used PowerShell.xPASTED"]);
+    }
+
+    proptest::proptest! {
+        /// Random edits (typing, deleting, moving, selecting, pasting, cutting), then undo until
+        /// nothing is left: the original text, whatever the grouping did.
+        #[test]
+        fn undo_all_restores_the_original(
+            start in "[a-z \n]{0,40}",
+            ops in proptest::collection::vec((0u8..12, "[a-z .\n]{1,6}"), 0..80),
+        ) {
+            let mut b = buf(&start);
+            let original = b.lines().to_vec();
+            for (op, text) in ops {
+                match op {
+                    0..=3 => typed(&mut b, &text[..1]),
+                    4 => { b.input(k(KeyCode::Backspace)); }
+                    5 => { b.input(k(KeyCode::Delete)); }
+                    6 => { b.input(k(KeyCode::Left)); }
+                    7 => { b.input(k(KeyCode::Up)); }
+                    8 => { b.input(KeyEvent::new(KeyCode::Right, KeyModifiers::SHIFT)); }
+                    9 => { b.insert_str(&text); }
+                    10 => { b.input(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL)); }
+                    _ => b.break_group(),
+                }
+            }
+            while b.undo() {}
+            proptest::prop_assert_eq!(b.lines(), &original[..]);
+        }
+    }
+
+    /// Moves and deletes went by code point: an accent written as a combining mark, or an emoji
+    /// sequence, took several keys and Backspace left half a character.
+    #[test]
+    fn moves_and_deletes_by_grapheme_cluster() {
+        let mut b = buf("ae\u{301}b\u{1F469}\u{200D}\u{1F4BB}c");
+        b.input(k(KeyCode::Right));
+        b.input(k(KeyCode::Right));
+        assert_eq!(b.cursor(), (0, 3), "é (e + U+0301) is one step");
+        b.input(k(KeyCode::Right));
+        b.input(k(KeyCode::Right));
+        assert_eq!(b.cursor(), (0, 7), "the ZWJ emoji sequence is one step");
+        b.input(k(KeyCode::Backspace));
+        assert_eq!(b.lines(), ["ae\u{301}bc"]);
+        b.input(k(KeyCode::Left));
+        b.input(k(KeyCode::Backspace));
+        assert_eq!(b.lines(), ["abc"]);
+        b.input(k(KeyCode::Delete));
+        assert_eq!(b.lines(), ["ac"]);
     }
 
     #[test]

@@ -56,7 +56,7 @@ $T capture-pane -p -t e2e >"$WORK/screen1.txt"
 grep -q "test-fixture-tiny-gpt2" "$WORK/screen1.txt" || fail "model name not in the status bar"
 
 echo "2. export JSON through the dialog"
-$T send-keys -t e2e C-s
+$T send-keys -t e2e C-o
 wait_for "Export"
 $T send-keys -t e2e C-u
 $T send-keys -t e2e -l "$WORK/out.json"
@@ -72,17 +72,18 @@ assert r["model"]["name"] == "test-fixture-tiny-gpt2"
 assert len(r["chunks"]) == 2
 PY
 # exporting again to the same path asks first
-$T send-keys -t e2e C-s
+$T send-keys -t e2e C-o
 wait_for "Export"
 $T send-keys -t e2e C-u
 $T send-keys -t e2e -l "$WORK/out.json"
 $T send-keys -t e2e Enter
 wait_for "Overwrite? y/n"
 $T send-keys -t e2e n Escape
+sleep 0.3                                # an Esc directly followed by C-q can read as alt-ctrl-q
 
 echo "3. quit cleanly: exit 0, terminal restored, no recovery file left"
 $T send-keys -t e2e C-q                   # pasted text is unsaved: asks once
-wait_for "quit again to discard it"
+wait_for "ctrl-q again quits and discards"
 $T send-keys -t e2e C-q
 wait_for "EXIT=0"
 ls "$XDG_STATE_HOME"/mitremap/recovery-*.txt >/dev/null 2>&1 && fail "recovery file left after a clean quit"
@@ -141,5 +142,33 @@ ls "$XDG_STATE_HOME"/mitremap/panic-*.txt >/dev/null 2>&1 \
 REC=$(ls "$XDG_STATE_HOME"/mitremap/recovery-*.txt 2>/dev/null | head -1)
 [ -n "$REC" ] || fail "no recovery file after the hang-up"
 grep -q "APT29" "$REC" || fail "recovery file does not hold the text after the hang-up"
+
+echo "7. a FILE opens read-only with the results focused: command keys never edit it;"
+echo "   i edits, the file shows modified until ctrl-s saves it, q twice quits (80x24)"
+cp "$WORK/report.txt" "$WORK/mine.txt"
+rm -f "$XDG_STATE_HOME"/mitremap/recovery-*   # no recovery offer in the way
+$T new-session -d -s e2e -x 80 -y 24 \
+  "cd '$WORK' && '$BIN' --model '$MODEL' --threads 1 mine.txt; echo \"EXIT=\$?\"; sleep 60"
+wait_for "done 2/2" 60
+$T capture-pane -p -t e2e | tail -1 | grep -q "help.*quit" || fail "footer lacks help/quit at 80x24"
+$T send-keys -t e2e + - j k y
+sleep 0.5
+cmp -s "$WORK/report.txt" "$WORK/mine.txt" || fail "command keys changed the file"
+$T capture-pane -p -t e2e | grep -qF "[+] modified" && fail "modified before any edit"
+$T send-keys -t e2e i
+wait_for "EDIT"
+$T send-keys -t e2e -l "Cleaned. "
+wait_for "[+] modified"
+$T send-keys -t e2e Escape
+wait_for "done 2/2" 30                  # re-run after the pause: still modified
+$T capture-pane -p -t e2e | grep -qF "[+] modified" || fail "modified mark gone after the re-run"
+$T send-keys -t e2e q
+wait_for "q again quits"
+$T send-keys -t e2e C-s
+wait_for "saved"
+head -c 15 "$WORK/mine.txt" | grep -q "^Cleaned. APT29" || fail "ctrl-s did not save the text"
+$T send-keys -t e2e q                    # saved: quits at once
+wait_for "EXIT=0"
+$T kill-session -t e2e
 
 echo "PASS: tmux end-to-end"

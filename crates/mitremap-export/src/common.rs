@@ -104,9 +104,13 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// The name to give the export: the input's name, or a short hash when it had none.
+/// The name to give the export: the input's name, or a short hash when it had none. Text edited
+/// in the terminal UI says so: the export is not of the file by that name.
 pub(crate) fn input_name(report: &Report) -> String {
     match report.input.name.as_deref() {
+        Some(n) if !n.trim().is_empty() && report.input.edited => {
+            format!("{} (edited, not as saved)", one_line(n, 200))
+        }
         Some(n) if !n.trim().is_empty() => one_line(n, 200),
         _ => format!(
             "input sha256:{}",

@@ -15,34 +15,82 @@ use crate::tui::app::{App, Focus};
 use crate::tui::editor::{display, wrap_rows};
 use crate::tui::theme::Role;
 
-const GUTTER: u16 = 6;
+/// Columns of the chunk gutter: the widest chunk index (at least 4 digits), `▸` and a space.
+fn gutter_width(app: &App) -> u16 {
+    let last = app
+        .report
+        .as_ref()
+        .and_then(|r| r.chunks.last())
+        .map_or(0, |c| c.index);
+    super::digits(last).max(4) as u16 + 2
+}
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let ed = &app.editor;
     let (row, col) = ed.cursor();
     let mut title = vec![Span::styled(" Report ", app.theme.style(Role::title))];
-    if let Some(name) = &app.name {
+    let name_at = title.len();
+    // "modified" stays until the text is saved (not to be confused with stale results,
+    // which the status bar shows); the mode says whether keys type. Short forms when narrow,
+    // so the file name keeps some room.
+    let mark = (app.modified && !(app.path.is_none() && ed.is_blank())).then(|| {
+        if app.path.is_some() {
+            ("[+] modified ", "[+] ")
+        } else {
+            ("[+] not saved ", "[+] ")
+        }
+    });
+    let mode = (app.focus == Focus::Editor).then_some(if app.editing {
+        ("EDIT ", "EDIT ", Role::key)
+    } else {
+        ("read-only ", "RO ", Role::dim)
+    });
+    let pos = format!("{}:{} ", row + 1, col + 1);
+    // narrow: first the word "Report" goes, then the long marks
+    let marks_w = mark.map_or(0, |m| m.0.len()) + mode.map_or(0, |m| m.0.len()) + pos.len();
+    let name_w = app.name.as_deref().map_or(0, |n| n.chars().count().min(8));
+    let fits = |label: usize| label + marks_w + name_w + 3 <= area.width as usize;
+    if !fits(8) {
+        title[0] = Span::raw(" ");
+    }
+    let short = !fits(1);
+    if let Some((long, brief)) = mark {
         title.push(Span::styled(
-            format!("{} ", super::fit(&super::safe(name), 30)),
-            app.theme.style(Role::dim),
+            if short { brief } else { long },
+            app.theme.style(Role::warning),
         ));
     }
-    title.push(Span::styled(
-        format!("{}:{} ", row + 1, col + 1),
-        app.theme.style(Role::dim),
-    ));
-    if app.stale && app.report.is_some() {
-        title.push(Span::styled("edited ", app.theme.style(Role::warning)));
+    if let Some((long, brief, role)) = mode {
+        title.push(Span::styled(
+            if short { brief } else { long },
+            app.theme.style(role),
+        ));
+    }
+    title.push(Span::styled(pos, app.theme.style(Role::dim)));
+    // the name gets what the marks leave (they must never be cut off)
+    if let Some(name) = &app.name {
+        let used: usize = title.iter().map(|s| s.width()).sum();
+        let room = (area.width as usize).saturating_sub(used + 3).min(40);
+        if room >= 4 {
+            title.insert(
+                name_at,
+                Span::styled(
+                    format!("{} ", super::fit(&super::safe(name), room - 1)),
+                    app.theme.style(Role::dim),
+                ),
+            );
+        }
     }
     let block = pane_block(app, Line::from(title), Focus::Editor);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    if inner.width <= GUTTER + 2 || inner.height == 0 {
+    let gutter_w = gutter_width(app);
+    if inner.width <= gutter_w + 2 || inner.height == 0 {
         return;
     }
     let text_rect = Rect {
-        x: inner.x + GUTTER,
-        width: inner.width - GUTTER,
+        x: inner.x + gutter_w,
+        width: inner.width - gutter_w,
         ..inner
     };
     ed.rect.set(text_rect);
@@ -87,7 +135,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             if out_lines.len() >= height {
                 break;
             }
-            gutter.push(overlay.gutter(app, line_start, line.len(), ri == 0));
+            gutter.push(overlay.gutter(
+                app,
+                line_start,
+                line.len(),
+                ri == 0,
+                gutter_w as usize - 2,
+            ));
             let mut spans: Vec<Span> = Vec::new();
             let mut run = String::new();
             let mut run_style = base;
@@ -132,7 +186,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         li += 1;
     }
     let gutter_rect = Rect {
-        width: GUTTER,
+        width: gutter_w,
         ..inner
     };
     f.render_widget(Paragraph::new(gutter), gutter_rect);
@@ -225,6 +279,7 @@ impl<'a> Overlay<'a> {
         start: Option<usize>,
         len: usize,
         first_row: bool,
+        digits: usize,
     ) -> Line<'static> {
         let Some(start) = start else {
             return Line::raw("");
@@ -253,9 +308,9 @@ impl<'a> Overlay<'a> {
             app.theme.style(Role::gutter)
         };
         let text = match starting {
-            Some(c) if first_row => format!("{:>4}▸", c.index),
-            _ if chunk.range.start > start + len => "     ".to_owned(),
-            _ => "    │".to_owned(),
+            Some(c) if first_row => format!("{:>digits$}▸", c.index),
+            _ if chunk.range.start > start + len => " ".repeat(digits + 1),
+            _ => format!("{}│", " ".repeat(digits)),
         };
         Line::styled(text, style)
     }

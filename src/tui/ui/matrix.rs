@@ -1,7 +1,6 @@
 //! The matrix view: tactics as columns in kill-chain order (like the ATT&CK Navigator), the
 //! predicted techniques lit by confidence.
 
-use mitremap_engine::analysis::format_threshold;
 use mitremap_engine::attack::Catalog;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -18,10 +17,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let title = Line::from(vec![
         Span::styled(" ATT&CK matrix ", app.theme.style(Role::title)),
         Span::styled(
-            format!(
-                "≥{}  (m: back to the list) ",
-                format_threshold(app.threshold)
-            ),
+            format!("≥{}  (m: back to the list) ", super::threshold_label(app)),
             app.theme.style(Role::dim),
         ),
     ]);

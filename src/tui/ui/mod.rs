@@ -34,6 +34,8 @@ pub fn draw(f: &mut Frame, app: &App) {
                 .wrap(Wrap { trim: true }),
             area,
         );
+        // a popup still shows (the recovery offer at start must be answerable)
+        popups::draw(f, app, area);
         return;
     }
     let [main, status_area] =
@@ -99,6 +101,24 @@ pub(crate) fn safe(s: &str) -> String {
 /// Untrusted text split into lines, each safe for the terminal.
 pub(crate) fn safe_lines(s: &str) -> Vec<String> {
     s.split('\n').map(safe).collect()
+}
+
+/// The threshold as shown: `…` while the model (and so its threshold) is still loading.
+pub(crate) fn threshold_label(app: &App) -> String {
+    app.shown_threshold().map_or_else(
+        || "…".to_owned(),
+        mitremap_engine::analysis::format_threshold,
+    )
+}
+
+/// Decimal digits of `n` (numeric columns are sized from their content, never cut).
+pub(crate) fn digits(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// Display width in terminal columns.
+pub(crate) fn width_of(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 /// Truncates to `width` columns with an ellipsis.

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{fit, safe, safe_lines};
-use crate::tui::app::{App, Popup};
+use crate::tui::app::{App, Popup, Recovered};
 use crate::tui::theme::Role;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -41,6 +41,17 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 Span::styled(safe(&d.path), app.theme.style(Role::key)),
                 Span::styled(" ", app.theme.style(Role::cursor)),
             ]));
+            // a relative path is relative to a folder the analyst cannot see: say which
+            let path = std::path::Path::new(&d.path);
+            if path.is_relative()
+                && !d.path.is_empty()
+                && let Some(cwd) = &app.cwd
+            {
+                lines.push(Line::styled(
+                    format!("in {}", fit(&safe(&cwd.display().to_string()), 54)),
+                    app.theme.style(Role::dim),
+                ));
+            }
             lines.push(Line::raw(""));
             if d.confirm {
                 lines.push(Line::styled(
@@ -65,34 +76,146 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             let rect = centered(area, 50, 3);
             show(f, app, rect, " Search (enter: find, esc: close) ", lines);
         }
-        Some(Popup::Recovery { path, text, age }) => {
+        Some(Popup::SaveAs(d)) => {
             let mut lines = vec![
                 Line::styled(
-                    format!("mitremap did not exit cleanly {age}. Its text was saved:"),
-                    app.theme.style(Role::warning),
-                ),
-                Line::styled(
-                    fit(&safe(&path.display().to_string()), 56),
+                    "Save the report text to (type to edit, ctrl-u clears):",
                     app.theme.style(Role::dim),
                 ),
-                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(safe(&d.path), app.theme.style(Role::key)),
+                    Span::styled(" ", app.theme.style(Role::cursor)),
+                ]),
             ];
-            for l in safe_lines(text)
-                .into_iter()
-                .filter(|l| !l.trim().is_empty())
-                .take(4)
+            if std::path::Path::new(&d.path).is_relative()
+                && !d.path.is_empty()
+                && let Some(cwd) = &app.cwd
             {
-                lines.push(Line::raw(fit(&l, 56)));
+                lines.push(Line::styled(
+                    format!("in {}", fit(&safe(&cwd.display().to_string()), 58)),
+                    app.theme.style(Role::dim),
+                ));
             }
             lines.push(Line::raw(""));
+            if d.confirm {
+                lines.push(Line::styled(
+                    format!("{} exists. Replace it? y/n", safe(&d.path)),
+                    app.theme.style(Role::warning),
+                ));
+            } else {
+                lines.push(Line::styled(
+                    "enter: save (atomically)   esc: close",
+                    app.theme.style(Role::hint),
+                ));
+            }
+            let w = area.width.saturating_sub(2).min(64);
+            let rect = centered(area, w, wrapped_height(&lines, w.saturating_sub(2)) + 2);
+            show(f, app, rect, " Save as ", lines);
+        }
+        Some(Popup::Recovery {
+            recovered,
+            confirm_discard,
+        }) => recovery(f, app, area, recovered, *confirm_discard),
+        Some(Popup::Problems(problems)) => {
+            let mut lines: Vec<Line> = problems
+                .iter()
+                .map(|p| Line::styled(format!("• {}", safe(p)), app.theme.style(Role::warning)))
+                .collect();
+            lines.push(Line::raw(""));
             lines.push(Line::styled(
-                format!("{} bytes. enter/y: restore   n/esc: discard", text.len()),
+                "The rest applies as usual. Any key closes.",
                 app.theme.style(Role::key),
             ));
-            let rect = centered(area, 60, lines.len() as u16 + 2);
-            show(f, app, rect, " Recover unsaved text? ", lines);
+            let w = area.width.saturating_sub(2).min(90);
+            let h = wrapped_height(&lines, w.saturating_sub(2)) + 2;
+            let rect = centered(area, w, h);
+            show(f, app, rect, " Problems at start ", lines);
         }
     }
+}
+
+/// The recovery offer, laid out from its wrapped height: the key hints come first in the budget
+/// (never cut off), then the explanation, then as much of the text as fits.
+fn recovery(f: &mut Frame, app: &App, area: Rect, r: &Recovered, confirm_discard: bool) {
+    let w = area.width.saturating_sub(2).min(64);
+    let inner = w.saturating_sub(2) as usize;
+    let max_inner_h = area.height.saturating_sub(2) as usize;
+    let hints: Vec<Line> = if confirm_discard {
+        vec![
+            Line::styled(
+                format!("Delete these {} bytes for good?", r.text.len()),
+                app.theme.style(Role::warning),
+            ),
+            Line::styled(
+                "y: delete   any other key: back",
+                app.theme.style(Role::key),
+            ),
+        ]
+    } else {
+        vec![Line::styled(
+            "enter: restore   esc: later (kept)   d: discard…",
+            app.theme.style(Role::key),
+        )]
+    };
+    let mut head = vec![Line::styled(
+        format!(
+            "mitremap did not exit cleanly {}. Its text was saved.",
+            r.age
+        ),
+        app.theme.style(Role::warning),
+    )];
+    if let Some(orig) = &r.original {
+        head.push(Line::styled(
+            format!("It was editing {}", safe(&orig.display().to_string())),
+            app.theme.style(Role::dim),
+        ));
+    }
+    head.push(Line::styled(
+        format!(
+            "{} bytes in {}",
+            r.text.len(),
+            safe(&r.path.display().to_string())
+        ),
+        app.theme.style(Role::dim),
+    ));
+    let hints_h = wrapped_height(&hints, inner as u16) as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let mut used = hints_h;
+    for l in head {
+        let h = wrapped_height(std::slice::from_ref(&l), inner as u16) as usize;
+        if used + h > max_inner_h {
+            break;
+        }
+        used += h;
+        lines.push(l);
+    }
+    // a preview of the text, one row per line, if there is room (with a blank row around it)
+    let room = max_inner_h.saturating_sub(used + 2).min(4);
+    if room > 0 {
+        lines.push(Line::raw(""));
+        for l in safe_lines(&r.text)
+            .into_iter()
+            .filter(|l| !l.trim().is_empty())
+            .take(room)
+        {
+            lines.push(Line::raw(fit(&l, inner)));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.extend(hints);
+    let h = wrapped_height(&lines, inner as u16) + 2;
+    let rect = centered(area, w, h);
+    show(f, app, rect, " Recover unsaved text? ", lines);
+}
+
+/// Rows `lines` take when word-wrapped to `width` columns (as the popup's paragraph wraps them).
+pub fn wrapped_height(lines: &[Line<'_>], width: u16) -> u16 {
+    if width == 0 {
+        return lines.len() as u16;
+    }
+    Paragraph::new(lines.to_vec())
+        .wrap(Wrap { trim: false })
+        .line_count(width) as u16
 }
 
 fn help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
@@ -106,7 +229,8 @@ fn help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
             lines.push(Line::styled(
                 match ctx.name() {
                     "global" => "Everywhere".to_owned(),
-                    "editor" => "In the editor (other keys edit; shift+arrows select, ctrl+arrows move by word, ctrl-x cuts)".to_owned(),
+                    "editor" => "While editing the report (other keys type; shift+arrows select, ctrl+arrows move by word, ctrl-x cuts)".to_owned(),
+                    "view" => "In the report while it is read-only (arrows move, shift+arrows select; the panes' keys work too)".to_owned(),
                     _ => "In the results and heatmap panes".to_owned(),
                 },
                 app.theme.style(Role::title),

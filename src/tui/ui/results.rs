@@ -1,6 +1,5 @@
 //! The results pane: techniques, IoCs grouped by type, and one row per chunk.
 
-use mitremap_engine::analysis::format_threshold;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -66,10 +65,12 @@ fn tabs_title(app: &App, width: u16) -> Line<'static> {
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(
-        format!("≥{} ", format_threshold(app.threshold)),
-        app.theme.style(Role::key),
-    ));
+    // the threshold only where it fits whole (the status bar always shows it)
+    let threshold = format!("≥{} ", super::threshold_label(app));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    if used + super::width_of(threshold.trim_end()) + 2 <= width as usize {
+        spans.push(Span::styled(threshold, app.theme.style(Role::key)));
+    }
     Line::from(spans)
 }
 
@@ -102,12 +103,22 @@ fn sel_style(app: &App, selected: bool) -> Style {
 
 fn techniques(app: &App, width: usize) -> Rows {
     let show_tactic = width >= 56;
-    let name_w = width.saturating_sub(9 + 1 + 6 + 5 + 4 + if show_tactic { 13 } else { 0 });
+    // the chunk count column is as wide as its biggest number (never cut: 3456 is not 345)
+    let count_w = app
+        .techniques
+        .iter()
+        .map(|t| super::digits(t.chunk_count))
+        .max()
+        .unwrap_or(1)
+        .max(3);
+    // ID, name, [tactic], bar + confidence ("Confidence"), count
+    let fixed = 10 + 11 + 1 + count_w + if show_tactic { 13 } else { 0 };
+    let name_w = width.saturating_sub(fixed);
     let mut header = format!("{:<9} {:<name_w$}", "ID", "Technique");
     if show_tactic {
         header.push_str(&format!(" {:<12}", "Tactic"));
     }
-    header.push_str(" Confidence  #ch");
+    header.push_str(&format!(" Confidence {:>count_w$}", "#ch"));
     let header = Line::styled(header, app.theme.style(Role::dim));
     if app.techniques.is_empty() {
         if app.model_unavailable() {
@@ -152,7 +163,7 @@ fn techniques(app: &App, width: usize) -> Rows {
                 format!(" {:.2}", t.confidence),
                 conf_style(app, t.confidence),
             ));
-            spans.push(Span::raw(format!(" {:>3}", t.chunk_count)));
+            spans.push(Span::raw(format!(" {:>count_w$}", t.chunk_count)));
             Line::from(spans).style(sel_style(app, sel))
         })
         .collect();
@@ -251,8 +262,15 @@ fn iocs(app: &App, width: usize, list_h: usize) -> Rows {
 
 fn chunks(app: &App, width: usize, list_h: usize) -> Rows {
     let pred_w = 24;
+    // as wide as the last chunk's index, so 5-digit indices keep the rows aligned
+    let idx_w = app
+        .report
+        .as_ref()
+        .and_then(|r| r.chunks.last())
+        .map_or(1, |c| super::digits(c.index))
+        .max(4);
     let header = Line::styled(
-        format!("{:>4}  {:<pred_w$} Text", "#", "Predictions"),
+        format!("{:>idx_w$}  {:<pred_w$} Text", "#", "Predictions"),
         app.theme.style(Role::dim),
     );
     let Some(report) = &app.report else {
@@ -270,7 +288,7 @@ fn chunks(app: &App, width: usize, list_h: usize) -> Rows {
         );
     }
     let offset = app.sel_chunk.saturating_sub(list_h.saturating_sub(1));
-    let text_w = width.saturating_sub(4 + 2 + pred_w + 1);
+    let text_w = width.saturating_sub(idx_w + 2 + pred_w + 1);
     let rows = report
         .chunks
         .iter()
@@ -295,7 +313,7 @@ fn chunks(app: &App, width: usize, list_h: usize) -> Rows {
                 .join(" ");
             let sel = i == app.sel_chunk;
             Line::from(vec![
-                Span::styled(format!("{:>4}  ", c.index), app.theme.style(Role::dim)),
+                Span::styled(format!("{:>idx_w$}  ", c.index), app.theme.style(Role::dim)),
                 Span::styled(
                     format!("{:<pred_w$} ", fit(&safe(&preds), pred_w)),
                     app.theme.style(Role::conf_mid),

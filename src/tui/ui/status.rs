@@ -1,6 +1,5 @@
 //! The status bar: model, ATT&CK version, progress gauge, elapsed time, messages, key hints.
 
-use mitremap_engine::analysis::format_threshold;
 use mitremap_engine::attack::Catalog;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{bar, key_hint, safe};
 use crate::tui::app::{App, Focus, ModelState, Notice};
-use crate::tui::keymap::{Command, Context};
+use crate::tui::keymap::Command;
 use crate::tui::theme::Role;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -28,6 +27,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             spans.push(Span::styled(" no model (IoCs only) ", t.style(Role::error)))
         }
     }
+    let attack_at = spans.len();
     spans.push(Span::styled(
         format!("│ ATT&CK {} ", Catalog::embedded().attack_version),
         t.style(Role::status),
@@ -46,13 +46,16 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         } else if r.cancelled {
             "cancelled"
         } else if app.stale {
-            "edited"
+            "stale"
         } else {
             "done"
         };
         spans.push(Span::styled("│ ", t.style(Role::status)));
         spans.push(Span::styled(bar(frac, 8), t.style(Role::gauge)));
-        let detail = if area.width >= 100 {
+        let detail = if matches!(app.model, ModelState::Loading) && r.model.is_none() {
+            // an IoC-only pass while the model loads: no "done 0/0"
+            " IoCs only until the model is in ".to_owned()
+        } else if area.width >= 100 {
             format!(
                 " {state} {}/{} windows, {} chunks ",
                 p.windows_done,
@@ -64,16 +67,38 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         };
         spans.push(Span::styled(detail, t.style(Role::status)));
     }
-    if let Some(e) = app.elapsed() {
+    let elapsed_at = app.elapsed().map(|e| {
         spans.push(Span::styled(
             format!("│ {:.1}s ", e.as_secs_f64()),
             t.style(Role::status),
         ));
-    }
+        spans.len() - 1
+    });
     spans.push(Span::styled(
-        format!("│ ≥{} ", format_threshold(app.threshold)),
+        format!("│ ≥{} ", super::threshold_label(app)),
         t.style(Role::status),
     ));
+    // Narrow: the elapsed time, then the ATT&CK version give way, so the threshold (a number)
+    // is never cut.
+    let total = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    if total(&spans) > area.width as usize
+        && let Some(i) = elapsed_at
+    {
+        spans.remove(i);
+    }
+    if total(&spans) > area.width as usize {
+        spans.remove(attack_at);
+    }
+    // then the model's name is shortened
+    let over = total(&spans).saturating_sub(area.width as usize);
+    if over > 0 {
+        let model = &spans[0];
+        let keep = model.width().saturating_sub(over + 1);
+        spans[0] = Span::styled(
+            format!("{} ", super::fit(model.content.trim_end(), keep)),
+            model.style,
+        );
+    }
     let line1 = Line::from(spans).style(t.style(Role::status));
     f.render_widget(Paragraph::new(line1), Rect { height: 1, ..area });
     let line2 = Rect {
@@ -81,53 +106,97 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         height: 1,
         ..area
     };
-    // Messages (errors first) take the second line; key hints otherwise.
+    // The second line: the keys of the focused pane, help and quit always first (never cut
+    // off); a message takes the room of the other hints.
     let message = match (&app.notice, &app.model) {
         (Some(Notice::Error(e)), _) => Some((e.clone(), Role::error)),
         (Some(Notice::Info(s, _)), _) => Some((s.clone(), Role::ok)),
         (None, ModelState::Unavailable(e)) => Some((e.clone(), Role::error)),
         _ => None,
     };
+    let contexts = app.contexts();
+    let key = |cmd: Command| -> Option<String> {
+        // the pane's own key first (q in the panes), the global one otherwise (ctrl-q typing)
+        contexts
+            .iter()
+            .rev()
+            .find_map(|c| app.keymap.first_key(*c, cmd))
+            .map(|k| k.to_string())
+    };
+    let always = [(Command::Help, "help"), (Command::Quit, "quit")];
+    let pane: &[(Command, &str)] = match (app.focus, app.editing) {
+        (Focus::Editor, true) => &[
+            (Command::FocusResults, "done"),
+            (Command::Save, "save"),
+            (Command::Undo, "undo"),
+            (Command::Search, "find"),
+            (Command::Copy, "copy"),
+            (Command::Run, "run"),
+            (Command::FocusNext, "pane"),
+        ],
+        (Focus::Editor, false) => &[
+            (Command::Edit, "edit"),
+            (Command::FocusResults, "results"),
+            (Command::Search, "find"),
+            (Command::Copy, "copy"),
+            (Command::Save, "save"),
+            (Command::FocusNext, "pane"),
+            (Command::Export, "export"),
+        ],
+        (Focus::Results, _) => &[
+            (Command::Activate, "show"),
+            (Command::Edit, "edit"),
+            (Command::FocusNext, "pane"),
+            (Command::NextTab, "tab"),
+            (Command::Export, "export"),
+            (Command::Copy, "copy"),
+            (Command::ThresholdUp, "thr+"),
+            (Command::ThresholdDown, "thr−"),
+            (Command::Matrix, "matrix"),
+            (Command::Save, "save"),
+        ],
+        (Focus::Heatmap, _) => &[
+            (Command::Down, "scroll"),
+            (Command::NextChunk, "chunk"),
+            (Command::Edit, "edit"),
+            (Command::FocusNext, "pane"),
+            (Command::Export, "export"),
+            (Command::Copy, "copy"),
+            (Command::ThresholdUp, "thr+"),
+            (Command::ThresholdDown, "thr−"),
+        ],
+    };
+    let width = area.width as usize;
+    let mut fixed: Vec<Span> = Vec::new();
+    for (cmd, label) in always {
+        if let Some(k) = key(cmd) {
+            fixed.extend(key_hint(app, k, label));
+        }
+    }
+    let fixed_w: usize = fixed.iter().map(|s| s.width()).sum();
+    let mut spans: Vec<Span> = Vec::new();
     if let Some((m, role)) = message {
-        let help = app
-            .keymap
-            .first_key(Context::Global, Command::Help)
-            .map_or_else(String::new, |k| format!("   ({k}: help)"));
-        f.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(format!(" {}", safe(&m)), t.style(role)),
-                Span::styled(help, t.style(Role::hint)),
-            ])),
-            line2,
-        );
-        return;
-    }
-    let ctx = if app.focus == Focus::Editor {
-        Context::Editor
+        // message on the left, help and quit kept at the right
+        let room = width.saturating_sub(fixed_w + 2);
+        let m = super::fit(&format!(" {}", safe(&m)), room);
+        let pad = width.saturating_sub(super::width_of(&m) + fixed_w);
+        spans.push(Span::styled(m, t.style(role)));
+        spans.push(Span::raw(" ".repeat(pad)));
+        spans.extend(fixed);
     } else {
-        Context::Panes
-    };
-    let key = |cmd: Command| -> String {
-        app.keymap
-            .first_key(Context::Global, cmd)
-            .or_else(|| app.keymap.first_key(ctx, cmd))
-            .map_or_else(|| "?".to_owned(), |k| k.to_string())
-    };
-    let mut hints = Vec::new();
-    for (cmd, label) in [
-        (Command::Help, "help"),
-        (Command::FocusNext, "pane"),
-        (Command::Run, "run"),
-        (Command::Cancel, "cancel"),
-        (Command::ThresholdUp, "thr+"),
-        (Command::ThresholdDown, "thr−"),
-        (Command::Export, "export"),
-        (Command::Copy, "copy"),
-        (Command::Quit, "quit"),
-        (Command::Matrix, "matrix"),
-        (Command::PasteClipboard, "clipboard"),
-    ] {
-        hints.extend(key_hint(app, key(cmd), label));
+        spans.push(Span::raw(" "));
+        spans.extend(fixed);
+        let mut used = fixed_w + 1;
+        for (cmd, label) in pane {
+            let Some(k) = key(*cmd) else { continue };
+            let hint = key_hint(app, k, label);
+            let w: usize = hint.iter().map(|s| s.width()).sum();
+            if used + w > width + 2 {
+                break;
+            }
+            used += w;
+            spans.extend(hint);
+        }
     }
-    f.render_widget(Paragraph::new(Line::from(hints)), line2);
+    f.render_widget(Paragraph::new(Line::from(spans)), line2);
 }

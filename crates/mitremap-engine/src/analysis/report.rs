@@ -97,6 +97,10 @@ pub struct InputInfo {
     pub bytes: usize,
     /// The input was not valid UTF-8 and was decoded lossily.
     pub lossy_utf8: bool,
+    /// The text analysed was edited (in the terminal UI) and differs from the file `name` as
+    /// saved: `sha256` and `bytes` are those of the text analysed, not of that file.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub edited: bool,
 }
 
 /// About the model that produced the report.
@@ -202,6 +206,7 @@ impl Report {
             sha256: document.sha256().to_owned(),
             bytes: document.input_bytes(),
             lossy_utf8: document.lossy(),
+            edited: false,
         };
         Self {
             document,
