@@ -662,3 +662,34 @@ fn version_names_the_runtime_found_and_the_attack_version() {
         "{text}"
     );
 }
+
+/// `models` says how the default model scores (graph blended with its lexical scorer) and shows
+/// its threshold whole (0.475 was shown as 0.47 in places).
+#[test]
+fn models_lists_the_default_blend_and_its_threshold() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = mitremap(
+        &[
+            "models",
+            "--model",
+            root.join("models/default").to_str().unwrap(),
+        ],
+        None,
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        out.contains("blended with a lexical scorer (lexical.bin): 0.7 x graph + 0.3 x lexical"),
+        "{out}"
+    );
+    assert!(out.contains("threshold: 0.475"), "{out}");
+    let table = mitremap(
+        &["analyze", "-f", "table", sample().to_str().unwrap()],
+        None,
+    );
+    assert!(
+        String::from_utf8_lossy(&table.stdout).contains("threshold 0.475:"),
+        "{}",
+        String::from_utf8_lossy(&table.stdout)
+    );
+}

@@ -72,6 +72,20 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<ExitCode> {
                     man.max_tokens,
                     terminal_safe_line(&man.attack_version)
                 );
+                if let Some(blend) = &man.lexical {
+                    println!(
+                        "  blended with a lexical scorer ({}): {} x graph + {} x lexical logit",
+                        terminal_safe_line(&blend.file),
+                        blend.model_weight,
+                        blend.lexical_weight
+                    );
+                }
+                if let Some(t) = man.threshold {
+                    println!(
+                        "  threshold: {}",
+                        mitremap_engine::analysis::format_threshold(t)
+                    );
+                }
                 for key in ["description", "base_model"] {
                     if let Some(v) = man.card.get(key).and_then(|v| v.as_str()) {
                         println!("  {key}: {}", terminal_safe_line(v));
