@@ -119,6 +119,9 @@ fn allowed_inside(container: &Cand, x: &Cand) -> bool {
                 || (x.kind == Url && x.flags.derived == Some(Derived::EmbeddedUrl))
         }
         Email => x.kind == Domain && x.flags.derived == Some(Derived::FromEmail),
+        // an IPv4 inside a Windows path only as the UNC host (`\\10.1.2.3\share`), not a version
+        // directory (`...\EdgeUpdate\1.3.175.29\`)
+        WindowsPath if x.kind == Ipv4 => x.s == container.s + 2,
         WindowsPath | UnixPath | RegistryKey => {
             matches!(x.kind, FileName | Ipv4 | Ipv6 | Cve | AttackId) || is_hash(x.kind)
         }
@@ -556,6 +559,13 @@ fn embedded_urls(t: &str, from: usize, to: usize, out: &mut Vec<Cand>) {
             d.flags = u.flags;
             d.flags.derived = Some(Derived::FromUrl);
             out.push(d);
+        } else if let Some(ip) = ip4 {
+            let lit = body + (he - hb);
+            if lit <= re && t[body..lit] == host {
+                let mut c = Cand::new(IocKind::Ipv4, body, lit, ip.to_string());
+                c.flags.private = ip_private4(ip);
+                out.push(c);
+            }
         }
         out.push(u);
     }
@@ -770,7 +780,20 @@ fn space_continues(b: &[u8], i: usize, seg_words: &mut usize, quoted_to: usize) 
     if i < quoted_to && !matches!(n, b'-' | b'/') && !seg_has_ext(b, i) {
         return true; // inside quotes: "C:\Users\John Smith\My Files\a b.exe"
     }
-    let starts_ok = |c: u8| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'(' | b'{' | b'<' | b'[');
+    // a word may also be lower-case when it carries a digit (`Windows x64\`, `amd64`)
+    let starts_ok_at = |j: usize| {
+        let c = b[j];
+        c.is_ascii_uppercase()
+            || c.is_ascii_digit()
+            || matches!(c, b'(' | b'{' | b'<' | b'[')
+            || (c.is_ascii_lowercase() && {
+                let mut k = j;
+                while k < b.len() && b[k].is_ascii_alphanumeric() && k - j < 12 {
+                    k += 1;
+                }
+                b[j..k].iter().any(u8::is_ascii_digit)
+            })
+    };
     // the segment before the space must be a directory-like word (no extension)
     let mut k = i;
     while k > 0 && b[k - 1] != b'\\' {
@@ -783,7 +806,7 @@ fn space_continues(b: &[u8], i: usize, seg_words: &mut usize, quoted_to: usize) 
             return false;
         }
     }
-    if !starts_ok(n) {
+    if !starts_ok_at(i + 1) {
         return false;
     }
     // (1) the following words lead to another backslash
@@ -797,9 +820,8 @@ fn space_continues(b: &[u8], i: usize, seg_words: &mut usize, quoted_to: usize) 
             if spaces > 3 {
                 break;
             }
-            match b.get(j + 1) {
-                Some(&n) if starts_ok(n) && !starts_new_root(b, j + 1) => {}
-                _ => break,
+            if j + 1 >= b.len() || !starts_ok_at(j + 1) || starts_new_root(b, j + 1) {
+                break;
             }
         } else if c == b'\\' {
             return true;
@@ -816,7 +838,12 @@ fn space_continues(b: &[u8], i: usize, seg_words: &mut usize, quoted_to: usize) 
         return false;
     }
     let mut we = i + 1;
-    while we < b.len() && (b[we].is_ascii_alphanumeric() || matches!(b[we], b'(' | b')')) && we - i < 64 {
+    while we < b.len()
+        && (b[we].is_ascii_alphanumeric()
+            || matches!(b[we], b'(' | b')')
+            || (b[we] == b'/' && b.get(we + 1).is_some_and(u8::is_ascii_alphanumeric)))
+        && we - i < 64
+    {
         tick!();
         we += 1;
     }
@@ -825,7 +852,9 @@ fn space_continues(b: &[u8], i: usize, seg_words: &mut usize, quoted_to: usize) 
         && (w[0].is_ascii_uppercase()
             && w[1..].iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
         || (w.first() == Some(&b'(') && w.last() == Some(&b')'))
-        || (!w.is_empty() && w.iter().all(u8::is_ascii_digit));
+        || (!w.is_empty() && w.iter().all(u8::is_ascii_digit))
+        // an all-caps protocol pair such as `TCP/IP`
+        || (w.contains(&b'/') && w.iter().all(|c| c.is_ascii_uppercase() || *c == b'/'));
     if !title || is_path_stop_word(w) || w.contains(&b'.') {
         return false;
     }
@@ -841,7 +870,7 @@ fn space_continues(b: &[u8], i: usize, seg_words: &mut usize, quoted_to: usize) 
     ends
 }
 
-fn win_path_end(b: &[u8], p: usize, quoted_to: usize) -> usize {
+fn win_path_end(b: &[u8], p: usize, quoted_to: usize, reg: bool) -> usize {
     let mut i = p;
     let mut paren = 0i32;
     let mut seg_words = 0usize;
@@ -873,8 +902,13 @@ fn win_path_end(b: &[u8], p: usize, quoted_to: usize) -> usize {
             }
             paren -= 1;
         }
-        if win_char(c) {
-            i += 1;
+        if win_char(c)
+            || (reg
+                && c == b'/'
+                && b[i - 1].is_ascii_alphanumeric()
+                && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric))
+        {
+            i += 1; // `Standard TCP/IP Port`: key names may hold `/`
             continue;
         }
         if c == b' ' && space_continues(b, i, &mut seg_words, quoted_to) {
@@ -947,7 +981,7 @@ fn scan_backslash(t: &str, out: &mut Vec<Cand>) {
             {
                 ks -= 9; // regedit's address bar: `Computer\HKEY_LOCAL_MACHINE\...`
             }
-            let e = win_path_end(b, p, quote_close(b, ks));
+            let e = win_path_end(b, p, quote_close(b, ks), true);
             if e > p + 1 {
                 let rest = &t[p..e];
                 out.push(Cand::new(
@@ -986,7 +1020,7 @@ fn scan_backslash(t: &str, out: &mut Vec<Cand>) {
             None
         };
         let Some(s) = start else { continue };
-        let e = win_path_end(b, p, quote_close(b, s));
+        let e = win_path_end(b, p, quote_close(b, s), false);
         consumed = e.max(p + 1);
         let body = &t[p..e];
         let segs = body.split('\\').filter(|x| !x.is_empty()).count();
