@@ -570,7 +570,26 @@ fn observable(s: &IocSummary) -> Option<Observable> {
                 pattern: format!("[autonomous-system:number = {number}]"),
             }
         }
-        IocKind::Cve | IocKind::BtcAddress | IocKind::AttackId | IocKind::YaraRule => return None,
+        // TLSH is in the STIX 2.1 hash-algorithm vocabulary (case-sensitive hex: kept as is).
+        IocKind::Tlsh => Observable {
+            ty: "file",
+            props: vec![("hashes", json!({ "TLSH": v }))],
+            extra: Vec::new(),
+            pattern: format!("[file:hashes.TLSH = {}]", pattern_literal(v)),
+        },
+        // No STIX 2.1 observable (imphash/authentihash are not in the hash vocabulary, JA3/JA4 and
+        // user agents would need network-traffic extensions): left out of the bundle, like CVEs.
+        IocKind::Cve
+        | IocKind::BtcAddress
+        | IocKind::XmrAddress
+        | IocKind::AttackId
+        | IocKind::YaraRule
+        | IocKind::Imphash
+        | IocKind::Authentihash
+        | IocKind::Ja3
+        | IocKind::Ja3s
+        | IocKind::Ja4
+        | IocKind::UserAgent => return None,
     })
 }
 

@@ -54,7 +54,13 @@ fn keccak_f(a: &mut [u64; 25]) {
             last = tmp;
         }
         for y in 0..5 {
-            let row = [a[y * 5], a[y * 5 + 1], a[y * 5 + 2], a[y * 5 + 3], a[y * 5 + 4]];
+            let row = [
+                a[y * 5],
+                a[y * 5 + 1],
+                a[y * 5 + 2],
+                a[y * 5 + 3],
+                a[y * 5 + 4],
+            ];
             for x in 0..5 {
                 a[y * 5 + x] = row[x] ^ (!row[(x + 1) % 5] & row[(x + 2) % 5]);
             }
@@ -163,7 +169,10 @@ pub(crate) fn is_xmr_address(s: &str) -> bool {
     if !(s.len() == 95 || s.len() == 106) {
         return false;
     }
-    if !matches!(s.as_bytes()[0], b'4' | b'8' | b'5' | b'7' | b'9' | b'A' | b'B') {
+    if !matches!(
+        s.as_bytes()[0],
+        b'4' | b'8' | b'5' | b'7' | b'9' | b'A' | b'B'
+    ) {
         return false;
     }
     let Some(raw) = xmr_b58_decode(s) else {

@@ -860,9 +860,24 @@ fn space_continues(b: &[u8], i: usize, seg_words: &mut usize, quoted_to: usize) 
     }
     let ends = match b.get(we) {
         None => true,
-        Some(&c) => matches!(c, b'.' | b',' | b';' | b':' | b'!' | b'?' | b')' | b'"' | b'\'' | b'`' | b'\n' | b'\r')
-            || (c == b' '
-                && b.get(we + 1).is_some_and(|&x| x.is_ascii_lowercase() || x.is_ascii_uppercase())),
+        Some(&c) => {
+            matches!(
+                c,
+                b'.' | b','
+                    | b';'
+                    | b':'
+                    | b'!'
+                    | b'?'
+                    | b')'
+                    | b'"'
+                    | b'\''
+                    | b'`'
+                    | b'\n'
+                    | b'\r'
+            ) || (c == b' '
+                && b.get(we + 1)
+                    .is_some_and(|&x| x.is_ascii_lowercase() || x.is_ascii_uppercase()))
+        }
     };
     if ends {
         *seg_words += 1;
@@ -964,7 +979,11 @@ fn scan_backslash(t: &str, out: &mut Vec<Cand>) {
             ws -= 1;
         }
         if angle {
-            ws = if ws > 0 && b[ws - 1] == b'<' { ws - 1 } else { q };
+            ws = if ws > 0 && b[ws - 1] == b'<' {
+                ws - 1
+            } else {
+                q
+            };
         }
         let hive = if angle {
             hive_at_angle(b, ws).map(|(h, _)| h)
@@ -976,7 +995,8 @@ fn scan_backslash(t: &str, out: &mut Vec<Cand>) {
             && let Some(long) = hive
         {
             let mut ks = ws;
-            if ks >= 9 && t.as_bytes()[ks - 9..ks].eq_ignore_ascii_case(b"computer\\")
+            if ks >= 9
+                && t.as_bytes()[ks - 9..ks].eq_ignore_ascii_case(b"computer\\")
                 && (ks == 9 || !is_word(b[ks - 10]))
             {
                 ks -= 9; // regedit's address bar: `Computer\HKEY_LOCAL_MACHINE\...`
@@ -1193,8 +1213,7 @@ fn classify(
         return;
     }
     let tok = &t[s..e];
-    if tok.len() == 72 && tok.starts_with("T1") && tok[2..].bytes().all(|c| c.is_ascii_hexdigit())
-    {
+    if tok.len() == 72 && tok.starts_with("T1") && tok[2..].bytes().all(|c| c.is_ascii_hexdigit()) {
         out.push(Cand::new(IocKind::Tlsh, s, e, tok.to_ascii_uppercase()));
         return;
     }
@@ -1332,7 +1351,8 @@ fn hash_label(t: &str, s: usize) -> Option<IocKind> {
 /// JA4 (`t13d1516h2_8daaf6152771_b186095e22b6`) and JA4S (`t130200_1301_234ea6891581`).
 fn is_ja4(tok: &str) -> bool {
     let b = tok.as_bytes();
-    let hex12 = |x: &[u8]| x.len() == 12 && x.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
+    let hex12 =
+        |x: &[u8]| x.len() == 12 && x.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
     let d = |c: u8| c.is_ascii_digit();
     let an = |c: u8| c.is_ascii_digit() || c.is_ascii_lowercase();
     if b.len() == 36 {
@@ -1943,7 +1963,12 @@ fn scan_user_agents(t: &str, out: &mut Vec<Cand>) {
             continue;
         }
         consumed = e;
-        out.push(Cand::new(IocKind::UserAgent, start, e, t[start..e].to_string()));
+        out.push(Cand::new(
+            IocKind::UserAgent,
+            start,
+            e,
+            t[start..e].to_string(),
+        ));
     }
 }
 
@@ -2002,5 +2027,100 @@ fn scan_yara(t: &str, out: &mut Vec<Cand>) {
         if b.get(i) == Some(&b'{') {
             out.push(Cand::new(IocKind::YaraRule, ns, ne, t[ns..ne].to_string()));
         }
+    }
+}
+
+#[cfg(test)]
+mod linear_tests {
+    //! Pathological inputs for the scanners added in the second pass: long runs of the delimiters
+    //! each one uses. Work is counted by the `tick!()` probes in the scanners' loops (not by wall
+    //! clock): 4x the input must cost at most ~4x the work.
+
+    use super::*;
+
+    fn work(text: &str) -> u64 {
+        WORK.with(|w| w.set(0));
+        let hits = extract(text);
+        for h in &hits {
+            assert_eq!(&text[h.range.clone()], h.raw);
+        }
+        WORK.with(|w| w.get())
+    }
+
+    fn check(name: &str, unit: &str, n: usize) {
+        let a = unit.repeat(n);
+        let b = unit.repeat(4 * n);
+        let (wa, wb) = (work(&a), work(&b));
+        let ratio = wb as f64 / wa.max(1) as f64;
+        assert!(
+            ratio <= 4.5,
+            "{name}: work {wa} at n={} bytes, {wb} at 4n (ratio {ratio:.2})",
+            a.len()
+        );
+        // and the work per byte is bounded by a constant of the scanners' look-around windows
+        assert!(
+            wb <= 700 * b.len() as u64,
+            "{name}: {wb} work units for {} bytes",
+            b.len()
+        );
+    }
+
+    #[test]
+    fn pathological_inputs_are_linear() {
+        let cases: &[(&str, &str, usize)] = &[
+            ("backslashes", "\\", 100_000),
+            ("hive-backslashes", "HKLM\\", 20_000),
+            ("path-spaces", "C:\\A B", 20_000),
+            ("path-capital-words", " Word", 20_000),
+            ("key-with-spaces", "HKLM\\Software\\A B C D", 5_000),
+            ("spaces", " ", 100_000),
+            ("quoted-paths", "\"C:\\A B ", 10_000),
+            ("angle-placeholders", "C:\\<a<b", 10_000),
+            ("square-placeholders", "C:\\[a[b", 10_000),
+            ("computer-prefix", "Computer\\", 20_000),
+            ("angle-hives", "<HKCU>\\", 20_000),
+            ("pct2F", "%2F", 50_000),
+            (
+                "redirector-url",
+                "http://a.com/?u=http%3A%2F%2Fb.com%2F",
+                5_000,
+            ),
+            ("nested-scheme-runs", "http%3A%2F%2F", 10_000),
+            ("urldefense-v3", "__https://", 10_000),
+            ("urldefense-v2", "http-3A__", 10_000),
+            ("cve-words", "CVE ", 50_000),
+            ("cve-prefixes", "CVE-2021-", 20_000),
+            ("cve-unicode-dashes", "CVE\u{2011}2021\u{2011}", 10_000),
+            ("mozilla", "Mozilla/5.0 (", 10_000),
+            ("ua-labels", "User-Agent: ", 10_000),
+            ("ua-products", "a/1 ", 20_000),
+            ("parens", "(", 100_000),
+            ("ja3-labels", "JA3 ", 30_000),
+            ("ja3-hashes", "JA3 0123456789abcdef0123456789abcdef ", 3_000),
+            ("tlsh-hex", "T1", 50_000),
+            ("cisco-macs", "ABCD.ABCD.ABCD.", 10_000),
+            ("onion-runs", "aaaa.onion.", 10_000),
+            ("base58-runs", "4", 100_000),
+            ("tlp", "TLP:AMBER+", 10_000),
+            ("at-domains", "a@b.com ", 10_000),
+        ];
+        for (name, unit, n) in cases {
+            check(name, unit, *n);
+        }
+    }
+
+    #[test]
+    fn long_url_with_encoded_slashes_and_one_embedded_url() {
+        let text = format!(
+            "see https://r.example-tracker.com/?url=https%3A%2F%2Fevil.com{}&x=1 now",
+            "%2F".repeat(100_000)
+        );
+        let hits = extract(&text);
+        let urls: Vec<_> = hits.iter().filter(|h| h.kind == IocKind::Url).collect();
+        assert_eq!(urls.len(), 2);
+        assert!(
+            urls.iter()
+                .any(|u| u.value.starts_with("https://evil.com//"))
+        );
     }
 }

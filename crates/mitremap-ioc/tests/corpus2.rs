@@ -36,7 +36,9 @@ pub fn load() -> Vec<Case> {
             let expect = exp
                 .iter()
                 .map(|l| {
-                    let (k, v) = l.split_once(' ').unwrap_or_else(|| panic!("{id}: bad line {l:?}"));
+                    let (k, v) = l
+                        .split_once(' ')
+                        .unwrap_or_else(|| panic!("{id}: bad line {l:?}"));
                     assert!(
                         k == "tlp" || IocKind::from_name(k).is_some(),
                         "{id}: unknown kind {k}"
@@ -86,7 +88,10 @@ pub fn ours(text: &str) -> BTreeSet<(String, String)> {
                     && o.range != h.range
             });
         if !nested {
-            got.insert((h.kind.as_str().to_string(), cmp_value(h.kind.as_str(), &h.value)));
+            got.insert((
+                h.kind.as_str().to_string(),
+                cmp_value(h.kind.as_str(), &h.value),
+            ));
         }
     }
     for m in tlp_markings(text) {
@@ -104,14 +109,26 @@ struct Score {
 
 impl Score {
     fn p(&self) -> f64 {
-        if self.tp + self.fp == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fp) as f64 }
+        if self.tp + self.fp == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fp) as f64
+        }
     }
     fn r(&self) -> f64 {
-        if self.tp + self.fn_ == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fn_) as f64 }
+        if self.tp + self.fn_ == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fn_) as f64
+        }
     }
     fn f1(&self) -> f64 {
         let (p, r) = (self.p(), self.r());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 }
 
@@ -171,7 +188,10 @@ fn corpus2_per_type_scores() {
         tot.r(),
         tot.f1()
     );
-    println!("{} cases, {n_expected} expected values\n{table}", cases.len());
+    println!(
+        "{} cases, {n_expected} expected values\n{table}",
+        cases.len()
+    );
     for f in &failures {
         println!("FAIL {f}");
     }
@@ -180,9 +200,18 @@ fn corpus2_per_type_scores() {
     }
     assert!(n_expected >= 300, "corpus too small: {n_expected}");
     for (k, sc) in &per {
-        assert!(sc.f1() >= 0.95, "{k}: F1 {:.3} below the 0.95 floor", sc.f1());
+        assert!(
+            sc.f1() >= 0.95,
+            "{k}: F1 {:.3} below the 0.95 floor",
+            sc.f1()
+        );
     }
-    assert!(failures.is_empty(), "{} failing values:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing values:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Every new kind and every class of the issue has cases.
@@ -194,8 +223,22 @@ fn corpus2_covers_every_class() {
         .flat_map(|c| c.expect.iter().map(|(k, _)| k.as_str()))
         .collect();
     for k in [
-        "registry_key", "windows_path", "cve", "domain", "email", "url", "mac", "ja3", "ja3s",
-        "ja4", "imphash", "authentihash", "tlsh", "user_agent", "xmr_address", "tlp",
+        "registry_key",
+        "windows_path",
+        "cve",
+        "domain",
+        "email",
+        "url",
+        "mac",
+        "ja3",
+        "ja3s",
+        "ja4",
+        "imphash",
+        "authentihash",
+        "tlsh",
+        "user_agent",
+        "xmr_address",
+        "tlp",
     ] {
         assert!(kinds.contains(k), "no case for {k}");
     }
