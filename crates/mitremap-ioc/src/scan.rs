@@ -1312,7 +1312,7 @@ fn hash_label(t: &str, s: usize) -> Option<IocKind> {
     while j > lo {
         tick!();
         let c = b[j - 1];
-        if c == b'\n' && j >= 2 && b[j - 2] == b'\n' {
+        if c == b'\n' && !label_line_continues(b, j - 1, lo) {
             return None;
         }
         if c == b' ' && j >= 2 && b[j - 2] == b'.' && !(j >= 3 && b[j - 3].is_ascii_digit()) {
@@ -1346,6 +1346,35 @@ fn hash_label(t: &str, s: usize) -> Option<IocKind> {
         }
     }
     None
+}
+
+/// Looking back for a hash label across the line break at `nl`: go on into the previous line only
+/// if it ends with `:` (a heading such as `JA3 hashes:`) or holds nothing but one hash (a list
+/// item: `- <hash>`). A table row (`| <hash> | JA3 |`) or prose line stops the search, so a label
+/// never leaks from one row to the next.
+fn label_line_continues(b: &[u8], nl: usize, lo: usize) -> bool {
+    let mut e = nl;
+    while e > lo && matches!(b[e - 1], b' ' | b'\t' | b'\r') {
+        e -= 1;
+    }
+    if e == lo || b[e - 1] == b'\n' {
+        return false; // blank line
+    }
+    if b[e - 1] == b':' {
+        return true;
+    }
+    let mut s = e;
+    while s > lo && b[s - 1] != b'\n' {
+        tick!();
+        s -= 1;
+    }
+    let line = &b[s..e];
+    let body: Vec<u8> = line
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, b' ' | b'\t' | b'-' | b'*' | b'|' | b',' | b'`'))
+        .collect();
+    body.len() >= 32 && body.iter().all(u8::is_ascii_hexdigit)
 }
 
 /// JA4 (`t13d1516h2_8daaf6152771_b186095e22b6`) and JA4S (`t130200_1301_234ea6891581`).
