@@ -766,7 +766,10 @@ fn hive_at_angle(b: &[u8], i: usize) -> Option<(&'static str, usize)> {
 /// another `\` ("Program Files\", "Image File Execution Options\"), or, for the last segment,
 /// when at most two capitalised non-prose words follow and then the path ends (punctuation, a
 /// quote, the line end or a lower-case prose word): "...\Flash Player.", "...\Windows Defender".
-fn space_continues(b: &[u8], i: usize, seg_words: &mut usize, quoted_to: usize) -> bool {
+fn space_continues(b: &[u8], i: usize, cont_to: &mut usize, quoted_to: usize) -> bool {
+    if i < *cont_to {
+        return true;
+    }
     if i == 0 || b[i - 1] == b'\\' || i + 1 >= b.len() {
         return false;
     }
@@ -777,7 +780,10 @@ fn space_continues(b: &[u8], i: usize, seg_words: &mut usize, quoted_to: usize) 
     if starts_new_root(b, i + 1) {
         return false;
     }
-    if i < quoted_to && !matches!(n, b'-' | b'/') && !seg_has_ext(b, i) {
+    if i < quoted_to
+        && (n.is_ascii_alphanumeric() || matches!(n, b'(' | b'{' | b'<' | b'['))
+        && !seg_has_ext(b, i)
+    {
         return true; // inside quotes: "C:\Users\John Smith\My Files\a b.exe"
     }
     // a word may also be lower-case when it carries a digit (`Windows x64\`, `amd64`)
@@ -833,67 +839,158 @@ fn space_continues(b: &[u8], i: usize, seg_words: &mut usize, quoted_to: usize) 
         }
         j += 1;
     }
-    // (2) the last segment: a capitalised name word, then the end of the value
-    if *seg_words >= 2 {
-        return false;
+    // (2) the last segment: one or two capitalised name words, then the clear end of the value
+    match last_segment_end(b, i) {
+        Some(end) => {
+            *cont_to = end;
+            true
+        }
+        None => false,
     }
-    let mut we = i + 1;
+}
+
+/// A capitalised name word of a last segment at `j` (`Data`, `Manager.exe`, `(x86)`, `TCP/IP`):
+/// its end, or `None`.
+fn name_word(b: &[u8], j: usize) -> Option<usize> {
+    let mut we = j;
     while we < b.len()
         && (b[we].is_ascii_alphanumeric()
             || matches!(b[we], b'(' | b')')
             || (b[we] == b'/' && b.get(we + 1).is_some_and(u8::is_ascii_alphanumeric)))
-        && we - i < 64
+        && we - j < 64
     {
         tick!();
         we += 1;
     }
-    let w = &b[i + 1..we];
-    let title = w.len() >= 2
-        && (w[0].is_ascii_uppercase()
-            && w[1..].iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        || (w.first() == Some(&b'(') && w.last() == Some(&b')'))
-        || (!w.is_empty() && w.iter().all(u8::is_ascii_digit))
+    let w = &b[j..we];
+    let title = (w.len() >= 2
+        && w[0].is_ascii_uppercase()
+        && w[1..].iter().all(u8::is_ascii_lowercase))
+        || (w.len() >= 3 && w[0] == b'(' && w[w.len() - 1] == b')')
         // an all-caps protocol pair such as `TCP/IP`
         || (w.contains(&b'/') && w.iter().all(|c| c.is_ascii_uppercase() || *c == b'/'));
-    if !title || is_path_stop_word(w) || w.contains(&b'.') {
-        return false;
+    if !title || is_path_stop_word(w) {
+        return None;
     }
-    let ends = match b.get(we) {
-        None => true,
-        Some(&c) => {
-            matches!(
-                c,
-                b'.' | b','
-                    | b';'
-                    | b':'
-                    | b'!'
-                    | b'?'
-                    | b')'
-                    | b'"'
-                    | b'\''
-                    | b'`'
-                    | b'\n'
-                    | b'\r'
-            ) || (c == b' '
-                && b.get(we + 1)
-                    .is_some_and(|&x| x.is_ascii_lowercase() || x.is_ascii_uppercase()))
+    // `Manager.exe`: a file extension ends the word
+    if b.get(we) == Some(&b'.') && b.get(we + 1).is_some_and(u8::is_ascii_alphanumeric) {
+        let es = we + 1;
+        let mut ee = es;
+        while ee < b.len() && b[ee].is_ascii_alphanumeric() && ee - es < 8 {
+            ee += 1;
         }
-    };
-    if ends {
-        *seg_words += 1;
+        let ext = std::str::from_utf8(&b[es..ee]).unwrap_or("");
+        return lists::is_file_ext(ext).then_some(ee);
     }
-    ends
+    Some(we)
+}
+
+/// Lower-case words that may follow a multi-word last segment in prose ("…\Session Manager is").
+fn is_follow_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"is"
+            | b"are"
+            | b"was"
+            | b"were"
+            | b"and"
+            | b"or"
+            | b"for"
+            | b"on"
+            | b"in"
+            | b"to"
+            | b"with"
+            | b"which"
+            | b"that"
+            | b"under"
+            | b"from"
+            | b"by"
+            | b"as"
+            | b"has"
+            | b"have"
+            | b"will"
+            | b"would"
+            | b"can"
+            | b"could"
+            | b"should"
+            | b"must"
+            | b"then"
+            | b"where"
+            | b"when"
+            | b"exists"
+            | b"does"
+    )
+}
+
+/// Does the value clearly end at `e`? End of text or line, a closing quote/bracket, sentence
+/// punctuation followed by a space (not `:`), a command-line option (` /v`, ` -V`), a capitalised
+/// stop word (a new sentence whose full stop was lost), or a lower-case follow word.
+fn value_ends_at(b: &[u8], e: usize) -> bool {
+    let Some(&c) = b.get(e) else { return true };
+    let after_ws = |k: usize| {
+        b.get(k)
+            .is_none_or(|&x| x.is_ascii_whitespace() || matches!(x, b'"' | b'\'' | b'`' | b')'))
+    };
+    match c {
+        b'\n' | b'\r' | b'"' | b'\'' | b'`' | b')' | b']' | b'|' => true,
+        b'.' | b',' | b';' | b'!' | b'?' => after_ws(e + 1),
+        b' ' => {
+            let n = e + 1;
+            if matches!(b.get(n), Some(b'/' | b'-'))
+                && b.get(n + 1).is_some_and(u8::is_ascii_alphabetic)
+            {
+                return true;
+            }
+            let mut we = n;
+            while we < b.len() && b[we].is_ascii_alphabetic() && we - n < 16 {
+                we += 1;
+            }
+            let w = &b[n..we];
+            !w.is_empty()
+                && (is_follow_word(w) || (w[0].is_ascii_uppercase() && is_path_stop_word(w)))
+        }
+        _ => false,
+    }
+}
+
+/// At the space `i` in the last segment: continue through one or two capitalised name words when
+/// the value then clearly ends. The segment before must be a name word too (letters only).
+fn last_segment_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut k = i;
+    while k > 0 && b[k - 1] != b'\\' && i - k < 64 {
+        k -= 1;
+    }
+    let prev = &b[k..i];
+    if prev.is_empty()
+        || !prev[0].is_ascii_uppercase()
+        || !prev.iter().all(|c| c.is_ascii_alphabetic() || *c == b'-')
+    {
+        return None;
+    }
+    let mut j = i + 1;
+    for _ in 0..2 {
+        let we = name_word(b, j)?;
+        // a file name (`System Manager.exe`) ends the value whatever follows
+        let file = b[j..we].contains(&b'.');
+        if value_ends_at(b, we) || (file && b.get(we) == Some(&b' ')) {
+            return Some(we);
+        }
+        if b.get(we) != Some(&b' ') {
+            return None;
+        }
+        j = we + 1;
+    }
+    None
 }
 
 fn win_path_end(b: &[u8], p: usize, quoted_to: usize, reg: bool) -> usize {
     let mut i = p;
     let mut paren = 0i32;
-    let mut seg_words = 0usize;
+    let mut cont_to = 0usize;
     while i < b.len() {
         tick!();
         let c = b[i];
         if c == b'\\' {
-            seg_words = 0;
             i += 1;
             continue;
         }
@@ -926,7 +1023,7 @@ fn win_path_end(b: &[u8], p: usize, quoted_to: usize, reg: bool) -> usize {
             i += 1; // `Standard TCP/IP Port`: key names may hold `/`
             continue;
         }
-        if c == b' ' && space_continues(b, i, &mut seg_words, quoted_to) {
+        if c == b' ' && space_continues(b, i, &mut cont_to, quoted_to) {
             i += 1;
             continue;
         }
@@ -1943,8 +2040,21 @@ fn ua_sequence(b: &[u8], i: usize) -> (usize, usize) {
     let mut j = i;
     loop {
         tick!();
-        let next = ua_product(b, j).or_else(|| ua_comment(b, j));
+        let next = ua_product(b, j).or_else(|| ua_comment(b, j)).or_else(|| {
+            // IE 11 and WebKit write `like Gecko` outside the comment
+            (parts > 0 && at_ci(b, j, b"like Gecko")).then_some(j + 10)
+        });
         let Some(ne) = next else { break };
+        if parts == 0 && !b[ne - 1].is_ascii_digit() && !b[j..ne].contains(&b'(') {
+            // the first product needs a numeric version (`curl/7.88.1`, not `HTTP/S`)
+            let slash = b[j..ne]
+                .iter()
+                .position(|&c| c == b'/')
+                .map_or(ne, |k| j + k);
+            if !b.get(slash + 1).is_some_and(u8::is_ascii_digit) {
+                break;
+            }
+        }
         parts += 1;
         e = ne;
         if parts > 32 || b.get(ne) != Some(&b' ') {
