@@ -559,9 +559,9 @@ fn derived_domains_are_flagged_and_plain_ones_win_in_summaries() {
     // e-mails are not double-counted: still one row per address
     assert_eq!(s.iter().filter(|s| s.kind == IocKind::Email).count(), 2);
     // the flag serialises only when set
-    let j = serde_json::to_value(&drop.flags).unwrap();
+    let j = serde_json::to_value(drop.flags).unwrap();
     assert!(j.get("derived").is_none());
-    let j = serde_json::to_value(&cdn.flags).unwrap();
+    let j = serde_json::to_value(cdn.flags).unwrap();
     assert_eq!(j["derived"], "from_url");
 }
 
