@@ -953,7 +953,7 @@ fn value_ends_at(b: &[u8], e: usize) -> bool {
     }
 }
 
-/// At the space `i` in the last segment: continue through one or two capitalised name words when
+/// At the space `i` in the last segment: continue through one to three capitalised name words when
 /// the value then clearly ends. The segment before must be a name word too (letters only).
 fn last_segment_end(b: &[u8], i: usize) -> Option<usize> {
     let mut k = i;
@@ -967,8 +967,13 @@ fn last_segment_end(b: &[u8], i: usize) -> Option<usize> {
     {
         return None;
     }
+    // three words after a plain Title word (`Delete Cached Update Binary`), two after a CamelCase
+    // one (`VirtualBox Guest Additions`)
+    let simple = prev[1..]
+        .iter()
+        .all(|c| c.is_ascii_lowercase() || *c == b'-');
     let mut j = i + 1;
-    for _ in 0..2 {
+    for _ in 0..if simple { 3 } else { 2 } {
         let we = name_word(b, j)?;
         // a file name (`System Manager.exe`) ends the value whatever follows
         let file = b[j..we].contains(&b'.');
@@ -1678,7 +1683,27 @@ fn ipv4(t: &str, _n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) {
     // `Product/1.2.3.4` and `version 1.2.3.4` are versions
     let versionish = s >= 2 && b[s - 1] == b'/' && b[s - 2].is_ascii_alphanumeric();
     let pw = prev_word(t, s);
-    if lists::is_version_word(pw.trim_end_matches('.'))
+    // `ARP table: 192.168.1.1`, `Step: 10.0.0.1`: after a colon, a document-structure word
+    // introduces a value, not a section number (`File version: 1.2.3.4` stays a version)
+    let colon_after_structure_word = {
+        let gap = &b[s.saturating_sub(4)..s];
+        gap.contains(&b':')
+            && matches!(
+                pw.to_ascii_lowercase().as_str(),
+                "table"
+                    | "figure"
+                    | "fig"
+                    | "section"
+                    | "chapter"
+                    | "step"
+                    | "appendix"
+                    | "item"
+                    | "rule"
+                    | "paragraph"
+                    | "clause"
+            )
+    };
+    if !colon_after_structure_word && lists::is_version_word(pw.trim_end_matches('.'))
         || (pw.len() > 1
             && (pw.starts_with('v') || pw.starts_with('V'))
             && pw[1..].bytes().all(|c| c.is_ascii_digit() || c == b'.'))
