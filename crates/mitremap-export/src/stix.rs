@@ -589,7 +589,9 @@ fn observable(s: &IocSummary) -> Option<Observable> {
         | IocKind::Ja3
         | IocKind::Ja3s
         | IocKind::Ja4
-        | IocKind::UserAgent => return None,
+        | IocKind::UserAgent
+        | IocKind::Xmpp
+        | IocKind::AnalyticsId => return None,
     })
 }
 

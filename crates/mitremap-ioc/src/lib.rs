@@ -33,6 +33,7 @@ pub enum IocKind {
     Domain,
     Url,
     Email,
+    Xmpp,
     Md5,
     Sha1,
     Sha256,
@@ -57,6 +58,7 @@ pub enum IocKind {
     AttackId,
     YaraRule,
     UserAgent,
+    AnalyticsId,
 }
 
 impl IocKind {
@@ -68,6 +70,7 @@ impl IocKind {
         IocKind::Domain,
         IocKind::Url,
         IocKind::Email,
+        IocKind::Xmpp,
         IocKind::Md5,
         IocKind::Sha1,
         IocKind::Sha256,
@@ -91,6 +94,7 @@ impl IocKind {
         IocKind::AttackId,
         IocKind::YaraRule,
         IocKind::UserAgent,
+        IocKind::AnalyticsId,
     ];
 
     /// Machine name, identical to the serde spelling (`"ipv4_cidr"`, `"filename"`, ...).
@@ -102,6 +106,7 @@ impl IocKind {
             IocKind::Domain => "domain",
             IocKind::Url => "url",
             IocKind::Email => "email",
+            IocKind::Xmpp => "xmpp",
             IocKind::Md5 => "md5",
             IocKind::Sha1 => "sha1",
             IocKind::Sha256 => "sha256",
@@ -125,6 +130,7 @@ impl IocKind {
             IocKind::AttackId => "attack_id",
             IocKind::YaraRule => "yara_rule",
             IocKind::UserAgent => "user_agent",
+            IocKind::AnalyticsId => "analytics_id",
         }
     }
 
@@ -137,6 +143,7 @@ impl IocKind {
             IocKind::Domain => "Domain",
             IocKind::Url => "URL",
             IocKind::Email => "E-mail",
+            IocKind::Xmpp => "XMPP address",
             IocKind::Md5 => "MD5",
             IocKind::Sha1 => "SHA-1",
             IocKind::Sha256 => "SHA-256",
@@ -160,6 +167,7 @@ impl IocKind {
             IocKind::AttackId => "ATT&CK ID",
             IocKind::YaraRule => "YARA rule",
             IocKind::UserAgent => "User agent",
+            IocKind::AnalyticsId => "Analytics / AdSense ID",
         }
     }
 
@@ -179,7 +187,7 @@ impl std::fmt::Display for IocKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Derived {
-    /// The domain of an e-mail address (`a@evil.com` → `evil.com`).
+    /// The domain of an e-mail or XMPP address (`a@evil.com` → `evil.com`).
     FromEmail,
     /// The host of a URL (`http://evil.com/x` → `evil.com`).
     FromUrl,

@@ -93,6 +93,7 @@ fn is_container(k: IocKind) -> bool {
         k,
         IocKind::Url
             | IocKind::Email
+            | IocKind::Xmpp
             | IocKind::WindowsPath
             | IocKind::UnixPath
             | IocKind::RegistryKey
@@ -118,7 +119,7 @@ fn allowed_inside(container: &Cand, x: &Cand) -> bool {
                 || (x.kind == Domain && x.flags.derived == Some(Derived::FromUrl))
                 || (x.kind == Url && x.flags.derived == Some(Derived::EmbeddedUrl))
         }
-        Email => x.kind == Domain && x.flags.derived == Some(Derived::FromEmail),
+        Email | Xmpp => x.kind == Domain && x.flags.derived == Some(Derived::FromEmail),
         // an IPv4 inside a Windows path only as the UNC host (`\\10.1.2.3\share`), not a version
         // directory (`...\EdgeUpdate\1.3.175.29\`)
         WindowsPath if x.kind == Ipv4 => x.s == container.s + 2,
@@ -602,7 +603,12 @@ fn scan_emails(t: &str, out: &mut Vec<Cand>) {
         if !domain_ok(&dom) {
             continue;
         }
-        let mut c = Cand::new(IocKind::Email, ls, de, t[ls..de].to_ascii_lowercase());
+        let kind = if xmpp_label(b, ls) {
+            IocKind::Xmpp
+        } else {
+            IocKind::Email
+        };
+        let mut c = Cand::new(kind, ls, de, t[ls..de].to_ascii_lowercase());
         c.flags = domain_flags(&dom);
         let mut d = Cand::new(IocKind::Domain, p + 1, de, dom);
         d.flags = c.flags;
@@ -611,6 +617,36 @@ fn scan_emails(t: &str, out: &mut Vec<Cand>) {
         out.push(d);
         last_end = de;
     }
+}
+
+/// An address is XMPP (Jabber) rather than e-mail when the nearest address label before it on the
+/// same line (at most 80 bytes back, not across a sentence end) is `XMPP`/`Jabber`, or it is
+/// written as an `xmpp:` URI; an e-mail label (`e-mail`, `email`, `mail`) in between wins.
+fn xmpp_label(b: &[u8], s: usize) -> bool {
+    let lo = s.saturating_sub(80);
+    let mut j = s;
+    while j > lo {
+        tick!();
+        let c = b[j - 1];
+        if c == b'\n' || (c == b' ' && j >= 2 && b[j - 2] == b'.') {
+            return false;
+        }
+        if !c.is_ascii_alphanumeric() {
+            j -= 1;
+            continue;
+        }
+        let we = j;
+        while j > lo && b[j - 1].is_ascii_alphanumeric() {
+            j -= 1;
+        }
+        match b[j..we].to_ascii_lowercase().as_slice() {
+            b"xmpp" | b"jabber" => return true,
+            // `e-mail` splits into `e` + `mail`
+            b"email" | b"mail" | b"emails" | b"mailbox" => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1328,6 +1364,8 @@ fn classify(
             out.push(Cand::new(IocKind::AttackId, s, e, c));
         } else if is_ja4(tok) {
             out.push(Cand::new(IocKind::Ja4, s, e, tok.to_ascii_lowercase()));
+        } else if let Some(v) = analytics_id(tok) {
+            out.push(Cand::new(IocKind::AnalyticsId, s, e, v));
         } else if (tok.len() == 95 || tok.len() == 106) && keccak::is_xmr_address(tok) {
             out.push(Cand::new(IocKind::XmrAddress, s, e, tok.to_string()));
         } else if let Some((v, private)) = asn_glued(tok) {
@@ -1477,6 +1515,32 @@ fn label_line_continues(b: &[u8], nl: usize, lo: usize) -> bool {
         .filter(|c| !matches!(c, b' ' | b'\t' | b'-' | b'*' | b'|' | b',' | b'`'))
         .collect();
     body.len() >= 32 && body.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Google Analytics (`UA-12345678-1`, GA4 `G-ABC123DEF4`), Tag Manager (`GTM-AB12CD3`) and
+/// AdSense publisher IDs (`pub-1234567890123456`, `ca-pub-…`): exact shapes, so self-identifying.
+fn analytics_id(tok: &str) -> Option<String> {
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|c| c.is_ascii_digit());
+    let upper_alnum = |x: &str| {
+        x.bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && x.bytes().any(|c| c.is_ascii_digit())
+            && x.bytes().any(|c| c.is_ascii_uppercase())
+    };
+    if let Some(rest) = tok.strip_prefix("UA-") {
+        let (a, n) = rest.split_once('-')?;
+        return (digits(a) && (4..=10).contains(&a.len()) && digits(n) && n.len() <= 4)
+            .then(|| tok.to_string());
+    }
+    if let Some(rest) = tok.strip_prefix("G-") {
+        return (rest.len() == 10 && upper_alnum(rest)).then(|| tok.to_string());
+    }
+    if let Some(rest) = tok.strip_prefix("GTM-") {
+        return ((6..=8).contains(&rest.len()) && upper_alnum(rest)).then(|| tok.to_string());
+    }
+    let p = tok.strip_prefix("ca-").unwrap_or(tok);
+    let rest = p.strip_prefix("pub-")?;
+    (rest.len() == 16 && digits(rest)).then(|| tok.to_string())
 }
 
 /// JA4 (`t13d1516h2_8daaf6152771_b186095e22b6`) and JA4S (`t130200_1301_234ea6891581`).
@@ -2267,6 +2331,8 @@ mod linear_tests {
             ("base58-runs", "4", 100_000),
             ("tlp", "TLP:AMBER+", 10_000),
             ("at-domains", "a@b.com ", 10_000),
+            ("xmpp-labels", "Jabber a@b.im ", 10_000),
+            ("analytics", "UA-1234-1 G-ABC123DEF4 pub-", 5_000),
         ];
         for (name, unit, n) in cases {
             check(name, unit, *n);

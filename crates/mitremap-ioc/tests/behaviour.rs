@@ -495,7 +495,7 @@ fn serde_shape() {
         assert_eq!(IocKind::from_name(k.as_str()), Some(*k));
         assert!(!k.label().is_empty());
     }
-    assert_eq!(IocKind::ALL.len(), 29);
+    assert_eq!(IocKind::ALL.len(), 31);
     let f: IocFlags = serde_json::from_str(r#"{"private":true,"benign":false}"#).unwrap();
     assert!(f.is_noise());
     let s = summarize(&hits);
