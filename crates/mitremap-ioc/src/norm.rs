@@ -515,5 +515,11 @@ pub(crate) fn refang_full(s: &str) -> String {
 }
 
 pub(crate) static LIT_CVE: Lit = Lit::new(|| Regex::new("(?i)cve").unwrap());
-pub(crate) static LIT_UA: Lit =
-    Lit::new(|| Regex::new("(?i)mozilla/|user-agent|user agent|useragent").unwrap());
+/// The spellings of the user-agent anchors actually seen in reports (case-sensitive alternatives
+/// search about twice as fast as `(?i)`).
+pub(crate) static LIT_UA: Lit = Lit::new(|| {
+    Regex::new(
+        "Mozilla/|MOZILLA/|User-Agent|user-agent|User-agent|USER-AGENT|User agent|user agent|User Agent|USER AGENT|UserAgent|userAgent|useragent|Useragent|USERAGENT",
+    )
+    .unwrap()
+});
