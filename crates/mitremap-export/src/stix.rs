@@ -570,13 +570,21 @@ fn observable(s: &IocSummary) -> Option<Observable> {
                 pattern: format!("[autonomous-system:number = {number}]"),
             }
         }
-        // TLSH is in the STIX 2.1 hash-algorithm vocabulary (case-sensitive hex: kept as is).
-        IocKind::Tlsh => Observable {
-            ty: "file",
-            props: vec![("hashes", json!({ "TLSH": v }))],
-            extra: Vec::new(),
-            pattern: format!("[file:hashes.TLSH = {}]", pattern_literal(v)),
-        },
+        // TLSH is in the STIX 2.1 hash-algorithm vocabulary, as the 70 hex digits of the digest
+        // (the spec's `^[a-zA-Z0-9]{70}$`): the `T1` version prefix of current TLSH is dropped.
+        IocKind::Tlsh => {
+            let digest = match v.len() {
+                72 if v.starts_with("T1") => &v[2..],
+                70 => v,
+                _ => return None,
+            };
+            Observable {
+                ty: "file",
+                props: vec![("hashes", json!({ "TLSH": digest }))],
+                extra: Vec::new(),
+                pattern: format!("[file:hashes.TLSH = {}]", pattern_literal(digest)),
+            }
+        }
         // No STIX 2.1 observable (imphash/authentihash are not in the hash vocabulary, JA3/JA4 and
         // user agents would need network-traffic extensions): left out of the bundle, like CVEs.
         IocKind::Cve

@@ -517,7 +517,7 @@ fn second_pass_ioc_kinds_export_sanely() {
     assert!(
         patterns
             .iter()
-            .any(|p| p.starts_with("[file:hashes.TLSH = 'T1A2B3")),
+            .any(|p| p.starts_with("[file:hashes.TLSH = 'A2B3")),
         "{patterns:#?}"
     );
     assert!(
@@ -527,6 +527,13 @@ fn second_pass_ioc_kinds_export_sanely() {
     assert!(
         patterns.contains(&"[domain-name:value = 'evil-mail.net']"),
         "{patterns:#?}"
+    );
+    let (errors, warnings) = validate(&bytes);
+    assert!(errors.is_empty(), "stix2-validator errors: {errors:#?}");
+    let unexplained: Vec<&String> = warnings.iter().filter(|w| !is_justified(w)).collect();
+    assert!(
+        unexplained.is_empty(),
+        "unjustified warnings: {unexplained:#?}"
     );
     for absent in [
         "72a589da",
