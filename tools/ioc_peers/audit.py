@@ -64,10 +64,27 @@ def main() -> None:
     def bslice(a: int, b: int) -> str:
         return tb[max(0, a) : b].decode("utf-8", errors="ignore")
 
+    # Domains the first pass also reported (written in prose or as a URL host) are sampled as before;
+    # the second pass adds derived ones (the domain of an e-mail address, the host of a URL decoded
+    # from inside another URL), listed separately below so the hand-labelled sample stays comparable.
+    embedded = [(i["range"]["start"], i["range"]["end"]) for i in ours
+                if i["kind"] == "url" and i["flags"].get("derived") == "embedded_url"]
+
+    def newly_derived(i: dict) -> bool:
+        if i["flags"].get("derived") == "from_email":
+            return True
+        s, e = i["range"]["start"], i["range"]["end"]
+        return any(a <= s and e <= b for a, b in embedded)
+
     our_domains: dict[str, dict] = {}
+    derived_only: dict[str, dict] = {}
     for i in ours:
         if i["kind"] == "domain":
-            our_domains.setdefault(i["value"], i)
+            if newly_derived(i):
+                derived_only.setdefault(i["value"], i)
+            else:
+                our_domains.setdefault(i["value"], i)
+    derived_only = {v: i for v, i in derived_only.items() if v not in our_domains}
     our_ips = {i["value"] for i in ours if i["kind"] == "ipv4"}
     tools: dict[str, tuple[set[str], set[str]]] = {"mitremap-ioc": (set(our_domains), our_ips)}
 
@@ -118,6 +135,12 @@ def main() -> None:
             ctx = (bslice(s - 60, s) + "[[" + bslice(s, e) + "]]" + bslice(e, e + 40)).replace("\n", " ")
             w.writerow([v, i["raw"], ctx])
     print(f"\nwrote {OUT / 'domain_sample.csv'} ({len(sample)} of {len(values)} distinct domains, seed {args.seed})")
+
+    print(f"\nsecond-pass derived domains not otherwise reported ({len(derived_only)}), for a hand check:")
+    for v, i in sorted(derived_only.items()):
+        s, e = i["range"]["start"], i["range"]["end"]
+        ctx = (bslice(s - 50, s) + "[[" + bslice(s, e) + "]]" + bslice(e, e + 20)).replace("\n", " ")
+        print(f"  {v} ({i['flags'].get('derived')}): {ctx}")
 
     if LABELS.exists():
         with open(LABELS, newline="", encoding="utf-8") as f:

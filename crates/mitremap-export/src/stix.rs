@@ -570,7 +570,36 @@ fn observable(s: &IocSummary) -> Option<Observable> {
                 pattern: format!("[autonomous-system:number = {number}]"),
             }
         }
-        IocKind::Cve | IocKind::BtcAddress | IocKind::AttackId | IocKind::YaraRule => return None,
+        // TLSH is in the STIX 2.1 hash-algorithm vocabulary, as the 70 hex digits of the digest
+        // (the spec's `^[a-zA-Z0-9]{70}$`): the `T1` version prefix of current TLSH is dropped.
+        IocKind::Tlsh => {
+            let digest = match v.len() {
+                72 if v.starts_with("T1") => &v[2..],
+                70 => v,
+                _ => return None,
+            };
+            Observable {
+                ty: "file",
+                props: vec![("hashes", json!({ "TLSH": digest }))],
+                extra: Vec::new(),
+                pattern: format!("[file:hashes.TLSH = {}]", pattern_literal(digest)),
+            }
+        }
+        // No STIX 2.1 observable (imphash/authentihash are not in the hash vocabulary, JA3/JA4 and
+        // user agents would need network-traffic extensions): left out of the bundle, like CVEs.
+        IocKind::Cve
+        | IocKind::BtcAddress
+        | IocKind::XmrAddress
+        | IocKind::AttackId
+        | IocKind::YaraRule
+        | IocKind::Imphash
+        | IocKind::Authentihash
+        | IocKind::Ja3
+        | IocKind::Ja3s
+        | IocKind::Ja4
+        | IocKind::UserAgent
+        | IocKind::Xmpp
+        | IocKind::AnalyticsId => return None,
     })
 }
 

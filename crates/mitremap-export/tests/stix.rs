@@ -482,3 +482,69 @@ fn shared_observables_appear_once() {
     assert!(errors.is_empty(), "{errors:#?}");
     assert!(warnings.iter().all(|w| is_justified(w)), "{warnings:#?}");
 }
+
+#[test]
+fn second_pass_ioc_kinds_export_sanely() {
+    // Kinds added by the IoC second pass: TLSH becomes a file hash; JA3/JA4, imphash,
+    // authentihash, user agents and Monero addresses have no STIX 2.1 observable and are left out
+    // (never a panic); derived domains (e-mail domain, URL host, embedded URL) are plain indicators.
+    let doc = std::sync::Arc::new(mitremap_engine::text::Document::from_text(concat!(
+        "JA3: 72a589da586844d7f0818ce684948eea, JA4 t13d1516h2_8daaf6152771_b186095e22b6, ",
+        "imphash f34d5f2d4577ed6d9ceec516c1f5a744, TLSH T1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4, ",
+        "User-Agent: curl/7.88.1 and ops@evil-mail.net; ",
+        "https://nam12.safelinks.protection.outlook.com/?url=https%3A%2F%2Fdocs-share.online%2Fv&data=0 ",
+        "XMR 47GABRi4EvLCczu5FJxbGWEKg55owrvA3Xg5T1dXCajwG5mPf3RJV9VDEUG7ZHiXreNFpkWtV3h7w6zUs8CmtiQRVSaDBWi."
+    )));
+    let options = mitremap_engine::analysis::ReportOptions {
+        threshold: 0.5,
+        chunk_sentences: 3,
+        max_tokens: None,
+        explain: false,
+    };
+    let mut report =
+        mitremap_engine::analysis::Report::new(doc.clone(), Some("x".into()), None, options);
+    mitremap_engine::analysis::iocs_only(&doc, &mut |e| report.apply(&e));
+    let kinds: HashSet<&str> = report.iocs.iter().map(|i| i.kind.as_str()).collect();
+    for k in ["ja3", "ja4", "imphash", "tlsh", "user_agent", "xmr_address"] {
+        assert!(kinds.contains(k), "{k} not extracted: {kinds:?}");
+    }
+    let bytes = render(Format::Stix, &report, &common::options()).unwrap();
+    let b: Value = serde_json::from_slice(&bytes).unwrap();
+    let patterns: Vec<&str> = of_type(&b, "indicator")
+        .iter()
+        .map(|i| i["pattern"].as_str().unwrap())
+        .collect();
+    assert!(
+        patterns
+            .iter()
+            .any(|p| p.starts_with("[file:hashes.TLSH = 'A2B3")),
+        "{patterns:#?}"
+    );
+    assert!(
+        patterns.contains(&"[domain-name:value = 'docs-share.online']"),
+        "{patterns:#?}"
+    );
+    assert!(
+        patterns.contains(&"[domain-name:value = 'evil-mail.net']"),
+        "{patterns:#?}"
+    );
+    let (errors, warnings) = validate(&bytes);
+    assert!(errors.is_empty(), "stix2-validator errors: {errors:#?}");
+    let unexplained: Vec<&String> = warnings.iter().filter(|w| !is_justified(w)).collect();
+    assert!(
+        unexplained.is_empty(),
+        "unjustified warnings: {unexplained:#?}"
+    );
+    for absent in [
+        "72a589da",
+        "t13d1516h2",
+        "f34d5f2d",
+        "curl/7.88.1",
+        "47GABRi4",
+    ] {
+        assert!(
+            !patterns.iter().any(|p| p.contains(absent)),
+            "{absent} exported: {patterns:#?}"
+        );
+    }
+}

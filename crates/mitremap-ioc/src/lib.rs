@@ -15,9 +15,13 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 mod btc;
+mod keccak;
 mod lists;
 mod norm;
 mod scan;
+mod tlp;
+
+pub use tlp::{Tlp, TlpMarking, document_tlp, tlp_markings};
 
 /// The kind of an indicator. Serialised as the snake_case names of the shared corpus vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -29,11 +33,18 @@ pub enum IocKind {
     Domain,
     Url,
     Email,
+    Xmpp,
     Md5,
     Sha1,
     Sha256,
     Sha512,
     Ssdeep,
+    Tlsh,
+    Imphash,
+    Authentihash,
+    Ja3,
+    Ja3s,
+    Ja4,
     Cve,
     WindowsPath,
     UnixPath,
@@ -41,10 +52,13 @@ pub enum IocKind {
     FileName,
     RegistryKey,
     BtcAddress,
+    XmrAddress,
     Asn,
     Mac,
     AttackId,
     YaraRule,
+    UserAgent,
+    AnalyticsId,
 }
 
 impl IocKind {
@@ -56,21 +70,31 @@ impl IocKind {
         IocKind::Domain,
         IocKind::Url,
         IocKind::Email,
+        IocKind::Xmpp,
         IocKind::Md5,
         IocKind::Sha1,
         IocKind::Sha256,
         IocKind::Sha512,
         IocKind::Ssdeep,
+        IocKind::Tlsh,
+        IocKind::Imphash,
+        IocKind::Authentihash,
+        IocKind::Ja3,
+        IocKind::Ja3s,
+        IocKind::Ja4,
         IocKind::Cve,
         IocKind::WindowsPath,
         IocKind::UnixPath,
         IocKind::FileName,
         IocKind::RegistryKey,
         IocKind::BtcAddress,
+        IocKind::XmrAddress,
         IocKind::Asn,
         IocKind::Mac,
         IocKind::AttackId,
         IocKind::YaraRule,
+        IocKind::UserAgent,
+        IocKind::AnalyticsId,
     ];
 
     /// Machine name, identical to the serde spelling (`"ipv4_cidr"`, `"filename"`, ...).
@@ -82,21 +106,31 @@ impl IocKind {
             IocKind::Domain => "domain",
             IocKind::Url => "url",
             IocKind::Email => "email",
+            IocKind::Xmpp => "xmpp",
             IocKind::Md5 => "md5",
             IocKind::Sha1 => "sha1",
             IocKind::Sha256 => "sha256",
             IocKind::Sha512 => "sha512",
             IocKind::Ssdeep => "ssdeep",
+            IocKind::Tlsh => "tlsh",
+            IocKind::Imphash => "imphash",
+            IocKind::Authentihash => "authentihash",
+            IocKind::Ja3 => "ja3",
+            IocKind::Ja3s => "ja3s",
+            IocKind::Ja4 => "ja4",
             IocKind::Cve => "cve",
             IocKind::WindowsPath => "windows_path",
             IocKind::UnixPath => "unix_path",
             IocKind::FileName => "filename",
             IocKind::RegistryKey => "registry_key",
             IocKind::BtcAddress => "btc_address",
+            IocKind::XmrAddress => "xmr_address",
             IocKind::Asn => "asn",
             IocKind::Mac => "mac",
             IocKind::AttackId => "attack_id",
             IocKind::YaraRule => "yara_rule",
+            IocKind::UserAgent => "user_agent",
+            IocKind::AnalyticsId => "analytics_id",
         }
     }
 
@@ -109,21 +143,31 @@ impl IocKind {
             IocKind::Domain => "Domain",
             IocKind::Url => "URL",
             IocKind::Email => "E-mail",
+            IocKind::Xmpp => "XMPP address",
             IocKind::Md5 => "MD5",
             IocKind::Sha1 => "SHA-1",
             IocKind::Sha256 => "SHA-256",
             IocKind::Sha512 => "SHA-512",
             IocKind::Ssdeep => "ssdeep",
+            IocKind::Tlsh => "TLSH",
+            IocKind::Imphash => "imphash",
+            IocKind::Authentihash => "Authentihash",
+            IocKind::Ja3 => "JA3",
+            IocKind::Ja3s => "JA3S",
+            IocKind::Ja4 => "JA4",
             IocKind::Cve => "CVE",
             IocKind::WindowsPath => "Windows path",
             IocKind::UnixPath => "Unix path",
             IocKind::FileName => "File name",
             IocKind::RegistryKey => "Registry key",
             IocKind::BtcAddress => "Bitcoin address",
+            IocKind::XmrAddress => "Monero address",
             IocKind::Asn => "ASN",
             IocKind::Mac => "MAC address",
             IocKind::AttackId => "ATT&CK ID",
             IocKind::YaraRule => "YARA rule",
+            IocKind::UserAgent => "User agent",
+            IocKind::AnalyticsId => "Analytics / AdSense ID",
         }
     }
 
@@ -139,6 +183,19 @@ impl std::fmt::Display for IocKind {
     }
 }
 
+/// Where a hit that was not written on its own comes from (see `docs/ioc.md`, "Derived hits").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Derived {
+    /// The domain of an e-mail or XMPP address (`a@evil.com` → `evil.com`).
+    FromEmail,
+    /// The host of a URL (`http://evil.com/x` → `evil.com`).
+    FromUrl,
+    /// A URL carried inside another URL (redirector `?url=http%3A%2F%2F...`, Outlook safelinks,
+    /// urldefense v2/v3), decoded. The outer URL is the URL hit whose range contains this one.
+    EmbeddedUrl,
+}
+
 /// Noise flags: the hit is kept, the UI may hide it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct IocFlags {
@@ -146,6 +203,11 @@ pub struct IocFlags {
     pub private: bool,
     /// Well-known benign domain (or URL / e-mail on one), e.g. `microsoft.com`, `example.com`.
     pub benign: bool,
+    /// Set when the hit was derived from a larger indicator rather than written on its own. In a
+    /// [`IocSummary`] it is set only when *every* occurrence was derived (and then to the first
+    /// occurrence's origin); a value also written on its own is a plain indicator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived: Option<Derived>,
 }
 
 impl IocFlags {
@@ -192,11 +254,20 @@ pub fn extract(text: &str) -> Vec<Ioc> {
 }
 
 /// Deduplicate per (kind, value), ordered by kind then first position.
+///
+/// Windows paths and registry keys are case-insensitive and their `value` is already canonical
+/// (hive expanded, `Computer\` / `<HKCU>` / `HKLM:` spellings folded), so they are deduplicated on
+/// the ASCII-lower-cased value: `HKLM\Software\X` and `HKEY_LOCAL_MACHINE\SOFTWARE\X` are one row
+/// (value of the first occurrence, both spellings in `raws`).
 pub fn summarize(iocs: &[Ioc]) -> Vec<IocSummary> {
-    let mut index: HashMap<(IocKind, &str), usize> = HashMap::new();
+    let mut index: HashMap<(IocKind, String), usize> = HashMap::new();
     let mut out: Vec<IocSummary> = Vec::new();
     for ioc in iocs {
-        match index.get(&(ioc.kind, ioc.value.as_str())) {
+        let key = match ioc.kind {
+            IocKind::RegistryKey | IocKind::WindowsPath => ioc.value.to_ascii_lowercase(),
+            _ => ioc.value.clone(),
+        };
+        match index.get(&(ioc.kind, key.clone())) {
             Some(&i) => {
                 let s = &mut out[i];
                 s.count += 1;
@@ -206,9 +277,12 @@ pub fn summarize(iocs: &[Ioc]) -> Vec<IocSummary> {
                 }
                 s.flags.private |= ioc.flags.private;
                 s.flags.benign |= ioc.flags.benign;
+                if ioc.flags.derived.is_none() {
+                    s.flags.derived = None;
+                }
             }
             None => {
-                index.insert((ioc.kind, ioc.value.as_str()), out.len());
+                index.insert((ioc.kind, key), out.len());
                 out.push(IocSummary {
                     kind: ioc.kind,
                     value: ioc.value.clone(),
@@ -222,6 +296,19 @@ pub fn summarize(iocs: &[Ioc]) -> Vec<IocSummary> {
     }
     out.sort_by(|a, b| a.kind.cmp(&b.kind).then(a.first.cmp(&b.first)));
     out
+}
+
+/// The URL that carries `ioc` when it was derived from one (an embedded URL or a URL host): the
+/// smallest URL hit in `iocs` whose range strictly contains `ioc.range`.
+pub fn outer_url<'a>(iocs: &'a [Ioc], ioc: &Ioc) -> Option<&'a Ioc> {
+    iocs.iter()
+        .filter(|o| {
+            o.kind == IocKind::Url
+                && o.range.start <= ioc.range.start
+                && ioc.range.end <= o.range.end
+                && o.range != ioc.range
+        })
+        .min_by_key(|o| o.range.len())
 }
 
 /// Replace defanged notations by their plain form (`hxxp` → `http`, `[.]` → `.`, `[at]` → `@`,

@@ -301,7 +301,11 @@ impl<'a> Normalized<'a> {
                 let prev = if i > 0 { b[i - 1] } else { b' ' };
                 let next = b.get(i + 1).copied().unwrap_or(b' ');
                 let after = b.get(i + 2).copied().unwrap_or(b' ');
-                if next == b'.' && prev.is_ascii_alphanumeric() && after.is_ascii_alphanumeric() {
+                if next == b'.'
+                    && prev.is_ascii_alphanumeric()
+                    && after.is_ascii_alphanumeric()
+                    && !hive_before(b, i)
+                {
                     raw.push((i..i + 2, Cow::Borrowed(".")));
                 } else if next == b'/'
                     && prev != b'\\'
@@ -479,6 +483,16 @@ pub(crate) static LIT_COLON: Lit = Lit::new(|| Regex::new(":").unwrap());
 pub(crate) static LIT_CSS: Lit = Lit::new(|| Regex::new("://").unwrap());
 pub(crate) static LIT_RULE: Lit = Lit::new(|| Regex::new("rule").unwrap());
 
+/// A registry hive name ends at `i` (`HKU\.DEFAULT` is a key, not an escaped dot).
+fn hive_before(b: &[u8], i: usize) -> bool {
+    let mut s = i;
+    while s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_') && i - s < 24 {
+        s -= 1;
+    }
+    let w = String::from_utf8_lossy(&b[s..i]).to_ascii_uppercase();
+    w.starts_with("HK") && (w.len() <= 4 || w.starts_with("HKEY_"))
+}
+
 fn memchr_any(b: &[u8], set: &[u8]) -> bool {
     b.iter().any(|c| set.contains(c))
 }
@@ -499,3 +513,13 @@ pub(crate) fn refang_full(s: &str) -> String {
     }
     cur
 }
+
+pub(crate) static LIT_CVE: Lit = Lit::new(|| Regex::new("(?i)cve").unwrap());
+/// The spellings of the user-agent anchors actually seen in reports (case-sensitive alternatives
+/// search about twice as fast as `(?i)`).
+pub(crate) static LIT_UA: Lit = Lit::new(|| {
+    Regex::new(
+        "Mozilla/|MOZILLA/|User-Agent|user-agent|User-agent|USER-AGENT|User agent|user agent|User Agent|USER AGENT|UserAgent|userAgent|useragent|Useragent|USERAGENT",
+    )
+    .unwrap()
+});

@@ -4,8 +4,23 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
-use crate::norm::{LIT_AT, LIT_BSLASH, LIT_COLON, LIT_CSS, LIT_RULE, LIT_SLASH, Normalized};
-use crate::{Ioc, IocFlags, IocKind, btc, lists};
+use crate::norm::{
+    LIT_AT, LIT_BSLASH, LIT_COLON, LIT_CSS, LIT_CVE, LIT_RULE, LIT_SLASH, LIT_UA, Normalized,
+};
+use crate::{Derived, Ioc, IocFlags, IocKind, btc, keccak, lists};
+
+// Work counter for the linear-time tests (unit tests only; compiles to nothing otherwise).
+#[cfg(test)]
+thread_local! {
+    pub(crate) static WORK: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+macro_rules! tick {
+    () => {
+        #[cfg(test)]
+        WORK.with(|w| w.set(w.get() + 1));
+    };
+}
 
 #[derive(Debug, Clone)]
 struct Cand {
@@ -45,6 +60,8 @@ pub(crate) fn extract(text: &str) -> Vec<Ioc> {
     scan_tokens(t, &n, &mut c);
     scan_colons(t, &mut c);
     scan_yara(t, &mut c);
+    scan_cve(t, &mut c);
+    scan_user_agents(t, &mut c);
     let kept = resolve(c);
     let mut out: Vec<Ioc> = kept
         .into_iter()
@@ -76,10 +93,20 @@ fn is_container(k: IocKind) -> bool {
         k,
         IocKind::Url
             | IocKind::Email
+            | IocKind::Xmpp
             | IocKind::WindowsPath
             | IocKind::UnixPath
             | IocKind::RegistryKey
             | IocKind::Ipv6
+            | IocKind::UserAgent
+    )
+}
+
+fn is_hash(k: IocKind) -> bool {
+    use IocKind::*;
+    matches!(
+        k,
+        Md5 | Sha1 | Sha256 | Sha512 | Imphash | Authentihash | Ja3 | Ja3s | Tlsh
     )
 }
 
@@ -87,17 +114,19 @@ fn allowed_inside(container: &Cand, x: &Cand) -> bool {
     use IocKind::*;
     match container.kind {
         Url => {
-            matches!(
-                x.kind,
-                Ipv4 | Ipv4Cidr | Ipv6 | Md5 | Sha1 | Sha256 | Sha512 | Cve | AttackId | BtcAddress
-            ) || (x.kind == Domain && container.host == Some(x.s..x.e))
+            matches!(x.kind, Ipv4 | Ipv4Cidr | Ipv6 | Cve | AttackId | BtcAddress)
+                || is_hash(x.kind)
+                || (x.kind == Domain && x.flags.derived == Some(Derived::FromUrl))
+                || (x.kind == Url && x.flags.derived == Some(Derived::EmbeddedUrl))
         }
+        Email | Xmpp => x.kind == Domain && x.flags.derived == Some(Derived::FromEmail),
+        // an IPv4 inside a Windows path only as the UNC host (`\\10.1.2.3\share`), not a version
+        // directory (`...\EdgeUpdate\1.3.175.29\`)
+        WindowsPath if x.kind == Ipv4 => x.s == container.s + 2,
         WindowsPath | UnixPath | RegistryKey => {
-            matches!(
-                x.kind,
-                FileName | Ipv4 | Ipv6 | Md5 | Sha1 | Sha256 | Sha512 | Cve | AttackId
-            )
+            matches!(x.kind, FileName | Ipv4 | Ipv6 | Cve | AttackId) || is_hash(x.kind)
         }
+        UserAgent => matches!(x.kind, Url | Domain | Email),
         _ => false,
     }
 }
@@ -201,13 +230,26 @@ fn domain_ok(host: &str) -> bool {
         n += 1;
         last = l;
     }
-    n >= 2 && lists::is_tld(last)
+    if n < 2 || !lists::is_tld(last) {
+        return false;
+    }
+    if last.eq_ignore_ascii_case("onion") {
+        // v3 (56 chars, checksum verified) or legacy v2 (16 base32 chars)
+        let name = host[..host.len() - 6].rsplit('.').next().unwrap_or("");
+        return keccak::is_onion_v3(name)
+            || (name.len() == 16
+                && name
+                    .bytes()
+                    .all(|c| c.is_ascii_alphabetic() || (b'2'..=b'7').contains(&c)));
+    }
+    true
 }
 
 fn domain_flags(host_lower: &str) -> IocFlags {
     IocFlags {
         private: false,
         benign: lists::is_benign_domain(host_lower),
+        derived: None,
     }
 }
 
@@ -341,13 +383,192 @@ fn scan_urls(t: &str, out: &mut Vec<Cand>) {
             cand.flags = domain_flags(&host);
             let mut d = Cand::new(IocKind::Domain, hs, he, host.clone());
             d.flags = cand.flags;
+            d.flags.derived = Some(Derived::FromUrl);
             out.push(d);
         }
         if let Some(ip) = is_ip4 {
             cand.flags.private = ip_private4(ip);
         }
         out.push(cand);
+        embedded_urls(t, he, e, out);
         last_end = e;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// URLs inside URLs: redirectors (`?url=http%3A%2F%2F...`), Outlook safelinks, urldefense v2/v3
+
+fn hexval(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decode (`%XX`); invalid escapes are kept as written. `None` if the result is not UTF-8.
+fn pct_decode(s: &str, esc: u8) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        tick!();
+        if b[i] == esc
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hexval(b[i + 1]), hexval(b[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Case-insensitive `needle` at `i`.
+fn at_ci(b: &[u8], i: usize, needle: &[u8]) -> bool {
+    b.len() >= i + needle.len() && b[i..i + needle.len()].eq_ignore_ascii_case(needle)
+}
+
+/// Scheme letters (`http`, `https`, `ftp`, `hxxp`) ending at `end`, preceded by a non-letter.
+fn scheme_before(b: &[u8], end: usize) -> Option<usize> {
+    let mut s = end;
+    while s > 0 && b[s - 1].is_ascii_alphabetic() && end - s < 6 {
+        tick!();
+        s -= 1;
+    }
+    if s == end || (s > 0 && b[s - 1].is_ascii_alphanumeric()) {
+        return None;
+    }
+    matches!(
+        b[s..end].to_ascii_lowercase().as_slice(),
+        b"http" | b"https" | b"ftp" | b"hxxp" | b"hxxps"
+    )
+    .then_some(s)
+}
+
+/// Embedded URLs inside the outer URL's path/query `t[from..to]`: each one is decoded, validated
+/// (host must be a valid domain or IP) and reported with its host, derived from the outer URL.
+/// One forward pass over the span; every embedded URL consumes its range.
+fn embedded_urls(t: &str, from: usize, to: usize, out: &mut Vec<Cand>) {
+    let b = t.as_bytes();
+    let mut i = from;
+    while i < to {
+        tick!();
+        let c = b[i];
+        // the kinds of separator after a scheme: `%3A%2F%2F` (also double-encoded `%253A%252F%252F`),
+        // `://` (unencoded, urldefense v3 `__https://...__`), `-3A__` (urldefense v2)
+        let (sep_len, style) = if c == b'%' && at_ci(b, i, b"%3a%2f%2f") {
+            (9, 0)
+        } else if c == b'%' && at_ci(b, i, b"%253a%252f%252f") {
+            (15, 1)
+        } else if c == b':' && at_ci(b, i, b"://") {
+            (3, 2)
+        } else if c == b'-' && at_ci(b, i, b"-3a__") {
+            (5, 3)
+        } else {
+            i += 1;
+            continue;
+        };
+        let Some(ss) = scheme_before(b, i) else {
+            i += sep_len;
+            continue;
+        };
+        let body = i + sep_len;
+        // end: the next outer-query separator (`&`, or `__` for urldefense v3 / `&` for v2)
+        let v3 = style == 2 && ss >= 2 && &b[ss - 2..ss] == b"__";
+        let mut e = body;
+        while e < to {
+            tick!();
+            if b[e] == b'&' || (v3 && b[e] == b'_' && b.get(e + 1) == Some(&b'_')) {
+                break;
+            }
+            if style == 2 && !v3 && b[e] == b':' && at_ci(b, e, b"://") && e > body {
+                break; // another unencoded URL: handled on the next turn
+            }
+            e += 1;
+        }
+        let raw = &t[ss..e];
+        let decoded = match style {
+            0 => pct_decode(raw, b'%'),
+            1 => pct_decode(raw, b'%').and_then(|x| pct_decode(&x, b'%')),
+            2 => Some(raw.to_string()),
+            _ => pct_decode(&raw.replace('_', "/"), b'-'),
+        };
+        i = e.max(body);
+        let Some(mut decoded) = decoded else { continue };
+        if v3 && let Some(k) = decoded.find('*') {
+            decoded.truncate(k); // urldefense v3 replaced a character by `*`: keep the sure prefix
+        }
+        let db = decoded.as_bytes();
+        let Some(css) = decoded.find("://") else {
+            continue;
+        };
+        let scheme = decoded[..css].to_ascii_lowercase();
+        let scheme = match scheme.as_str() {
+            "hxxp" => "http".to_string(),
+            "hxxps" => "https".to_string(),
+            _ => scheme,
+        };
+        let hb = css + 3;
+        let mut he = hb;
+        while he < db.len() && is_host_byte(db[he]) {
+            he += 1;
+        }
+        while he > hb && db[he - 1] == b'.' {
+            he -= 1;
+        }
+        let host = decoded[hb..he].to_ascii_lowercase();
+        let ip4 = host.parse::<Ipv4Addr>().ok();
+        let is_dom = domain_ok(&host);
+        if !is_dom && ip4.is_none() {
+            continue;
+        }
+        let mut ue = url_end(db, hb);
+        if ue < he {
+            ue = he;
+        }
+        let value = format!("{scheme}://{host}{}", &decoded[he..ue]);
+        // the raw span: trimmed like a URL end (trailing punctuation of the outer text)
+        let mut re = e;
+        while re > ss && matches!(b[re - 1], b'.' | b',' | b';' | b':' | b'!' | b'?' | b'*') {
+            re -= 1;
+        }
+        let mut u = Cand::new(IocKind::Url, ss, re, value);
+        u.flags = if is_dom {
+            domain_flags(&host)
+        } else {
+            IocFlags {
+                private: ip4.is_some_and(ip_private4),
+                ..IocFlags::default()
+            }
+        };
+        u.flags.derived = Some(Derived::EmbeddedUrl);
+        u.host = None;
+        if is_dom {
+            // the host as written inside the raw span when it is literal, else the whole span
+            let lit = body + (he - hb);
+            let (ds, de) = if lit <= re && t[body..lit].eq_ignore_ascii_case(&host) {
+                (body, lit)
+            } else {
+                (ss, re)
+            };
+            let mut d = Cand::new(IocKind::Domain, ds, de, host);
+            d.flags = u.flags;
+            d.flags.derived = Some(Derived::FromUrl);
+            out.push(d);
+        } else if let Some(ip) = ip4 {
+            let lit = body + (he - hb);
+            if lit <= re && t[body..lit] == host {
+                let mut c = Cand::new(IocKind::Ipv4, body, lit, ip.to_string());
+                c.flags.private = ip_private4(ip);
+                out.push(c);
+            }
+        }
+        out.push(u);
     }
 }
 
@@ -382,11 +603,50 @@ fn scan_emails(t: &str, out: &mut Vec<Cand>) {
         if !domain_ok(&dom) {
             continue;
         }
-        let mut c = Cand::new(IocKind::Email, ls, de, t[ls..de].to_ascii_lowercase());
+        let kind = if xmpp_label(b, ls) {
+            IocKind::Xmpp
+        } else {
+            IocKind::Email
+        };
+        let mut c = Cand::new(kind, ls, de, t[ls..de].to_ascii_lowercase());
         c.flags = domain_flags(&dom);
+        let mut d = Cand::new(IocKind::Domain, p + 1, de, dom);
+        d.flags = c.flags;
+        d.flags.derived = Some(Derived::FromEmail);
         out.push(c);
+        out.push(d);
         last_end = de;
     }
+}
+
+/// An address is XMPP (Jabber) rather than e-mail when the nearest address label before it on the
+/// same line (at most 80 bytes back, not across a sentence end) is `XMPP`/`Jabber`, or it is
+/// written as an `xmpp:` URI; an e-mail label (`e-mail`, `email`, `mail`) in between wins.
+fn xmpp_label(b: &[u8], s: usize) -> bool {
+    let lo = s.saturating_sub(80);
+    let mut j = s;
+    while j > lo {
+        tick!();
+        let c = b[j - 1];
+        if c == b'\n' || (c == b' ' && j >= 2 && b[j - 2] == b'.') {
+            return false;
+        }
+        if !c.is_ascii_alphanumeric() {
+            j -= 1;
+            continue;
+        }
+        let we = j;
+        while j > lo && b[j - 1].is_ascii_alphanumeric() {
+            j -= 1;
+        }
+        match b[j..we].to_ascii_lowercase().as_slice() {
+            b"xmpp" | b"jabber" => return true,
+            // `e-mail` splits into `e` + `mail`
+            b"email" | b"mail" | b"emails" | b"mailbox" => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,12 +689,157 @@ fn win_char(c: u8) -> bool {
         )
 }
 
-/// At a space inside a path: continue only if the following words start upper-case / digit and
-/// lead to another backslash ("Program Files\", "Windows NT\").
-fn space_continues(b: &[u8], i: usize) -> bool {
+/// A placeholder inside a path or key at `i`: `<username>`, `<USER SID>`, `[REDACTED]`
+/// (`{GUID}` and `%APPDATA%` are ordinary path bytes). Returns its end.
+fn placeholder_end(b: &[u8], i: usize) -> Option<usize> {
+    let close = match b.get(i) {
+        Some(b'<') => b'>',
+        Some(b'[') => b']',
+        _ => return None,
+    };
+    let mut j = i + 1;
+    while j < b.len() && j - i <= 40 {
+        tick!();
+        let c = b[j];
+        if c == close {
+            return (j > i + 1 && b[i + 1] != b' ').then_some(j + 1);
+        }
+        if !(c.is_ascii_alphanumeric() || matches!(c, b' ' | b'_' | b'-' | b'.' | b'@')) {
+            return None;
+        }
+        j += 1;
+    }
+    None
+}
+
+/// Capitalised words that end a path or key in prose ("...\Run Registry key", "...\Temp The").
+fn is_path_stop_word(w: &[u8]) -> bool {
+    let w = String::from_utf8_lossy(w).to_ascii_lowercase();
+    lists::is_stop_word(&w)
+        || matches!(
+            w.as_str(),
+            "then"
+                | "when"
+                | "while"
+                | "which"
+                | "where"
+                | "after"
+                | "before"
+                | "also"
+                | "note"
+                | "registry"
+                | "key"
+                | "keys"
+                | "subkey"
+                | "value"
+                | "values"
+                | "folder"
+                | "directory"
+                | "path"
+                | "file"
+                | "files"
+                | "via"
+                | "using"
+                | "under"
+                | "into"
+                | "and"
+                | "or"
+        )
+}
+
+/// The word starting at `i` (path bytes, no separators): its end.
+fn word_end(b: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while j < b.len() && win_char(b[j]) && j - i < 64 {
+        tick!();
+        j += 1;
+    }
+    j
+}
+
+/// Does the word at `i` start a new indicator (a hive, a drive, `%VAR%`, `Computer\`)?
+fn starts_new_root(b: &[u8], i: usize) -> bool {
+    let we = word_end(b, i);
+    let w = std::str::from_utf8(&b[i..we]).unwrap_or("");
+    if b.get(i) == Some(&b'%') || b.get(i) == Some(&b'<') && hive_at_angle(b, i).is_some() {
+        return true;
+    }
+    if hive_long(w.trim_end_matches(':')).is_some() || w.eq_ignore_ascii_case("computer") {
+        return true;
+    }
+    // a drive letter `C:` or a UNC / rooted path
+    (we == i + 1 && b.get(we) == Some(&b':')) || b.get(i) == Some(&b'\\')
+}
+
+/// Does the path segment that ends at `i` have a `.` (a file name, not a directory)?
+fn seg_has_ext(b: &[u8], i: usize) -> bool {
+    let mut k = i;
+    while k > 0 && b[k - 1] != b'\\' && i - k < 256 {
+        tick!();
+        k -= 1;
+        if b[k] == b'.' {
+            return true;
+        }
+    }
+    false
+}
+
+/// `<HKCU>` at `i`: the hive's long name and the end of `>`.
+fn hive_at_angle(b: &[u8], i: usize) -> Option<(&'static str, usize)> {
+    let mut j = i + 1;
+    while j < b.len() && is_word(b[j]) && j - i < 24 {
+        j += 1;
+    }
+    if b.get(j) != Some(&b'>') {
+        return None;
+    }
+    hive_long(std::str::from_utf8(&b[i + 1..j]).ok()?).map(|h| (h, j + 1))
+}
+
+/// At a space inside a path or key (`b[i] == b' '`), decide from structure whether the value goes
+/// on: never right after a separator or before a new root (hive, drive, `%VAR%`); inside quotes
+/// always; otherwise when the next words (capitalised, digits, `(x86)`, placeholders) lead to
+/// another `\` ("Program Files\", "Image File Execution Options\"), or, for the last segment,
+/// when at most two capitalised non-prose words follow and then the path ends (punctuation, a
+/// quote, the line end or a lower-case prose word): "...\Flash Player.", "...\Windows Defender".
+fn space_continues(b: &[u8], i: usize, cont_to: &mut usize, quoted_to: usize) -> bool {
+    if i < *cont_to {
+        return true;
+    }
+    if i == 0 || b[i - 1] == b'\\' || i + 1 >= b.len() {
+        return false;
+    }
+    let n = b[i + 1];
+    if n == b' ' || n == b'\\' || n == b'\n' {
+        return false;
+    }
+    if starts_new_root(b, i + 1) {
+        return false;
+    }
+    if i < quoted_to
+        && (n.is_ascii_alphanumeric() || matches!(n, b'(' | b'{' | b'<' | b'['))
+        && !seg_has_ext(b, i)
+    {
+        return true; // inside quotes: "C:\Users\John Smith\My Files\a b.exe"
+    }
+    // a word may also be lower-case when it carries a digit (`Windows x64\`, `amd64`)
+    let starts_ok_at = |j: usize| {
+        let c = b[j];
+        c.is_ascii_uppercase()
+            || c.is_ascii_digit()
+            || matches!(c, b'(' | b'{' | b'<' | b'[')
+            || (c.is_ascii_lowercase() && {
+                let mut k = j;
+                while k < b.len() && b[k].is_ascii_alphanumeric() && k - j < 12 {
+                    k += 1;
+                }
+                b[j..k].iter().any(u8::is_ascii_digit)
+            })
+    };
     // the segment before the space must be a directory-like word (no extension)
     let mut k = i;
     while k > 0 && b[k - 1] != b'\\' {
+        tick!();
         if i - k > 255 {
             return false;
         }
@@ -443,36 +848,188 @@ fn space_continues(b: &[u8], i: usize) -> bool {
             return false;
         }
     }
+    if !starts_ok_at(i + 1) {
+        return false;
+    }
+    // (1) the following words lead to another backslash
     let mut j = i;
     let mut spaces = 0;
     while j < b.len() && j - i < 64 {
+        tick!();
         let c = b[j];
         if c == b' ' {
-            if j > 0 && b[j - 1] == b'\\' {
-                return false; // `Run\ HKCU\...`: a space right after a separator ends the path
-            }
             spaces += 1;
             if spaces > 3 {
-                return false;
+                break;
             }
-            match b.get(j + 1) {
-                Some(&n) if n.is_ascii_uppercase() || n.is_ascii_digit() || n == b'(' => {}
-                _ => return false,
+            if j + 1 >= b.len() || !starts_ok_at(j + 1) || starts_new_root(b, j + 1) {
+                break;
             }
         } else if c == b'\\' {
             return true;
+        } else if let Some(pe) = placeholder_end(b, j) {
+            j = pe;
+            continue;
         } else if !win_char(c) {
-            return false;
+            break;
         }
         j += 1;
     }
-    false
+    // (2) the last segment: one or two capitalised name words, then the clear end of the value
+    match last_segment_end(b, i) {
+        Some(end) => {
+            *cont_to = end;
+            true
+        }
+        None => false,
+    }
 }
 
-fn win_path_end(b: &[u8], p: usize) -> usize {
+/// A capitalised name word of a last segment at `j` (`Data`, `Manager.exe`, `(x86)`, `TCP/IP`):
+/// its end, or `None`.
+fn name_word(b: &[u8], j: usize) -> Option<usize> {
+    let mut we = j;
+    while we < b.len()
+        && (b[we].is_ascii_alphanumeric()
+            || matches!(b[we], b'(' | b')')
+            || (b[we] == b'/' && b.get(we + 1).is_some_and(u8::is_ascii_alphanumeric)))
+        && we - j < 64
+    {
+        tick!();
+        we += 1;
+    }
+    let w = &b[j..we];
+    let title = (w.len() >= 2
+        && w[0].is_ascii_uppercase()
+        && w[1..].iter().all(u8::is_ascii_lowercase))
+        || (w.len() >= 3 && w[0] == b'(' && w[w.len() - 1] == b')')
+        // an all-caps protocol pair such as `TCP/IP`
+        || (w.contains(&b'/') && w.iter().all(|c| c.is_ascii_uppercase() || *c == b'/'));
+    if !title || is_path_stop_word(w) {
+        return None;
+    }
+    // `Manager.exe`: a file extension ends the word
+    if b.get(we) == Some(&b'.') && b.get(we + 1).is_some_and(u8::is_ascii_alphanumeric) {
+        let es = we + 1;
+        let mut ee = es;
+        while ee < b.len() && b[ee].is_ascii_alphanumeric() && ee - es < 8 {
+            ee += 1;
+        }
+        let ext = std::str::from_utf8(&b[es..ee]).unwrap_or("");
+        return lists::is_file_ext(ext).then_some(ee);
+    }
+    Some(we)
+}
+
+/// Lower-case words that may follow a multi-word last segment in prose ("…\Session Manager is").
+fn is_follow_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"is"
+            | b"are"
+            | b"was"
+            | b"were"
+            | b"and"
+            | b"or"
+            | b"for"
+            | b"on"
+            | b"in"
+            | b"to"
+            | b"with"
+            | b"which"
+            | b"that"
+            | b"under"
+            | b"from"
+            | b"by"
+            | b"as"
+            | b"has"
+            | b"have"
+            | b"will"
+            | b"would"
+            | b"can"
+            | b"could"
+            | b"should"
+            | b"must"
+            | b"then"
+            | b"where"
+            | b"when"
+            | b"exists"
+            | b"does"
+    )
+}
+
+/// Does the value clearly end at `e`? End of text or line, a closing quote/bracket, sentence
+/// punctuation followed by a space (not `:`), a command-line option (` /v`, ` -V`), a capitalised
+/// stop word (a new sentence whose full stop was lost), or a lower-case follow word.
+fn value_ends_at(b: &[u8], e: usize) -> bool {
+    let Some(&c) = b.get(e) else { return true };
+    let after_ws = |k: usize| {
+        b.get(k)
+            .is_none_or(|&x| x.is_ascii_whitespace() || matches!(x, b'"' | b'\'' | b'`' | b')'))
+    };
+    match c {
+        b'\n' | b'\r' | b'"' | b'\'' | b'`' | b')' | b']' | b'|' => true,
+        b'.' | b',' | b';' | b'!' | b'?' => after_ws(e + 1),
+        b' ' => {
+            let n = e + 1;
+            if matches!(b.get(n), Some(b'/' | b'-'))
+                && b.get(n + 1).is_some_and(u8::is_ascii_alphabetic)
+            {
+                return true;
+            }
+            let mut we = n;
+            while we < b.len() && b[we].is_ascii_alphabetic() && we - n < 16 {
+                we += 1;
+            }
+            let w = &b[n..we];
+            !w.is_empty()
+                && (is_follow_word(w) || (w[0].is_ascii_uppercase() && is_path_stop_word(w)))
+        }
+        _ => false,
+    }
+}
+
+/// At the space `i` in the last segment: continue through one to three capitalised name words when
+/// the value then clearly ends. The segment before must be a name word too (letters only).
+fn last_segment_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut k = i;
+    while k > 0 && b[k - 1] != b'\\' && i - k < 64 {
+        k -= 1;
+    }
+    let prev = &b[k..i];
+    if prev.is_empty()
+        || !prev[0].is_ascii_uppercase()
+        || !prev.iter().all(|c| c.is_ascii_alphabetic() || *c == b'-')
+    {
+        return None;
+    }
+    // three words after a plain Title word (`Delete Cached Update Binary`), two after a CamelCase
+    // one (`VirtualBox Guest Additions`)
+    let simple = prev[1..]
+        .iter()
+        .all(|c| c.is_ascii_lowercase() || *c == b'-');
+    let mut j = i + 1;
+    for _ in 0..if simple { 3 } else { 2 } {
+        let we = name_word(b, j)?;
+        // a file name (`System Manager.exe`) ends the value whatever follows
+        let file = b[j..we].contains(&b'.');
+        if value_ends_at(b, we) || (file && b.get(we) == Some(&b' ')) {
+            return Some(we);
+        }
+        if b.get(we) != Some(&b' ') {
+            return None;
+        }
+        j = we + 1;
+    }
+    None
+}
+
+fn win_path_end(b: &[u8], p: usize, quoted_to: usize, reg: bool) -> usize {
     let mut i = p;
     let mut paren = 0i32;
+    let mut cont_to = 0usize;
     while i < b.len() {
+        tick!();
         let c = b[i];
         if c == b'\\' {
             i += 1;
@@ -486,6 +1043,10 @@ fn win_path_end(b: &[u8], p: usize) -> usize {
             i += 1; // \\?\
             continue;
         }
+        if let Some(pe) = placeholder_end(b, i) {
+            i = pe;
+            continue;
+        }
         if c == b'(' {
             paren += 1;
         } else if c == b')' {
@@ -494,11 +1055,16 @@ fn win_path_end(b: &[u8], p: usize) -> usize {
             }
             paren -= 1;
         }
-        if win_char(c) {
-            i += 1;
+        if win_char(c)
+            || (reg
+                && c == b'/'
+                && b[i - 1].is_ascii_alphanumeric()
+                && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric))
+        {
+            i += 1; // `Standard TCP/IP Port`: key names may hold `/`
             continue;
         }
-        if c == b' ' && space_continues(b, i) {
+        if c == b' ' && space_continues(b, i, &mut cont_to, quoted_to) {
             i += 1;
             continue;
         }
@@ -510,6 +1076,27 @@ fn win_path_end(b: &[u8], p: usize) -> usize {
     i
 }
 
+/// When the path starting at `s` is opened by a quote, the position of the closing quote on the
+/// same line (at most 300 bytes on), else 0.
+fn quote_close(b: &[u8], s: usize) -> usize {
+    let Some(&q) = s.checked_sub(1).and_then(|k| b.get(k)) else {
+        return 0;
+    };
+    if !matches!(q, b'"' | b'\'' | b'`') {
+        return 0;
+    }
+    let mut j = s;
+    while j < b.len() && j - s < 300 {
+        tick!();
+        match b[j] {
+            c if c == q => return j,
+            b'\n' | b'\r' => return 0,
+            _ => j += 1,
+        }
+    }
+    0
+}
+
 fn scan_backslash(t: &str, out: &mut Vec<Cand>) {
     let b = t.as_bytes();
     let mut consumed = 0;
@@ -517,22 +1104,47 @@ fn scan_backslash(t: &str, out: &mut Vec<Cand>) {
         if p < consumed {
             continue;
         }
-        // registry key: a hive word right before (optionally `HKLM:\`)
-        let q = if p > 0 && b[p - 1] == b':' { p - 1 } else { p };
+        // registry key: a hive word right before (optionally `HKLM:\`, `<HKCU>\`, `Computer\`)
+        let angle = p > 0 && b[p - 1] == b'>';
+        let q = if p > 0 && matches!(b[p - 1], b':' | b'>') {
+            p - 1
+        } else {
+            p
+        };
         let mut ws = q;
         while ws > 0 && is_word(b[ws - 1]) && q - ws < 24 {
+            tick!();
             ws -= 1;
         }
+        if angle {
+            ws = if ws > 0 && b[ws - 1] == b'<' {
+                ws - 1
+            } else {
+                q
+            };
+        }
+        let hive = if angle {
+            hive_at_angle(b, ws).map(|(h, _)| h)
+        } else {
+            hive_long(&t[ws..q])
+        };
         if ws < q
             && (ws == 0 || !is_word(b[ws - 1]))
-            && let Some(long) = hive_long(&t[ws..q])
+            && let Some(long) = hive
         {
-            let e = win_path_end(b, p);
+            let mut ks = ws;
+            if ks >= 9
+                && t.as_bytes()[ks - 9..ks].eq_ignore_ascii_case(b"computer\\")
+                && (ks == 9 || !is_word(b[ks - 10]))
+            {
+                ks -= 9; // regedit's address bar: `Computer\HKEY_LOCAL_MACHINE\...`
+            }
+            let e = win_path_end(b, p, quote_close(b, ks), true);
             if e > p + 1 {
                 let rest = &t[p..e];
                 out.push(Cand::new(
                     IocKind::RegistryKey,
-                    ws,
+                    ks,
                     e,
                     format!("{long}{rest}"),
                 ));
@@ -566,7 +1178,7 @@ fn scan_backslash(t: &str, out: &mut Vec<Cand>) {
             None
         };
         let Some(s) = start else { continue };
-        let e = win_path_end(b, p);
+        let e = win_path_end(b, p, quote_close(b, s), false);
         consumed = e.max(p + 1);
         let body = &t[p..e];
         let segs = body.split('\\').filter(|x| !x.is_empty()).count();
@@ -739,6 +1351,10 @@ fn classify(
         return;
     }
     let tok = &t[s..e];
+    if tok.len() == 72 && tok.starts_with("T1") && tok[2..].bytes().all(|c| c.is_ascii_hexdigit()) {
+        out.push(Cand::new(IocKind::Tlsh, s, e, tok.to_ascii_uppercase()));
+        return;
+    }
     if e - s >= 32 {
         hex_runs(t, s, e, out);
     }
@@ -746,8 +1362,12 @@ fn classify(
     if !dot {
         if let Some(c) = attack_id(tok) {
             out.push(Cand::new(IocKind::AttackId, s, e, c));
-        } else if let Some(c) = cve(tok) {
-            out.push(Cand::new(IocKind::Cve, s, e, c));
+        } else if is_ja4(tok) {
+            out.push(Cand::new(IocKind::Ja4, s, e, tok.to_ascii_lowercase()));
+        } else if let Some(v) = analytics_id(tok) {
+            out.push(Cand::new(IocKind::AnalyticsId, s, e, v));
+        } else if (tok.len() == 95 || tok.len() == 106) && keccak::is_xmr_address(tok) {
+            out.push(Cand::new(IocKind::XmrAddress, s, e, tok.to_string()));
         } else if let Some((v, private)) = asn_glued(tok) {
             let mut c = Cand::new(IocKind::Asn, s, e, v);
             c.flags.private = private;
@@ -776,6 +1396,10 @@ fn classify(
         out.push(Cand::new(IocKind::AttackId, s, e, c));
         return;
     }
+    if let Some(m) = cisco_mac(tok) {
+        out.push(Cand::new(IocKind::Mac, s, e, m));
+        return;
+    }
     dotted(t, n, s, e, url_seen, out);
 }
 
@@ -797,17 +1421,179 @@ fn hex_runs(t: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
             }
             i += 1;
         }
-        let kind = match i - rs {
-            32 => IocKind::Md5,
-            40 => IocKind::Sha1,
-            64 => IocKind::Sha256,
-            128 => IocKind::Sha512,
+        let kind = match (i - rs, hash_label(t, rs)) {
+            (32, Some(k @ (IocKind::Ja3 | IocKind::Ja3s | IocKind::Imphash))) => k,
+            (32, _) => IocKind::Md5,
+            (40, _) => IocKind::Sha1,
+            (64, Some(IocKind::Authentihash)) => IocKind::Authentihash,
+            (64, _) => IocKind::Sha256,
+            (70, Some(IocKind::Tlsh)) => IocKind::Tlsh,
+            (128, _) => IocKind::Sha512,
             _ => continue,
         };
         if dig && let_ {
-            out.push(Cand::new(kind, rs, i, t[rs..i].to_ascii_lowercase()));
+            let v = if kind == IocKind::Tlsh {
+                t[rs..i].to_ascii_uppercase()
+            } else {
+                t[rs..i].to_ascii_lowercase()
+            };
+            out.push(Cand::new(kind, rs, i, v));
         }
     }
+}
+
+/// The hash-type label that governs a hex run at `s`: the nearest label word before it, looking
+/// back at most 160 bytes, not past a sentence end (`. `) or a blank line. Labels for other hash
+/// types (`MD5`, `SHA256`, ...) stop the search, so `JA3 ... MD5: <hash>` stays an MD5.
+fn hash_label(t: &str, s: usize) -> Option<IocKind> {
+    let b = t.as_bytes();
+    let lo = s.saturating_sub(160);
+    let mut j = s;
+    while j > lo {
+        tick!();
+        let c = b[j - 1];
+        if c == b'\n' && !label_line_continues(b, j - 1, lo) {
+            return None;
+        }
+        if c == b' ' && j >= 2 && b[j - 2] == b'.' && !(j >= 3 && b[j - 3].is_ascii_digit()) {
+            return None;
+        }
+        if !c.is_ascii_alphanumeric() {
+            j -= 1;
+            continue;
+        }
+        let we = j;
+        while j > lo && b[j - 1].is_ascii_alphanumeric() {
+            tick!();
+            j -= 1;
+        }
+        let w = &t[j..we];
+        if w.len() > 14 {
+            continue; // another hash or a long token
+        }
+        match w.to_ascii_lowercase().as_str() {
+            "ja3" => return Some(IocKind::Ja3),
+            "ja3s" => return Some(IocKind::Ja3s),
+            "imphash" | "imphashes" | "imphashs" => return Some(IocKind::Imphash),
+            "import" if at_ci(b, we, b" hash") || at_ci(b, we, b"hash") => {
+                return Some(IocKind::Imphash);
+            }
+            "authentihash" | "authentihashes" => return Some(IocKind::Authentihash),
+            "tlsh" => return Some(IocKind::Tlsh),
+            "md5" | "sha1" | "sha" | "sha256" | "sha512" | "ssdeep" | "md5s" | "sha256s"
+            | "sha1s" => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Looking back for a hash label across the line break at `nl`: go on into the previous line only
+/// if it ends with `:` (a heading such as `JA3 hashes:`) or holds nothing but one hash (a list
+/// item: `- <hash>`). A table row (`| <hash> | JA3 |`) or prose line stops the search, so a label
+/// never leaks from one row to the next.
+fn label_line_continues(b: &[u8], nl: usize, lo: usize) -> bool {
+    let mut e = nl;
+    while e > lo && matches!(b[e - 1], b' ' | b'\t' | b'\r') {
+        e -= 1;
+    }
+    if e == lo || b[e - 1] == b'\n' {
+        return false; // blank line
+    }
+    if b[e - 1] == b':' {
+        return true;
+    }
+    let mut s = e;
+    while s > lo && b[s - 1] != b'\n' {
+        tick!();
+        s -= 1;
+    }
+    let line = &b[s..e];
+    let body: Vec<u8> = line
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, b' ' | b'\t' | b'-' | b'*' | b'|' | b',' | b'`'))
+        .collect();
+    body.len() >= 32 && body.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Google Analytics (`UA-12345678-1`, GA4 `G-ABC123DEF4`), Tag Manager (`GTM-AB12CD3`) and
+/// AdSense publisher IDs (`pub-1234567890123456`, `ca-pub-…`): exact shapes, so self-identifying.
+fn analytics_id(tok: &str) -> Option<String> {
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|c| c.is_ascii_digit());
+    let upper_alnum = |x: &str| {
+        x.bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && x.bytes().any(|c| c.is_ascii_digit())
+            && x.bytes().any(|c| c.is_ascii_uppercase())
+    };
+    if let Some(rest) = tok.strip_prefix("UA-") {
+        let (a, n) = rest.split_once('-')?;
+        return (digits(a) && (4..=10).contains(&a.len()) && digits(n) && n.len() <= 4)
+            .then(|| tok.to_string());
+    }
+    if let Some(rest) = tok.strip_prefix("G-") {
+        return (rest.len() == 10 && upper_alnum(rest)).then(|| tok.to_string());
+    }
+    if let Some(rest) = tok.strip_prefix("GTM-") {
+        return ((6..=8).contains(&rest.len()) && upper_alnum(rest)).then(|| tok.to_string());
+    }
+    let p = tok.strip_prefix("ca-").unwrap_or(tok);
+    let rest = p.strip_prefix("pub-")?;
+    (rest.len() == 16 && digits(rest)).then(|| tok.to_string())
+}
+
+/// JA4 (`t13d1516h2_8daaf6152771_b186095e22b6`) and JA4S (`t130200_1301_234ea6891581`).
+fn is_ja4(tok: &str) -> bool {
+    let b = tok.as_bytes();
+    let hex12 =
+        |x: &[u8]| x.len() == 12 && x.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
+    let d = |c: u8| c.is_ascii_digit();
+    let an = |c: u8| c.is_ascii_digit() || c.is_ascii_lowercase();
+    if b.len() == 36 {
+        matches!(b[0], b't' | b'q' | b'd')
+            && d(b[1])
+            && d(b[2])
+            && matches!(b[3], b'd' | b'i')
+            && b[4..8].iter().all(|&c| d(c))
+            && an(b[8])
+            && an(b[9])
+            && b[10] == b'_'
+            && hex12(&b[11..23])
+            && b[23] == b'_'
+            && hex12(&b[24..36])
+    } else if b.len() == 25 {
+        matches!(b[0], b't' | b'q' | b'd')
+            && b[1..5].iter().all(|&c| d(c))
+            && an(b[5])
+            && an(b[6])
+            && b[7] == b'_'
+            && b[8..12].iter().all(u8::is_ascii_hexdigit)
+            && b[12] == b'_'
+            && hex12(&b[13..25])
+    } else {
+        false
+    }
+}
+
+/// Cisco notation `ACF2.C9A6.B34F` → `ac:f2:c9:a6:b3:4f` (needs a hex letter: `1234.5678.9012`
+/// is more often a number).
+fn cisco_mac(tok: &str) -> Option<String> {
+    let b = tok.as_bytes();
+    if b.len() != 14 || b[4] != b'.' || b[9] != b'.' {
+        return None;
+    }
+    let hex: Vec<u8> = [&b[0..4], &b[5..9], &b[10..14]].concat();
+    if !hex.iter().all(u8::is_ascii_hexdigit) || !hex.iter().any(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let hex = String::from_utf8(hex).ok()?.to_ascii_lowercase();
+    Some(
+        (0..6)
+            .map(|k| &hex[k * 2..k * 2 + 2])
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
 }
 
 fn attack_id(tok: &str) -> Option<String> {
@@ -832,26 +1618,6 @@ fn attack_id(tok: &str) -> Option<String> {
         _ => false,
     };
     ok.then(|| tok.to_string())
-}
-
-fn cve(tok: &str) -> Option<String> {
-    let b = tok.as_bytes();
-    if b.len() < 13 || !b[..4].eq_ignore_ascii_case(b"CVE-") {
-        return None;
-    }
-    let rest = &tok[4..];
-    let (y, seq) = rest.split_once('-')?;
-    if y.len() != 4 || !y.bytes().all(|c| c.is_ascii_digit()) || !(4..=7).contains(&seq.len()) {
-        return None;
-    }
-    if !seq.bytes().all(|c| c.is_ascii_digit()) || (seq.len() > 4 && seq.starts_with('0')) {
-        return None;
-    }
-    let year: u32 = y.parse().ok()?;
-    if !(1999..=2099).contains(&year) {
-        return None;
-    }
-    Some(format!("CVE-{y}-{seq}"))
 }
 
 fn asn_value(digits: &str) -> Option<(String, bool)> {
@@ -981,7 +1747,27 @@ fn ipv4(t: &str, _n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) {
     // `Product/1.2.3.4` and `version 1.2.3.4` are versions
     let versionish = s >= 2 && b[s - 1] == b'/' && b[s - 2].is_ascii_alphanumeric();
     let pw = prev_word(t, s);
-    if lists::is_version_word(pw.trim_end_matches('.'))
+    // `ARP table: 192.168.1.1`, `Step: 10.0.0.1`: after a colon, a document-structure word
+    // introduces a value, not a section number (`File version: 1.2.3.4` stays a version)
+    let colon_after_structure_word = {
+        let gap = &b[s.saturating_sub(4)..s];
+        gap.contains(&b':')
+            && matches!(
+                pw.to_ascii_lowercase().as_str(),
+                "table"
+                    | "figure"
+                    | "fig"
+                    | "section"
+                    | "chapter"
+                    | "step"
+                    | "appendix"
+                    | "item"
+                    | "rule"
+                    | "paragraph"
+                    | "clause"
+            )
+    };
+    if !colon_after_structure_word && lists::is_version_word(pw.trim_end_matches('.'))
         || (pw.len() > 1
             && (pw.starts_with('v') || pw.starts_with('V'))
             && pw[1..].bytes().all(|c| c.is_ascii_digit() || c == b'.'))
@@ -1116,6 +1902,11 @@ fn dotted(
             u.host = Some(s..e);
             u.flags = flags;
             out.push(u);
+            let mut d = Cand::new(IocKind::Domain, s, e, host.clone());
+            d.flags = flags;
+            d.flags.derived = Some(Derived::FromUrl);
+            out.push(d);
+            embedded_urls(t, e, ue, out);
         }
     }
     let mut c = Cand::new(IocKind::Domain, s, e, host);
@@ -1215,6 +2006,201 @@ fn ssdeep(t: &str, p: usize, out: &mut Vec<Cand>) -> Option<usize> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// CVE: `CVE-2021-44228`, `cve-2014-1000`, `CVE 2014-1001`, `CVE_2014_1001`, non-ASCII hyphens
+
+/// Length of a dash at `i`: ASCII `-`, or U+2010..U+2015, U+2212 (minus), U+FE63, U+FF0D.
+fn dash_len(b: &[u8], i: usize) -> usize {
+    match b.get(i..i + 3) {
+        Some([0xE2, 0x80, 0x90..=0x95]) | Some([0xE2, 0x88, 0x92]) => 3,
+        Some([0xEF, 0xB9, 0xA3]) | Some([0xEF, 0xBC, 0x8D]) => 3,
+        _ => usize::from(b.get(i) == Some(&b'-')),
+    }
+}
+
+fn scan_cve(t: &str, out: &mut Vec<Cand>) {
+    let b = t.as_bytes();
+    for (p, _) in LIT_CVE.positions(t) {
+        tick!();
+        if p > 0 && is_word(b[p - 1]) {
+            continue;
+        }
+        let mut i = p + 3;
+        // separator: a dash, `_`, `:` or one space (`CVE 2014-1001`, `CVE: 2014-1001` is prose)
+        let d = dash_len(b, i);
+        if d > 0 {
+            i += d;
+        } else if matches!(b.get(i), Some(b' ' | b'_')) {
+            i += 1;
+        } else {
+            continue;
+        }
+        let ys = i;
+        while i < b.len() && b[i].is_ascii_digit() && i - ys < 5 {
+            i += 1;
+        }
+        if i - ys != 4 {
+            continue;
+        }
+        let year = &t[ys..i];
+        let d = dash_len(b, i);
+        if d > 0 {
+            i += d;
+        } else if b.get(i) == Some(&b'_') {
+            i += 1;
+        } else {
+            continue;
+        }
+        let ss = i;
+        while i < b.len() && b[i].is_ascii_digit() && i - ss < 8 {
+            i += 1;
+        }
+        let seq = &t[ss..i];
+        if !(4..=7).contains(&seq.len()) || (seq.len() > 4 && seq.starts_with('0')) {
+            continue;
+        }
+        if i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+            continue;
+        }
+        let y: u32 = year.parse().unwrap_or(0);
+        if !(1999..=2099).contains(&y) {
+            continue;
+        }
+        out.push(Cand::new(IocKind::Cve, p, i, format!("CVE-{year}-{seq}")));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// User agents: `Mozilla/5.0 (...) Product/1.2 ...`, or any product list after a `User-Agent` label
+
+/// A `Name/version` product token at `i`; returns its end.
+fn ua_product(b: &[u8], i: usize) -> Option<usize> {
+    let s = i;
+    let mut j = i;
+    if !b.get(j).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'-' | b'_' | b'.')) {
+        tick!();
+        if j - s > 64 {
+            return None;
+        }
+        j += 1;
+    }
+    if b.get(j) != Some(&b'/') {
+        return None;
+    }
+    j += 1;
+    let vs = j;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'.' | b'-' | b'_' | b'+'))
+    {
+        tick!();
+        if j - vs > 64 {
+            return None;
+        }
+        j += 1;
+    }
+    while j > vs && matches!(b[j - 1], b'.' | b'-') {
+        j -= 1;
+    }
+    (j > vs && b[vs].is_ascii_alphanumeric()).then_some(j)
+}
+
+/// A `( ... )` comment at `i` (no nesting, on one line, at most 256 bytes); returns its end.
+fn ua_comment(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'(') {
+        return None;
+    }
+    let mut j = i + 1;
+    while j < b.len() && j - i < 256 {
+        tick!();
+        match b[j] {
+            b')' => return Some(j + 1),
+            b'(' | b'\n' | b'\r' | b'"' | b'`' => return None,
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// Products and comments separated by single spaces from `i`; returns (end, parts).
+fn ua_sequence(b: &[u8], i: usize) -> (usize, usize) {
+    let mut e = i;
+    let mut parts = 0;
+    let mut j = i;
+    loop {
+        tick!();
+        let next = ua_product(b, j).or_else(|| ua_comment(b, j)).or_else(|| {
+            // IE 11 and WebKit write `like Gecko` outside the comment
+            (parts > 0 && at_ci(b, j, b"like Gecko")).then_some(j + 10)
+        });
+        let Some(ne) = next else { break };
+        if parts == 0 && !b[ne - 1].is_ascii_digit() && !b[j..ne].contains(&b'(') {
+            // the first product needs a numeric version (`curl/7.88.1`, not `HTTP/S`)
+            let slash = b[j..ne]
+                .iter()
+                .position(|&c| c == b'/')
+                .map_or(ne, |k| j + k);
+            if !b.get(slash + 1).is_some_and(u8::is_ascii_digit) {
+                break;
+            }
+        }
+        parts += 1;
+        e = ne;
+        if parts > 32 || b.get(ne) != Some(&b' ') {
+            break;
+        }
+        j = ne + 1;
+    }
+    (e, parts)
+}
+
+fn scan_user_agents(t: &str, out: &mut Vec<Cand>) {
+    let b = t.as_bytes();
+    let mut consumed = 0;
+    for (p, _) in LIT_UA.positions(t) {
+        tick!();
+        if p < consumed || (p > 0 && is_word(b[p - 1])) {
+            continue;
+        }
+        let start = if b[p].eq_ignore_ascii_case(&b'm') {
+            p
+        } else {
+            // a label: `User-Agent:`, `user agent "..."`, `User-Agent string`; skip to the value
+            let mut j = p + if at_ci(b, p, b"useragent") { 9 } else { 10 };
+            if at_ci(b, j, b" string") {
+                j += 7;
+            } else if at_ci(b, j, b"s ") {
+                j += 1;
+            }
+            let ls = j;
+            while j < b.len() && matches!(b[j], b':' | b' ' | b'=' | b'"' | b'\'' | b'`') {
+                if j - ls > 4 {
+                    break;
+                }
+                j += 1;
+            }
+            if j == ls && !matches!(b.get(j.wrapping_sub(1)), Some(b' ')) {
+                continue;
+            }
+            j
+        };
+        let (e, parts) = ua_sequence(b, start);
+        let mozilla = at_ci(b, start, b"mozilla/");
+        // Mozilla/x.y alone is a UA only with a comment or another product after it
+        if parts == 0 || (mozilla && parts < 2) {
+            continue;
+        }
+        consumed = e;
+        out.push(Cand::new(
+            IocKind::UserAgent,
+            start,
+            e,
+            t[start..e].to_string(),
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // YARA rule names
 
 fn scan_yara(t: &str, out: &mut Vec<Cand>) {
@@ -1269,5 +2255,102 @@ fn scan_yara(t: &str, out: &mut Vec<Cand>) {
         if b.get(i) == Some(&b'{') {
             out.push(Cand::new(IocKind::YaraRule, ns, ne, t[ns..ne].to_string()));
         }
+    }
+}
+
+#[cfg(test)]
+mod linear_tests {
+    //! Pathological inputs for the scanners added in the second pass: long runs of the delimiters
+    //! each one uses. Work is counted by the `tick!()` probes in the scanners' loops (not by wall
+    //! clock): 4x the input must cost at most ~4x the work.
+
+    use super::*;
+
+    fn work(text: &str) -> u64 {
+        WORK.with(|w| w.set(0));
+        let hits = extract(text);
+        for h in &hits {
+            assert_eq!(&text[h.range.clone()], h.raw);
+        }
+        WORK.with(|w| w.get())
+    }
+
+    fn check(name: &str, unit: &str, n: usize) {
+        let a = unit.repeat(n);
+        let b = unit.repeat(4 * n);
+        let (wa, wb) = (work(&a), work(&b));
+        let ratio = wb as f64 / wa.max(1) as f64;
+        assert!(
+            ratio <= 4.5,
+            "{name}: work {wa} at n={} bytes, {wb} at 4n (ratio {ratio:.2})",
+            a.len()
+        );
+        // and the work per byte is bounded by a constant of the scanners' look-around windows
+        assert!(
+            wb <= 700 * b.len() as u64,
+            "{name}: {wb} work units for {} bytes",
+            b.len()
+        );
+    }
+
+    #[test]
+    fn pathological_inputs_are_linear() {
+        let cases: &[(&str, &str, usize)] = &[
+            ("backslashes", "\\", 100_000),
+            ("hive-backslashes", "HKLM\\", 20_000),
+            ("path-spaces", "C:\\A B", 20_000),
+            ("path-capital-words", " Word", 20_000),
+            ("key-with-spaces", "HKLM\\Software\\A B C D", 5_000),
+            ("spaces", " ", 100_000),
+            ("quoted-paths", "\"C:\\A B ", 10_000),
+            ("angle-placeholders", "C:\\<a<b", 10_000),
+            ("square-placeholders", "C:\\[a[b", 10_000),
+            ("computer-prefix", "Computer\\", 20_000),
+            ("angle-hives", "<HKCU>\\", 20_000),
+            ("pct2F", "%2F", 50_000),
+            (
+                "redirector-url",
+                "http://a.com/?u=http%3A%2F%2Fb.com%2F",
+                5_000,
+            ),
+            ("nested-scheme-runs", "http%3A%2F%2F", 10_000),
+            ("urldefense-v3", "__https://", 10_000),
+            ("urldefense-v2", "http-3A__", 10_000),
+            ("cve-words", "CVE ", 50_000),
+            ("cve-prefixes", "CVE-2021-", 20_000),
+            ("cve-unicode-dashes", "CVE\u{2011}2021\u{2011}", 10_000),
+            ("mozilla", "Mozilla/5.0 (", 10_000),
+            ("ua-labels", "User-Agent: ", 10_000),
+            ("ua-products", "a/1 ", 20_000),
+            ("parens", "(", 100_000),
+            ("ja3-labels", "JA3 ", 30_000),
+            ("ja3-hashes", "JA3 0123456789abcdef0123456789abcdef ", 3_000),
+            ("tlsh-hex", "T1", 50_000),
+            ("cisco-macs", "ABCD.ABCD.ABCD.", 10_000),
+            ("onion-runs", "aaaa.onion.", 10_000),
+            ("base58-runs", "4", 100_000),
+            ("tlp", "TLP:AMBER+", 10_000),
+            ("at-domains", "a@b.com ", 10_000),
+            ("xmpp-labels", "Jabber a@b.im ", 10_000),
+            ("analytics", "UA-1234-1 G-ABC123DEF4 pub-", 5_000),
+        ];
+        for (name, unit, n) in cases {
+            check(name, unit, *n);
+        }
+    }
+
+    #[test]
+    fn long_url_with_encoded_slashes_and_one_embedded_url() {
+        let text = format!(
+            "see https://r.example-tracker.com/?url=https%3A%2F%2Fevil.com{}&x=1 now",
+            "%2F".repeat(100_000)
+        );
+        let hits = extract(&text);
+        let urls: Vec<_> = hits.iter().filter(|h| h.kind == IocKind::Url).collect();
+        assert_eq!(urls.len(), 2);
+        assert!(
+            urls.iter()
+                .any(|u| u.value.starts_with("https://evil.com//"))
+        );
     }
 }

@@ -495,7 +495,7 @@ fn serde_shape() {
         assert_eq!(IocKind::from_name(k.as_str()), Some(*k));
         assert!(!k.label().is_empty());
     }
-    assert_eq!(IocKind::ALL.len(), 21);
+    assert_eq!(IocKind::ALL.len(), 31);
     let f: IocFlags = serde_json::from_str(r#"{"private":true,"benign":false}"#).unwrap();
     assert!(f.is_noise());
     let s = summarize(&hits);
@@ -514,4 +514,99 @@ fn unicode_input_is_safe() {
         check_ranges(t);
     }
     assert_eq!(of("访问evil.com下载", IocKind::Domain), vec!["evil.com"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// second pass (issue 15): library behaviour not visible in the corpus scores
+
+#[test]
+fn registry_keys_dedupe_on_the_canonical_value_and_keep_every_spelling() {
+    let t = r"Keys: HKLM\Software\Microsoft\Windows\CurrentVersion\Run, HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Run, Computer\HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Run and <HKLM>\SOFTWARE\Microsoft\Windows\CurrentVersion\Run.";
+    let hits = extract(t);
+    let s: Vec<_> = summarize(&hits)
+        .into_iter()
+        .filter(|s| s.kind == IocKind::RegistryKey)
+        .collect();
+    assert_eq!(s.len(), 1, "{s:#?}");
+    assert_eq!(s[0].count, 4);
+    assert_eq!(s[0].raws.len(), 4);
+    assert!(s[0].value.starts_with(r"HKEY_LOCAL_MACHINE\"));
+}
+
+#[test]
+fn derived_domains_are_flagged_and_plain_ones_win_in_summaries() {
+    use mitremap_ioc::Derived;
+    let t = "From a@drop.biz and b@drop.biz, see https://cdn.drop.biz/x; drop.biz itself.";
+    let hits = extract(t);
+    let from_email = hits
+        .iter()
+        .filter(|h| h.kind == IocKind::Domain && h.flags.derived == Some(Derived::FromEmail))
+        .count();
+    assert_eq!(from_email, 2);
+    assert!(hits.iter().any(|h| h.kind == IocKind::Domain
+        && h.value == "cdn.drop.biz"
+        && h.flags.derived == Some(Derived::FromUrl)));
+    let s = summarize(&hits);
+    let drop = s
+        .iter()
+        .find(|s| s.kind == IocKind::Domain && s.value == "drop.biz")
+        .unwrap();
+    // two from e-mail addresses + one written on its own: one row, not derived
+    assert_eq!(drop.count, 3);
+    assert_eq!(drop.flags.derived, None);
+    let cdn = s.iter().find(|s| s.value == "cdn.drop.biz").unwrap();
+    assert_eq!(cdn.flags.derived, Some(Derived::FromUrl));
+    // e-mails are not double-counted: still one row per address
+    assert_eq!(s.iter().filter(|s| s.kind == IocKind::Email).count(), 2);
+    // the flag serialises only when set
+    let j = serde_json::to_value(drop.flags).unwrap();
+    assert!(j.get("derived").is_none());
+    let j = serde_json::to_value(cdn.flags).unwrap();
+    assert_eq!(j["derived"], "from_url");
+}
+
+#[test]
+fn embedded_urls_link_to_their_outer_url() {
+    use mitremap_ioc::{Derived, outer_url};
+    let t = "Click https://l.facebook.com/l.php?u=https%3A%2F%2Fbit-promo.shop%2Fgift&h=AT0x now";
+    let hits = extract(t);
+    let inner = hits
+        .iter()
+        .find(|h| h.flags.derived == Some(Derived::EmbeddedUrl))
+        .unwrap();
+    assert_eq!(inner.value, "https://bit-promo.shop/gift");
+    assert_eq!(inner.raw, "https%3A%2F%2Fbit-promo.shop%2Fgift");
+    let outer = outer_url(&hits, inner).unwrap();
+    assert!(outer.value.starts_with("https://l.facebook.com/l.php?u="));
+    let host = hits.iter().find(|h| h.value == "bit-promo.shop").unwrap();
+    assert_eq!(outer_url(&hits, host).unwrap().value, inner.value);
+}
+
+#[test]
+fn tlp_markings_are_a_document_property_not_iocs() {
+    use mitremap_ioc::{Tlp, document_tlp, tlp_markings};
+    let t = "TLP:GREEN summary. Annex: TLP:AMBER+STRICT. Old header TLP: WHITE.";
+    assert!(extract(t).is_empty());
+    let m = tlp_markings(t);
+    assert_eq!(
+        m.iter().map(|m| m.tlp).collect::<Vec<_>>(),
+        vec![Tlp::Green, Tlp::AmberStrict, Tlp::Clear]
+    );
+    for x in &m {
+        assert_eq!(&t[x.range.clone()], x.raw);
+    }
+    assert_eq!(document_tlp(t), Some(Tlp::AmberStrict));
+    assert_eq!(Tlp::AmberStrict.as_str(), "TLP:AMBER+STRICT");
+    assert_eq!(document_tlp("no marking; the TLP framework; amber"), None);
+}
+
+#[test]
+fn checksummed_kinds_reject_typos() {
+    // one changed character: checksum fails, nothing reported
+    let xmr_bad = "47GABRi4EvLCczu5FJxbGWEKg55owrvA3Xg5T1dXCajwG5mPf3RJV9VDEUG7ZHiXreNFpkWtV3h7w6zUs8CmtiQRVSaDBWj";
+    assert!(extract(xmr_bad).is_empty());
+    let onion_bad = "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczae.onion";
+    assert!(of(onion_bad, IocKind::Domain).is_empty());
+    let onion_ok = "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion";
+    assert_eq!(of(onion_ok, IocKind::Domain), vec![onion_ok]);
 }
