@@ -693,3 +693,44 @@ fn models_lists_the_default_blend_and_its_threshold() {
         String::from_utf8_lossy(&table.stdout)
     );
 }
+
+/// A report marked `TLP:AMBER+STRICT` in its text is exported with that marking unless `--tlp`
+/// says otherwise, and the analyst is told; the table names the marking.
+#[test]
+fn exports_carry_the_tlp_marking_written_in_the_text() {
+    let text =
+        b"TLP:AMBER+STRICT\n\nAPT29 used PowerShell to download a payload from 203.0.113.7.\n";
+    let amber_strict = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003";
+    let o = analyze(&["-f", "stix", "-"], Some(text));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bundle: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let report = bundle["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["type"] == "report")
+        .unwrap();
+    assert_eq!(report["object_marking_refs"][0], amber_strict, "{report}");
+    assert!(
+        stderr(&o).contains("marked TLP:AMBER+STRICT"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = analyze(&["-f", "stix", "--tlp", "red", "-"], Some(text));
+    let bundle: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let s = bundle.to_string();
+    assert!(!s.contains(amber_strict) && s.contains("e828b379"), "{s}");
+    assert!(!stderr(&o).contains("marked TLP"), "{}", stderr(&o));
+
+    let o = analyze(&["-f", "table", "-"], Some(text));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("marked TLP:AMBER+STRICT in the text"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // unmarked text: unmarked export, no note
+    let o = analyze(&["-f", "stix", "-"], Some(b"APT29 used PowerShell."));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("marking-definition"));
+    assert!(!stderr(&o).contains("TLP"));
+}

@@ -149,10 +149,24 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             w.write_all(b"\n")
         }),
         Some(format) => {
+            // Unless --tlp says otherwise, an export carries the marking written in the text
+            // (a TLP:AMBER report must not leave as an unmarked bundle), and says so.
+            let tlp = args.tlp.or_else(|| {
+                let found = mitremap_export::marking_in_text(&report);
+                if let Some(t) = found {
+                    // ignore write errors: stderr may be a closed pipe
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "mitremap: note: the text is marked {}: the export carries it (--tlp LEVEL to change)",
+                        t.label()
+                    );
+                }
+                found
+            });
             let export = ExportOptions {
                 fanged: args.fanged,
                 include_text: true,
-                tlp: args.tlp,
+                tlp,
                 include_noise: args.include_noise,
                 ..ExportOptions::default()
             };

@@ -21,6 +21,9 @@ pub fn report_table(report: &Report) -> String {
         mitremap_engine::analysis::format_threshold(threshold),
         techniques.len()
     ));
+    if let Some(t) = mitremap_export::marking_in_text(report) {
+        out.push_str(&format!("marked {} in the text\n\n", t.label()));
+    }
     if !techniques.is_empty() {
         let rows: Vec<Vec<String>> = techniques
             .iter()

@@ -222,7 +222,12 @@ pub fn export(
     overwrite: bool,
     report: &mitremap_engine::analysis::Report,
 ) -> Result<std::path::PathBuf, String> {
-    let bytes = render(format, report, &ExportOptions::default()).map_err(|e| e.to_string())?;
+    // The marking written in the text goes with the export (as in `mitremap analyze`).
+    let options = ExportOptions {
+        tlp: mitremap_export::marking_in_text(report),
+        ..ExportOptions::default()
+    };
+    let bytes = render(format, report, &options).map_err(|e| e.to_string())?;
     write_atomic(path, &bytes, overwrite).map_err(|e| e.to_string())?;
     Ok(path.to_path_buf())
 }

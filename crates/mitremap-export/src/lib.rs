@@ -159,6 +159,24 @@ impl Tlp {
     }
 }
 
+impl From<mitremap_ioc::Tlp> for Tlp {
+    fn from(t: mitremap_ioc::Tlp) -> Self {
+        match t {
+            mitremap_ioc::Tlp::Clear => Tlp::Clear,
+            mitremap_ioc::Tlp::Green => Tlp::Green,
+            mitremap_ioc::Tlp::Amber => Tlp::Amber,
+            mitremap_ioc::Tlp::AmberStrict => Tlp::AmberStrict,
+            mitremap_ioc::Tlp::Red => Tlp::Red,
+        }
+    }
+}
+
+/// The marking the report's own text carries (`TLP:AMBER+STRICT` in a header, ...), the most
+/// restrictive one if several: what an export should be marked unless the analyst says otherwise.
+pub fn marking_in_text(report: &mitremap_engine::analysis::Report) -> Option<Tlp> {
+    mitremap_ioc::document_tlp(report.document.text()).map(Tlp::from)
+}
+
 impl std::fmt::Display for Tlp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
