@@ -1,7 +1,8 @@
-//! The headless commands: `analyze`, `iocs`, `models`.
+//! The headless commands: `analyze`, `iocs`, `models` (and the hidden `generate`).
 
 mod analyze;
 mod batch;
+mod generate;
 mod input;
 mod iocs;
 mod models;
@@ -63,6 +64,9 @@ pub enum Command {
     Iocs(iocs::IocsArgs),
     /// List installed models with their model cards.
     Models(models::ModelsArgs),
+    /// Write the man pages or a shell completion script (for packagers; see tools/package.sh).
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
 }
 
 /// Which model to use and how to run it.
@@ -84,6 +88,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => analyze::run(args),
         Command::Iocs(args) => iocs::run(args),
         Command::Models(args) => models::run(args),
+        Command::Generate(args) => generate::run(args),
     }
 }
 
