@@ -36,8 +36,7 @@ pub enum Shell {
     Zsh,
     Fish,
     Elvish,
-    #[value(name = "powershell")]
-    PowerShell,
+    Powershell,
 }
 
 impl Shell {
@@ -47,7 +46,7 @@ impl Shell {
             Shell::Zsh => clap_complete::Shell::Zsh,
             Shell::Fish => clap_complete::Shell::Fish,
             Shell::Elvish => clap_complete::Shell::Elvish,
-            Shell::PowerShell => clap_complete::Shell::PowerShell,
+            Shell::Powershell => clap_complete::Shell::PowerShell,
         }
     }
 }

@@ -26,9 +26,12 @@ Examples:
 
 Lookup (first hit wins; never the working directory or its parents):
   ONNX Runtime  --ort-lib, $ORT_DYLIB_PATH, beside the executable, <prefix>/lib/, the build
-                checkout's .ort/lib/ (tools/setup-ort.sh), $XDG_DATA_HOME/mitremap/lib/
+                checkout's .ort/lib/ (cargo builds only; tools/setup-ort.sh),
+                $XDG_DATA_HOME/mitremap/lib/ (tools/install-data.sh)
   model         --model, $MITREMAP_MODEL, <prefix>/share/mitremap/models/default, the build
-                checkout's models/default, $XDG_DATA_HOME/mitremap/models/default
+                checkout's models/default (cargo builds only),
+                $XDG_DATA_HOME/mitremap/models/default
+(<prefix>: the folder above the executable's bin/, e.g. an unpacked release archive.)
 Files or folders writable by another user are refused.";
 
 /// Map threat-intel prose to MITRE ATT&CK techniques and IoCs, offline.
