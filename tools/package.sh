@@ -6,7 +6,7 @@
 #     lib/libonnxruntime.so                   the pinned ONNX Runtime (tools/setup-ort.sh)
 #     share/mitremap/models/default/          the shipped model, as in models/default
 #     share/mitremap/themes/*.toml            the built-in themes (copy one to ~/.config/mitremap/themes/)
-#     share/man/man1/mitremap*.1              man pages (mitremap generate man)
+#     share/man/man1/mitremap*.1              man pages (mitremap generate install)
 #     share/bash-completion/completions/mitremap, share/zsh/site-functions/_mitremap,
 #     share/fish/vendor_completions.d/mitremap.fish
 #     share/doc/mitremap/                     LICENSE, NOTICE, third-party licences, README, SECURITY
@@ -73,14 +73,9 @@ mkdir -p "$share/mitremap/models"
 cp -R models/default "$share/mitremap/models/default"
 install -D -m 0644 -t "$share/mitremap/themes" themes/*.toml
 
-# Man pages and completions come from the clap definitions, through the binary itself.
-"$tree/bin/mitremap" generate man "$share/man/man1"
-gen=$stage/completions
-for shell in bash zsh fish; do "$tree/bin/mitremap" generate completions "$shell" "$gen"; done
-install -D -m 0644 "$gen/mitremap.bash" "$share/bash-completion/completions/mitremap"
-install -D -m 0644 "$gen/_mitremap" "$share/zsh/site-functions/_mitremap"
-install -D -m 0644 "$gen/mitremap.fish" "$share/fish/vendor_completions.d/mitremap.fish"
-rm -rf "$gen"
+# Man pages and completions come from the clap definitions, through the binary itself (the same
+# command a `cargo install` user runs: mitremap generate install).
+"$tree/bin/mitremap" generate install "$share" >/dev/null
 
 doc=$share/doc/mitremap
 install -D -m 0644 -t "$doc" LICENSE README.md SECURITY.md
