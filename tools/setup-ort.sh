@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned ONNX Runtime shared library into .ort/lib/ (git-ignored), where mitremap
-# finds it. Source: the official `onnxruntime` wheel on PyPI, checked against a pinned sha256.
+# finds it, and its licence files (LICENSE, ThirdPartyNotices.txt, Privacy.md) into .ort/doc/
+# (tools/package.sh ships them). Source: the official `onnxruntime` wheel on PyPI, checked against
+# a pinned sha256.
 # Needs python3 with pip and network access to PyPI (or PIP_INDEX_URL pointing at a mirror).
 # Usage: tools/setup-ort.sh [--force]
 set -euo pipefail
@@ -12,7 +14,8 @@ MEMBER=onnxruntime/capi/libonnxruntime.so.${VERSION}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/.ort/lib"
-if [[ -f "$dest/libonnxruntime.so" && "${1:-}" != "--force" ]]; then
+doc="$root/.ort/doc"
+if [[ -f "$dest/libonnxruntime.so" && -f "$doc/LICENSE" && "${1:-}" != "--force" ]]; then
   echo "ONNX Runtime $VERSION already in $dest (pass --force to reinstall)"
   exit 0
 fi
@@ -30,12 +33,20 @@ if [[ "$actual" != "$SHA256" ]]; then
   echo "setup-ort: sha256 mismatch for $WHEEL (expected $SHA256, got $actual); refusing to install" >&2
   exit 1
 fi
-python3 - "$work/$WHEEL" "$MEMBER" "$work/libonnxruntime.so" <<'PY'
-import shutil, sys, zipfile
-with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
-    shutil.copyfileobj(src, dst)
+mkdir -p "$work/doc"
+python3 - "$work/$WHEEL" "$MEMBER" "$work/libonnxruntime.so" "$work/doc" <<'PY'
+import os, shutil, sys, zipfile
+wheel, member, lib, doc = sys.argv[1:]
+with zipfile.ZipFile(wheel) as z:
+    with z.open(member) as src, open(lib, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    for name in ("LICENSE", "ThirdPartyNotices.txt", "Privacy.md"):
+        with z.open("onnxruntime/" + name) as src, open(os.path.join(doc, name), "wb") as dst:
+            shutil.copyfileobj(src, dst)
 PY
-mkdir -p "$dest"
+mkdir -p "$dest" "$doc"
 chmod 0755 "$work/libonnxruntime.so"
+chmod 0644 "$work/doc/"*
 mv "$work/libonnxruntime.so" "$dest/libonnxruntime.so"
-echo "installed ONNX Runtime $VERSION to $dest/libonnxruntime.so"
+mv "$work/doc/"* "$doc/"
+echo "installed ONNX Runtime $VERSION to $dest/libonnxruntime.so (licences in $doc)"

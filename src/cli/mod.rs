@@ -1,7 +1,8 @@
-//! The headless commands: `analyze`, `iocs`, `models`.
+//! The headless commands: `analyze`, `iocs`, `models` (and the hidden `generate`).
 
 mod analyze;
 mod batch;
+mod generate;
 mod input;
 mod iocs;
 mod models;
@@ -25,9 +26,12 @@ Examples:
 
 Lookup (first hit wins; never the working directory or its parents):
   ONNX Runtime  --ort-lib, $ORT_DYLIB_PATH, beside the executable, <prefix>/lib/, the build
-                checkout's .ort/lib/ (tools/setup-ort.sh), $XDG_DATA_HOME/mitremap/lib/
+                checkout's .ort/lib/ (cargo builds only; tools/setup-ort.sh),
+                $XDG_DATA_HOME/mitremap/lib/ (tools/install-data.sh)
   model         --model, $MITREMAP_MODEL, <prefix>/share/mitremap/models/default, the build
-                checkout's models/default, $XDG_DATA_HOME/mitremap/models/default
+                checkout's models/default (cargo builds only),
+                $XDG_DATA_HOME/mitremap/models/default
+(<prefix>: the folder above the executable's bin/, e.g. an unpacked release archive.)
 Files or folders writable by another user are refused.";
 
 /// Map threat-intel prose to MITRE ATT&CK techniques and IoCs, offline.
@@ -63,6 +67,9 @@ pub enum Command {
     Iocs(iocs::IocsArgs),
     /// List installed models with their model cards.
     Models(models::ModelsArgs),
+    /// Write the man pages or a shell completion script (for packagers; see tools/package.sh).
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
 }
 
 /// Which model to use and how to run it.
@@ -84,6 +91,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => analyze::run(args),
         Command::Iocs(args) => iocs::run(args),
         Command::Models(args) => models::run(args),
+        Command::Generate(args) => generate::run(args),
     }
 }
 

@@ -11,11 +11,13 @@
 //! | runtime | `--ort-lib` | `$ORT_DYLIB_PATH` | beside the executable, `<prefix>/lib/`, the build checkout's `.ort/lib/` | `$XDG_DATA_HOME/mitremap/lib/` |
 //! | model | `--model` | `$MITREMAP_MODEL` | `<prefix>/share/mitremap/models/`, the build checkout's `models/` | `$XDG_DATA_HOME/mitremap/models/` |
 //!
-//! `<prefix>` is the folder above the executable's `bin/` (a release archive unpacked anywhere).
+//! `<prefix>` is the folder above the executable's `bin/` (a release archive unpacked anywhere,
+//! see `tools/package.sh`: `bin/mitremap`, `lib/libonnxruntime.so`,
+//! `share/mitremap/models/default/`).
 //! The *build checkout* is the source tree a `cargo build` binary sits in
 //! (`<checkout>/target/<profile>/mitremap`, recognised by `<checkout>/Cargo.toml`): that is how
 //! `cargo run` and `cargo test` find the runtime and model; it is the executable's own location,
-//! not the working directory.
+//! not the working directory, and an installed executable (in a `bin/` folder) never has one.
 //!
 //! Every file loaded, and every folder above it, must pass [`ensure_trusted`]: owned by the user
 //! or root and not writable by anyone else.
@@ -41,15 +43,30 @@ pub fn exe_dir() -> Option<PathBuf> {
 
 /// The release prefix: the folder above `bin/` when the executable lives in a `bin/` folder.
 pub fn install_prefix() -> Option<PathBuf> {
-    let dir = exe_dir()?;
-    (dir.file_name()? == "bin").then(|| dir.parent().map(Path::to_path_buf))?
+    install_prefix_of(&exe_dir()?)
+}
+
+/// [`install_prefix`] for an executable in `exe_dir`.
+pub fn install_prefix_of(exe_dir: &Path) -> Option<PathBuf> {
+    (exe_dir.file_name()? == "bin").then(|| exe_dir.parent().map(Path::to_path_buf))?
 }
 
 /// The source checkout a `cargo build` executable lives in: `<checkout>/target/...` within a few
 /// levels of the executable, with a `Cargo.toml` beside `target/`.
 pub fn build_checkout() -> Option<PathBuf> {
-    let dir = exe_dir()?;
-    dir.ancestors()
+    build_checkout_of(&exe_dir()?)
+}
+
+/// [`build_checkout`] for an executable in `exe_dir`. An installed executable (one in a `bin/`
+/// folder: a release archive, `cargo install`) never has a build checkout, even when its prefix
+/// happens to sit under a `target/` folder next to a `Cargo.toml`: it only reads its own
+/// installation and the user's data folder.
+pub fn build_checkout_of(exe_dir: &Path) -> Option<PathBuf> {
+    if install_prefix_of(exe_dir).is_some() {
+        return None;
+    }
+    exe_dir
+        .ancestors()
         .take(4)
         .find(|d| d.file_name().is_some_and(|n| n == "target"))
         .and_then(Path::parent)
@@ -175,7 +192,29 @@ impl PathFacts {
 
 #[cfg(test)]
 mod tests {
-    use super::PathFacts;
+    use super::{PathFacts, build_checkout_of, install_prefix_of};
+    use std::path::Path;
+
+    #[test]
+    fn cargo_build_outputs_have_a_checkout_installed_executables_do_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let checkout = tmp.path().join("src");
+        std::fs::create_dir_all(checkout.join("target/dist/bin")).unwrap();
+        std::fs::create_dir_all(checkout.join("target/release/deps")).unwrap();
+        std::fs::write(checkout.join("Cargo.toml"), "").unwrap();
+        for dir in ["target/release", "target/release/deps"] {
+            assert_eq!(
+                build_checkout_of(&checkout.join(dir)),
+                Some(checkout.clone())
+            );
+            assert_eq!(install_prefix_of(&checkout.join(dir)), None);
+        }
+        // An archive unpacked inside a checkout's target/ reads its own prefix, not the checkout.
+        let bin = checkout.join("target/dist/bin");
+        assert_eq!(build_checkout_of(&bin), None);
+        assert_eq!(install_prefix_of(&bin), Some(checkout.join("target/dist")));
+        assert_eq!(build_checkout_of(Path::new("/opt/mitremap/bin")), None);
+    }
 
     const ME: u32 = 1000;
     const MY_GROUP: u32 = 1000;
