@@ -66,8 +66,8 @@ commands! {
     Top => "top", "first row";
     Bottom => "bottom", "last row";
     Activate => "activate", "show the selected item in the editor";
-    NextChunk => "next_chunk", "next chunk of the technique";
-    PrevChunk => "prev_chunk", "previous chunk of the technique";
+    NextChunk => "next_chunk", "next chunk of the technique (matrix: next tactic)";
+    PrevChunk => "prev_chunk", "previous chunk of the technique (matrix: previous tactic)";
 }
 
 /// Where a binding applies.
