@@ -333,3 +333,43 @@ fn runs_that_explain_bypass_the_cache() {
     assert_eq!(cache.stats(), Default::default());
     assert!(cache.is_empty());
 }
+
+/// Times a cold run and a cached re-run after a one-word edit (run explicitly, in release for
+/// real numbers: `cargo test --release -p mitremap-engine --test analysis cached_rerun -- --ignored --nocapture`).
+#[test]
+#[ignore = "timing report, run explicitly"]
+fn timing_cached_rerun() {
+    let mb: usize = std::env::var("MITREMAP_TIMING_MB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    // every sentence distinct (numbered), so the cold run scores them all
+    let text: String = (0..mb * 1_000_000 / REPORT.len())
+        .map(|i| REPORT.replace(". ", &format!(" {i}. ")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let options = AnalysisOptions {
+        chunk_sentences: 1,
+        ..AnalysisOptions::default()
+    };
+    let cache = Arc::new(ChunkCache::default());
+    let cached = analyzer().with_cache(cache.clone());
+    let t = std::time::Instant::now();
+    chunks_of(&cached, &text, &options);
+    eprintln!(
+        "cold run, {} bytes: {:?} ({:?})",
+        text.len(),
+        t.elapsed(),
+        cache.stats()
+    );
+    let mid = text.len() / 2;
+    let at = text[mid..].find(". ").unwrap() + mid + 2;
+    let edited = format!("{}Edited {}", &text[..at], &text[at..]);
+    let t = std::time::Instant::now();
+    chunks_of(&cached, &edited, &options);
+    eprintln!(
+        "re-run after one edit: {:?} ({:?})",
+        t.elapsed(),
+        cache.stats()
+    );
+}
