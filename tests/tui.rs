@@ -1933,3 +1933,42 @@ fn every_tactic_with_hits_can_be_reached_sideways() {
         assert_eq!(app.techniques[app.sel_technique].id, "T1490");
     }
 }
+
+/// Popup keys were hard-coded outside the keymap: they come from its `[popup]` section now, so
+/// they can be changed and the help lists them.
+#[test]
+fn popup_keys_come_from_the_keymap() {
+    let scroll = |app: &App| match app.popup {
+        Some(Popup::Help { scroll }) => Some(scroll),
+        _ => None,
+    };
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::Help));
+    act(&mut app, key(KeyCode::Char('j')));
+    assert_eq!(scroll(&app), Some(1), "j scrolls the help by default");
+
+    let mut keymap = Keymap::defaults();
+    let problems = keymap.merge("[popup]\ndown = [\"x\"]\n").unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(
+        keymap
+            .help_rows()
+            .iter()
+            .any(|(ctx, cmd, keys)| ctx.name() == "popup" && *cmd == Command::Down && keys == "x")
+    );
+    let mut app = analysed(REPORT);
+    app.keymap = keymap;
+    act(&mut app, Action::Command(Command::Help));
+    act(&mut app, key(KeyCode::Char('x')));
+    assert_eq!(scroll(&app), Some(1), "x scrolls the help");
+    act(&mut app, key(KeyCode::Char('j')));
+    assert_eq!(
+        scroll(&app),
+        None,
+        "j is no longer bound in popups: it closes the help"
+    );
+    // the help lists the popup keys
+    act(&mut app, Action::Command(Command::Help));
+    let text = text_of(&render(&app, 120, 200));
+    assert!(text.contains("In popups"), "{text}");
+}

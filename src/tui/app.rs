@@ -1072,36 +1072,51 @@ impl App {
         Vec::new()
     }
 
+    /// What a key means in a popup (the `[popup]` section of the keymap).
+    fn popup_command(&self, key: &KeyEvent) -> Option<Command> {
+        self.keymap.lookup(Context::Popup, Key::from_event(key))
+    }
+
+    /// A key typed into a popup's text prompt (a character without ctrl or alt).
+    fn typed_char(key: &KeyEvent) -> Option<char> {
+        use crossterm::event::KeyModifiers;
+        match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        }
+    }
+
     fn popup_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Some(popup) = self.popup.take() else {
             return Vec::new();
         };
-        let code = key.code;
+        let cmd = self.popup_command(&key);
         match popup {
-            Popup::Help { scroll } => match code {
-                KeyCode::Down | KeyCode::Char('j') => {
-                    self.popup = Some(Popup::Help { scroll: scroll + 1 })
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    self.popup = Some(Popup::Help {
-                        scroll: scroll.saturating_sub(1),
-                    })
-                }
-                KeyCode::PageDown => {
-                    self.popup = Some(Popup::Help {
-                        scroll: scroll + 10,
-                    })
-                }
-                KeyCode::PageUp => {
-                    self.popup = Some(Popup::Help {
-                        scroll: scroll.saturating_sub(10),
-                    })
-                }
-                _ => {}
-            },
-            Popup::Search(mut s) => match code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => {
+            Popup::Help { scroll } => {
+                let scroll = match cmd {
+                    Some(Command::Down) => scroll + 1,
+                    Some(Command::Up) => scroll.saturating_sub(1),
+                    Some(Command::PageDown) => scroll + 10,
+                    Some(Command::PageUp) => scroll.saturating_sub(10),
+                    // any other key closes the help
+                    _ => return Vec::new(),
+                };
+                self.popup = Some(Popup::Help { scroll });
+            }
+            Popup::Search(mut s) => {
+                if let Some(c) = Self::typed_char(&key) {
+                    s.push(c);
+                    self.popup = Some(Popup::Search(s));
+                } else if key.code == KeyCode::Backspace {
+                    s.pop();
+                    self.popup = Some(Popup::Search(s));
+                } else if cmd == Some(Command::Confirm) {
                     self.editor.search = Some(s.clone());
                     self.set_focus(Focus::Editor);
                     if !self.editor.search_step(true) {
@@ -1112,41 +1127,30 @@ impl App {
                     } else {
                         self.follow_cursor();
                     }
-                }
-                KeyCode::Backspace => {
-                    s.pop();
+                } else if cmd != Some(Command::Close) {
                     self.popup = Some(Popup::Search(s));
                 }
-                KeyCode::Char(c) => {
-                    s.push(c);
-                    self.popup = Some(Popup::Search(s));
-                }
-                _ => self.popup = Some(Popup::Search(s)),
-            },
+            }
             Popup::Recovery {
                 recovered,
                 confirm_discard: true,
-            } => match code {
-                // deleting the text for good: only an explicit y after d
-                KeyCode::Char('y') | KeyCode::Char('Y') => {
+            } => {
+                // deleting the text for good: only an explicit yes after discard
+                if cmd == Some(Command::Yes) {
                     self.info("recovered text deleted".into());
                     return vec![Effect::RemoveRecovery(Some(recovered.path))];
                 }
-                _ => {
-                    self.popup = Some(Popup::Recovery {
-                        recovered,
-                        confirm_discard: false,
-                    })
-                }
-            },
+                self.popup = Some(Popup::Recovery {
+                    recovered,
+                    confirm_discard: false,
+                });
+            }
             Popup::Recovery {
                 recovered,
                 confirm_discard: false,
-            } => match code {
-                KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('r') => {
-                    return self.restore(recovered);
-                }
-                KeyCode::Char('d') | KeyCode::Char('D') => {
+            } => match cmd {
+                Some(Command::Confirm | Command::Yes) => return self.restore(recovered),
+                Some(Command::Discard) => {
                     self.popup = Some(Popup::Recovery {
                         recovered,
                         confirm_discard: true,
@@ -1154,7 +1158,7 @@ impl App {
                 }
                 // A reflexive Esc (or n) only closes the offer: the file stays and is offered
                 // again next time.
-                KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => self.info(format!(
+                Some(Command::Close) => self.info(format!(
                     "recovered text kept in {} (offered again next start)",
                     recovered.path.display()
                 )),
@@ -1204,16 +1208,35 @@ impl App {
     }
 
     fn save_as_key(&mut self, mut d: SaveAsDialog, key: KeyEvent) -> Vec<Effect> {
+        let cmd = self.popup_command(&key);
         if d.confirm {
-            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+            if cmd == Some(Command::Yes) {
                 return self.save_to(PathBuf::from(d.path), true);
             }
             d.confirm = false;
             self.popup = Some(Popup::SaveAs(d));
             return Vec::new();
         }
+        if let Some(c) = Self::typed_char(&key) {
+            d.path.push(c);
+            self.popup = Some(Popup::SaveAs(d));
+            return Vec::new();
+        }
+        match cmd {
+            Some(Command::Close) => return Vec::new(),
+            Some(Command::Confirm) if !d.path.trim().is_empty() => {
+                let path = PathBuf::from(&d.path);
+                if path.exists() {
+                    d.confirm = true;
+                } else {
+                    return self.save_to(path, false);
+                }
+                self.popup = Some(Popup::SaveAs(d));
+                return Vec::new();
+            }
+            _ => {}
+        }
         match key.code {
-            KeyCode::Esc => return Vec::new(),
             KeyCode::Backspace => {
                 d.path.pop();
             }
@@ -1224,21 +1247,6 @@ impl App {
             {
                 d.path.clear()
             }
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                d.path.push(c)
-            }
-            KeyCode::Enter if !d.path.trim().is_empty() => {
-                let path = PathBuf::from(&d.path);
-                if path.exists() {
-                    d.confirm = true;
-                } else {
-                    return self.save_to(path, false);
-                }
-            }
             _ => {}
         }
         self.popup = Some(Popup::SaveAs(d));
@@ -1246,18 +1254,38 @@ impl App {
     }
 
     fn export_key(&mut self, mut d: ExportDialog, key: KeyEvent) -> Vec<Effect> {
+        let cmd = self.popup_command(&key);
         if d.confirm {
-            return match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.do_export(d, true),
-                _ => {
-                    d.confirm = false;
+            if cmd == Some(Command::Yes) {
+                return self.do_export(d, true);
+            }
+            d.confirm = false;
+            self.popup = Some(Popup::Export(d));
+            return Vec::new();
+        }
+        if let Some(c) = Self::typed_char(&key) {
+            d.path.push(c);
+            self.popup = Some(Popup::Export(d));
+            return Vec::new();
+        }
+        match cmd {
+            Some(Command::Close) => return Vec::new(),
+            Some(Command::Confirm) => {
+                if d.path.trim().is_empty() {
                     self.popup = Some(Popup::Export(d));
-                    Vec::new()
+                    return Vec::new();
                 }
-            };
+                if std::path::Path::new(&d.path).exists() {
+                    d.confirm = true;
+                } else {
+                    return self.do_export(d, false);
+                }
+                self.popup = Some(Popup::Export(d));
+                return Vec::new();
+            }
+            _ => {}
         }
         match key.code {
-            KeyCode::Esc => return Vec::new(),
             KeyCode::Up | KeyCode::BackTab => {
                 let f = (d.format + Format::ALL.len() - 1) % Format::ALL.len();
                 set_format(&mut d, f);
@@ -1275,18 +1303,6 @@ impl App {
                     .contains(crossterm::event::KeyModifiers::CONTROL) =>
             {
                 d.path.clear()
-            }
-            KeyCode::Char(c) => d.path.push(c),
-            KeyCode::Enter => {
-                if d.path.trim().is_empty() {
-                    self.popup = Some(Popup::Export(d));
-                    return Vec::new();
-                }
-                if std::path::Path::new(&d.path).exists() {
-                    d.confirm = true;
-                } else {
-                    return self.do_export(d, false);
-                }
             }
             _ => {}
         }
@@ -1490,6 +1506,8 @@ impl App {
             Command::Activate => self.activate(),
             Command::NextChunk => self.step_chunk(1),
             Command::PrevChunk => self.step_chunk(-1),
+            // popup commands mean something only in a popup (`popup_key`)
+            Command::Confirm | Command::Close | Command::Discard | Command::Yes => {}
         }
         Vec::new()
     }
