@@ -1712,3 +1712,263 @@ fn status_line_keeps_the_threshold_whole() {
         assert!(status.contains("≥0.60"), "{w}x{h}: {status}");
     }
 }
+
+/// Typing in a large report restarted the whole analysis (minutes at 5 MB after every key): a
+/// re-run scores only the sentences the edit touched, the old results stay on screen until the
+/// unchanged ones are back from the cache, and the outcome equals a full analysis.
+#[test]
+fn an_edit_rescores_only_the_sentences_it_touched() {
+    let text = REPORT.repeat(4);
+    let mut app = analysed(&text);
+    let cache = match &app.model {
+        tui::app::ModelState::Ready(a) => a.cache().expect("the TUI keeps a cache").clone(),
+        _ => panic!("model ready"),
+    };
+    let old_chunks = app.report.as_ref().unwrap().chunks.len();
+    let before = cache.stats();
+    act(&mut app, Action::Command(Command::Edit));
+    // the third line of the second copy: one sentence changes
+    for _ in 0..6 {
+        act(&mut app, key(KeyCode::Down));
+    }
+    typed(&mut app, "Note ");
+    let due = app.update(Action::Tick(t0() + Duration::from_secs(10)));
+    let job = due
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Analyze(j) => Some(j),
+            _ => None,
+        })
+        .expect("re-run after the pause");
+    assert!(job.document.text().contains("\nNote Files were"));
+    let edit_at = job.document.text().find("\nNote Files were").unwrap();
+    let before_edit = app
+        .report
+        .as_ref()
+        .unwrap()
+        .chunks
+        .iter()
+        .filter(|c| c.range.end <= edit_at)
+        .count();
+    let mut events = Vec::new();
+    tui::worker::run_analysis(&job, &mut |e| events.push(e));
+    let shown = |app: &App| app.report.as_ref().unwrap().document.text().to_owned();
+    let mut replaced_at = None;
+    for (i, event) in events.into_iter().enumerate() {
+        let progress = matches!(event, mitremap_engine::analysis::Event::Progress(_));
+        if replaced_at.is_none() {
+            // the previous results stay until the cached ones are in
+            assert_eq!(shown(&app), text);
+            assert_eq!(app.report.as_ref().unwrap().chunks.len(), old_chunks);
+        }
+        act(
+            &mut app,
+            Action::Analysis {
+                generation: job.generation,
+                event,
+            },
+        );
+        if progress && replaced_at.is_none() {
+            replaced_at = Some(i);
+            assert_eq!(shown(&app), job.document.text());
+            // every chunk before the edit is back at once
+            assert!(before_edit >= 2);
+            assert!(app.report.as_ref().unwrap().chunks.len() >= before_edit);
+        }
+    }
+    assert!(replaced_at.is_some());
+    assert!(!app.is_running() && !app.stale);
+    let after = cache.stats();
+    assert_eq!(
+        after.misses - before.misses,
+        1,
+        "one sentence scored: {after:?}"
+    );
+    // the same chunks as a full analysis of the edited text without a cache
+    let full = mitremap_engine::analysis::Analyzer::new(model())
+        .analyze(
+            job.document.clone(),
+            None,
+            &job.options,
+            &mitremap_engine::analysis::CancelToken::new(),
+        )
+        .unwrap();
+    assert_eq!(app.report.as_ref().unwrap().chunks, full.chunks);
+}
+
+/// The status line's estimate counts only the windows the model still has to score.
+#[test]
+fn the_estimate_left_ignores_cached_windows() {
+    let mut app = new_app(REPORT);
+    app.update(Action::ModelLoaded(Ok(model())));
+    let _ = app.start();
+    let generation = app.generation;
+    app.update(Action::Tick(t0() + Duration::from_secs(10)));
+    let started = app.job.as_ref().unwrap().started;
+    app.update(Action::Tick(started + Duration::from_secs(10)));
+    let progress = mitremap_engine::analysis::Progress {
+        windows_total: 1000,
+        windows_cached_total: 900,
+        windows_done: 920,
+        windows_cached: 900,
+        ..Default::default()
+    };
+    app.update(Action::Analysis {
+        generation,
+        event: mitremap_engine::analysis::Event::Progress(progress),
+    });
+    // 20 of 100 windows scored in 10 s: 80 left, 40 s
+    assert_eq!(app.eta(), Some(Duration::from_secs(40)));
+    let status = format!("{:?}", render(&app, 120, 40).backend());
+    assert!(
+        status.contains("(900 cached)") && status.contains("~40s left"),
+        "{status}"
+    );
+}
+
+/// A report with hits in twelve tactics, Exfiltration and Impact among them (made up, so the
+/// layout is tested whatever the fixture model predicts).
+fn matrix_app() -> App {
+    let mut app = analysed(REPORT);
+    app.set_threshold(0.2);
+    act(&mut app, Action::Command(Command::Matrix));
+    let template = app.techniques[0].clone();
+    let catalog = mitremap_engine::attack::Catalog::embedded();
+    let mut hits: Vec<_> = [
+        ("T1486", 0.95),
+        ("T1566.001", 0.91),
+        ("T1003.001", 0.88),
+        ("T1059.001", 0.85),
+        ("T1071.001", 0.81),
+        ("T1041", 0.77),
+        ("T1547.001", 0.70),
+        ("T1490", 0.66),
+        ("T1021.001", 0.62),
+        ("T1027", 0.55),
+        ("T1082", 0.50),
+        ("T1005", 0.45),
+    ]
+    .into_iter()
+    .map(|(id, confidence)| {
+        let t = catalog.get(id).expect("in the catalogue");
+        mitremap_engine::analysis::TechniqueHit {
+            id: id.to_owned(),
+            name: t.name.clone(),
+            tactics: t.tactics.clone(),
+            confidence,
+            ..template.clone()
+        }
+    })
+    .collect();
+    hits.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+    app.techniques = hits;
+    app.sel_technique = 0;
+    app
+}
+
+fn text_of(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The matrix hid tactics with hits (Exfiltration, Impact at 120 columns) and cut names to ~9
+/// characters at 200 while empty tactics took the room.
+#[test]
+fn snapshot_matrix_scrolls_with_tactics_with_hits_first() {
+    let app = matrix_app();
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let terminal = render(&app, w, h);
+        insta::assert_snapshot!(format!("matrix_many_{w}x{h}"), terminal.backend());
+        let text = text_of(&terminal);
+        // names whole, a legend for the colours
+        assert!(text.contains("T1486 Data Encrypted for Impact"), "{text}");
+        assert!(text.contains("■ ≥0.80"), "{text}");
+    }
+    // at 200 columns the tactics with hits come first, empty ones after them
+    let text = text_of(&render(&app, 200, 50));
+    let header = text.lines().nth(1).unwrap();
+    assert!(
+        header.contains("Impact (2)") && !header.contains("(0)"),
+        "{header}"
+    );
+    assert!(text.contains("T1021.001 Remote Desktop Protocol"), "{text}");
+}
+
+#[test]
+fn every_tactic_with_hits_can_be_reached_sideways() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = matrix_app();
+        let mut seen = String::new();
+        for step in [Command::PrevChunk, Command::NextChunk] {
+            for _ in 0..16 {
+                seen.push_str(&text_of(&render(&app, w, h)));
+                act(&mut app, Action::Command(step));
+            }
+        }
+        for tactic in ["Exfiltration (1)", "Impact (2)", "Initial Access (1)"] {
+            assert!(seen.contains(tactic), "{tactic} never shown at {w}x{h}");
+        }
+        // the cursor ends on the last column; left goes back to the first tactic with hits
+        for _ in 0..20 {
+            render(&app, w, h);
+            act(&mut app, Action::Command(Command::PrevChunk));
+        }
+        let text = text_of(&render(&app, w, h));
+        assert!(text.contains("Initial Access (1)"), "{text}");
+        assert_eq!(app.techniques[app.sel_technique].id, "T1566.001");
+        // down moves within the tactic: Impact has two techniques
+        while app.techniques[app.sel_technique].id != "T1486" {
+            render(&app, w, h);
+            act(&mut app, Action::Command(Command::NextChunk));
+        }
+        render(&app, w, h);
+        act(&mut app, Action::Command(Command::Down));
+        assert_eq!(app.techniques[app.sel_technique].id, "T1490");
+    }
+}
+
+/// Popup keys were hard-coded outside the keymap: they come from its `[popup]` section now, so
+/// they can be changed and the help lists them.
+#[test]
+fn popup_keys_come_from_the_keymap() {
+    let scroll = |app: &App| match app.popup {
+        Some(Popup::Help { scroll }) => Some(scroll),
+        _ => None,
+    };
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::Help));
+    act(&mut app, key(KeyCode::Char('j')));
+    assert_eq!(scroll(&app), Some(1), "j scrolls the help by default");
+
+    let mut keymap = Keymap::defaults();
+    let problems = keymap.merge("[popup]\ndown = [\"x\"]\n").unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(
+        keymap
+            .help_rows()
+            .iter()
+            .any(|(ctx, cmd, keys)| ctx.name() == "popup" && *cmd == Command::Down && keys == "x")
+    );
+    let mut app = analysed(REPORT);
+    app.keymap = keymap;
+    act(&mut app, Action::Command(Command::Help));
+    act(&mut app, key(KeyCode::Char('x')));
+    assert_eq!(scroll(&app), Some(1), "x scrolls the help");
+    act(&mut app, key(KeyCode::Char('j')));
+    assert_eq!(
+        scroll(&app),
+        None,
+        "j is no longer bound in popups: it closes the help"
+    );
+    // the help lists the popup keys
+    act(&mut app, Action::Command(Command::Help));
+    let text = text_of(&render(&app, 120, 200));
+    assert!(text.contains("In popups"), "{text}");
+}

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use mitremap_engine::analysis::{
-    AnalysisOptions, Analyzer, CancelToken, DEFAULT_THRESHOLD, Event, Report, ReportOptions,
-    TechniqueHit,
+    AnalysisOptions, Analyzer, CancelToken, ChunkCache, DEFAULT_THRESHOLD, Event, Report,
+    ReportOptions, TechniqueHit,
 };
 use mitremap_engine::ioc::{IocKind, IocSummary};
 use mitremap_engine::text::Document;
@@ -187,6 +187,9 @@ pub struct App {
     threshold_explicit: bool,
     pub model: ModelState,
     pub report: Option<Report>,
+    /// A re-run's report while it takes the unchanged results from the cache: the previous
+    /// report stays on screen (marked stale) until the new one has them.
+    incoming: Option<Incoming>,
     /// Byte offset of each line of the analysed text (for mapping report ranges to the editor).
     pub line_starts: Vec<usize>,
     /// The editor changed since the report's text was taken.
@@ -198,6 +201,8 @@ pub struct App {
     pub sel_technique: usize,
     pub sel_ioc: usize,
     pub sel_chunk: usize,
+    /// The matrix's tactic cursor (a column in display order, see `ui::matrix::cursor`).
+    pub matrix_col: usize,
     /// Chunk shown in the heatmap (index into `report.chunks`).
     pub current_chunk: Option<usize>,
     pub heat_scroll: u16,
@@ -222,6 +227,14 @@ pub struct App {
     pub auto_follow: bool,
     /// Quit was pressed once with unsaved text; the next quit leaves.
     pub quit_armed: bool,
+}
+
+/// A report taking over from the one on screen (see `App::incoming`).
+#[derive(Debug)]
+struct Incoming {
+    report: Report,
+    line_starts: Vec<usize>,
+    revision: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -262,6 +275,7 @@ impl App {
             threshold_explicit: config.threshold.is_some(),
             model: ModelState::Loading,
             report: None,
+            incoming: None,
             line_starts: Vec::new(),
             stale: true,
             techniques: Vec::new(),
@@ -271,6 +285,7 @@ impl App {
             sel_technique: 0,
             sel_ioc: 0,
             sel_chunk: 0,
+            matrix_col: 0,
             current_chunk: None,
             heat_scroll: 0,
             popup: None,
@@ -638,6 +653,7 @@ impl App {
         self.techniques_dirty = true;
         if self.editor.is_blank() {
             self.report = None;
+            self.incoming = None;
             self.stale = false;
             self.ioc_groups.clear();
             self.line_starts.clear();
@@ -645,7 +661,7 @@ impl App {
             return Vec::new();
         }
         let text = self.editor.text();
-        self.line_starts = self
+        let line_starts = self
             .editor
             .lines()
             .iter()
@@ -688,10 +704,19 @@ impl App {
         // the named file says so, with the sha256 and size of the text itself.
         report.input.edited = self.modified && self.path.is_some();
         report.input.lossy_utf8 = !self.modified && self.input_lossy;
-        self.report_revision = self.revision;
-        self.report = Some(report);
-        self.ioc_groups.clear();
-        self.stale = false;
+        self.incoming = Some(Incoming {
+            report,
+            line_starts,
+            revision: self.revision,
+        });
+        // A cached re-run brings the unchanged results back within moments: the old ones stay
+        // on screen (stale) until then. Otherwise the new report shows from the start.
+        let cached = analyzer
+            .as_ref()
+            .is_some_and(|a| a.cache().is_some_and(|c| !c.is_empty()));
+        if !cached || self.report.is_none() {
+            self.take_incoming();
+        }
         let cancel = CancelToken::new();
         self.job = Some(Job {
             generation: self.generation,
@@ -733,7 +758,10 @@ impl App {
                 {
                     self.threshold = t;
                 }
-                self.model = ModelState::Ready(Analyzer::new(classifier));
+                // Scored sentence windows are kept, so a re-run after an edit scores only what changed.
+                self.model = ModelState::Ready(
+                    Analyzer::new(classifier).with_cache(Arc::new(ChunkCache::default())),
+                );
                 self.start_run()
             }
             Err(e) => {
@@ -745,14 +773,46 @@ impl App {
         }
     }
 
+    /// The incoming report becomes the one on screen.
+    fn take_incoming(&mut self) {
+        let Some(incoming) = self.incoming.take() else {
+            return;
+        };
+        self.line_starts = incoming.line_starts;
+        self.report_revision = incoming.revision;
+        self.ioc_groups = group_iocs(incoming.report.ioc_summaries());
+        self.sel_ioc = self
+            .sel_ioc
+            .min(self.visible_iocs().count().saturating_sub(1));
+        self.report = Some(incoming.report);
+        self.stale = self.revision != self.report_revision;
+        self.current_chunk = None;
+        self.techniques_dirty = true;
+    }
+
     fn on_event(&mut self, generation: u64, event: Event) -> Vec<Effect> {
         if generation != self.generation {
+            return Vec::new();
+        }
+        if let Some(incoming) = &mut self.incoming {
+            incoming.report.apply(&event);
+            // the cached results up to the first changed window are in (or the run ended)
+            if matches!(
+                event,
+                Event::Progress(_) | Event::Finished(_) | Event::Failed(_) | Event::Cancelled
+            ) {
+                self.take_incoming();
+            } else {
+                return Vec::new();
+            }
+        } else if let Some(report) = &mut self.report {
+            report.apply(&event);
+        } else {
             return Vec::new();
         }
         let Some(report) = &mut self.report else {
             return Vec::new();
         };
-        report.apply(&event);
         match &event {
             Event::Iocs(_) => {
                 self.ioc_groups = group_iocs(report.ioc_summaries());
@@ -1012,36 +1072,51 @@ impl App {
         Vec::new()
     }
 
+    /// What a key means in a popup (the `[popup]` section of the keymap).
+    fn popup_command(&self, key: &KeyEvent) -> Option<Command> {
+        self.keymap.lookup(Context::Popup, Key::from_event(key))
+    }
+
+    /// A key typed into a popup's text prompt (a character without ctrl or alt).
+    fn typed_char(key: &KeyEvent) -> Option<char> {
+        use crossterm::event::KeyModifiers;
+        match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        }
+    }
+
     fn popup_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Some(popup) = self.popup.take() else {
             return Vec::new();
         };
-        let code = key.code;
+        let cmd = self.popup_command(&key);
         match popup {
-            Popup::Help { scroll } => match code {
-                KeyCode::Down | KeyCode::Char('j') => {
-                    self.popup = Some(Popup::Help { scroll: scroll + 1 })
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    self.popup = Some(Popup::Help {
-                        scroll: scroll.saturating_sub(1),
-                    })
-                }
-                KeyCode::PageDown => {
-                    self.popup = Some(Popup::Help {
-                        scroll: scroll + 10,
-                    })
-                }
-                KeyCode::PageUp => {
-                    self.popup = Some(Popup::Help {
-                        scroll: scroll.saturating_sub(10),
-                    })
-                }
-                _ => {}
-            },
-            Popup::Search(mut s) => match code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => {
+            Popup::Help { scroll } => {
+                let scroll = match cmd {
+                    Some(Command::Down) => scroll + 1,
+                    Some(Command::Up) => scroll.saturating_sub(1),
+                    Some(Command::PageDown) => scroll + 10,
+                    Some(Command::PageUp) => scroll.saturating_sub(10),
+                    // any other key closes the help
+                    _ => return Vec::new(),
+                };
+                self.popup = Some(Popup::Help { scroll });
+            }
+            Popup::Search(mut s) => {
+                if let Some(c) = Self::typed_char(&key) {
+                    s.push(c);
+                    self.popup = Some(Popup::Search(s));
+                } else if key.code == KeyCode::Backspace {
+                    s.pop();
+                    self.popup = Some(Popup::Search(s));
+                } else if cmd == Some(Command::Confirm) {
                     self.editor.search = Some(s.clone());
                     self.set_focus(Focus::Editor);
                     if !self.editor.search_step(true) {
@@ -1052,41 +1127,30 @@ impl App {
                     } else {
                         self.follow_cursor();
                     }
-                }
-                KeyCode::Backspace => {
-                    s.pop();
+                } else if cmd != Some(Command::Close) {
                     self.popup = Some(Popup::Search(s));
                 }
-                KeyCode::Char(c) => {
-                    s.push(c);
-                    self.popup = Some(Popup::Search(s));
-                }
-                _ => self.popup = Some(Popup::Search(s)),
-            },
+            }
             Popup::Recovery {
                 recovered,
                 confirm_discard: true,
-            } => match code {
-                // deleting the text for good: only an explicit y after d
-                KeyCode::Char('y') | KeyCode::Char('Y') => {
+            } => {
+                // deleting the text for good: only an explicit yes after discard
+                if cmd == Some(Command::Yes) {
                     self.info("recovered text deleted".into());
                     return vec![Effect::RemoveRecovery(Some(recovered.path))];
                 }
-                _ => {
-                    self.popup = Some(Popup::Recovery {
-                        recovered,
-                        confirm_discard: false,
-                    })
-                }
-            },
+                self.popup = Some(Popup::Recovery {
+                    recovered,
+                    confirm_discard: false,
+                });
+            }
             Popup::Recovery {
                 recovered,
                 confirm_discard: false,
-            } => match code {
-                KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('r') => {
-                    return self.restore(recovered);
-                }
-                KeyCode::Char('d') | KeyCode::Char('D') => {
+            } => match cmd {
+                Some(Command::Confirm | Command::Yes) => return self.restore(recovered),
+                Some(Command::Discard) => {
                     self.popup = Some(Popup::Recovery {
                         recovered,
                         confirm_discard: true,
@@ -1094,7 +1158,7 @@ impl App {
                 }
                 // A reflexive Esc (or n) only closes the offer: the file stays and is offered
                 // again next time.
-                KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => self.info(format!(
+                Some(Command::Close) => self.info(format!(
                     "recovered text kept in {} (offered again next start)",
                     recovered.path.display()
                 )),
@@ -1144,16 +1208,35 @@ impl App {
     }
 
     fn save_as_key(&mut self, mut d: SaveAsDialog, key: KeyEvent) -> Vec<Effect> {
+        let cmd = self.popup_command(&key);
         if d.confirm {
-            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+            if cmd == Some(Command::Yes) {
                 return self.save_to(PathBuf::from(d.path), true);
             }
             d.confirm = false;
             self.popup = Some(Popup::SaveAs(d));
             return Vec::new();
         }
+        if let Some(c) = Self::typed_char(&key) {
+            d.path.push(c);
+            self.popup = Some(Popup::SaveAs(d));
+            return Vec::new();
+        }
+        match cmd {
+            Some(Command::Close) => return Vec::new(),
+            Some(Command::Confirm) if !d.path.trim().is_empty() => {
+                let path = PathBuf::from(&d.path);
+                if path.exists() {
+                    d.confirm = true;
+                } else {
+                    return self.save_to(path, false);
+                }
+                self.popup = Some(Popup::SaveAs(d));
+                return Vec::new();
+            }
+            _ => {}
+        }
         match key.code {
-            KeyCode::Esc => return Vec::new(),
             KeyCode::Backspace => {
                 d.path.pop();
             }
@@ -1164,21 +1247,6 @@ impl App {
             {
                 d.path.clear()
             }
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                d.path.push(c)
-            }
-            KeyCode::Enter if !d.path.trim().is_empty() => {
-                let path = PathBuf::from(&d.path);
-                if path.exists() {
-                    d.confirm = true;
-                } else {
-                    return self.save_to(path, false);
-                }
-            }
             _ => {}
         }
         self.popup = Some(Popup::SaveAs(d));
@@ -1186,18 +1254,38 @@ impl App {
     }
 
     fn export_key(&mut self, mut d: ExportDialog, key: KeyEvent) -> Vec<Effect> {
+        let cmd = self.popup_command(&key);
         if d.confirm {
-            return match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.do_export(d, true),
-                _ => {
-                    d.confirm = false;
+            if cmd == Some(Command::Yes) {
+                return self.do_export(d, true);
+            }
+            d.confirm = false;
+            self.popup = Some(Popup::Export(d));
+            return Vec::new();
+        }
+        if let Some(c) = Self::typed_char(&key) {
+            d.path.push(c);
+            self.popup = Some(Popup::Export(d));
+            return Vec::new();
+        }
+        match cmd {
+            Some(Command::Close) => return Vec::new(),
+            Some(Command::Confirm) => {
+                if d.path.trim().is_empty() {
                     self.popup = Some(Popup::Export(d));
-                    Vec::new()
+                    return Vec::new();
                 }
-            };
+                if std::path::Path::new(&d.path).exists() {
+                    d.confirm = true;
+                } else {
+                    return self.do_export(d, false);
+                }
+                self.popup = Some(Popup::Export(d));
+                return Vec::new();
+            }
+            _ => {}
         }
         match key.code {
-            KeyCode::Esc => return Vec::new(),
             KeyCode::Up | KeyCode::BackTab => {
                 let f = (d.format + Format::ALL.len() - 1) % Format::ALL.len();
                 set_format(&mut d, f);
@@ -1215,18 +1303,6 @@ impl App {
                     .contains(crossterm::event::KeyModifiers::CONTROL) =>
             {
                 d.path.clear()
-            }
-            KeyCode::Char(c) => d.path.push(c),
-            KeyCode::Enter => {
-                if d.path.trim().is_empty() {
-                    self.popup = Some(Popup::Export(d));
-                    return Vec::new();
-                }
-                if std::path::Path::new(&d.path).exists() {
-                    d.confirm = true;
-                } else {
-                    return self.do_export(d, false);
-                }
             }
             _ => {}
         }
@@ -1430,6 +1506,8 @@ impl App {
             Command::Activate => self.activate(),
             Command::NextChunk => self.step_chunk(1),
             Command::PrevChunk => self.step_chunk(-1),
+            // popup commands mean something only in a popup (`popup_key`)
+            Command::Confirm | Command::Close | Command::Discard | Command::Yes => {}
         }
         Vec::new()
     }
@@ -1478,6 +1556,10 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: isize) {
+        if self.tab == Tab::Matrix {
+            self.matrix_move(0, delta);
+            return;
+        }
         let len = self.list_len();
         if len == 0 {
             return;
@@ -1567,7 +1649,42 @@ impl App {
     }
 
     /// Moves through the selected technique's chunks (or all chunks).
+    /// Moves the matrix's cursor: `dx` tactics sideways (onto the tactic's best technique), `dy`
+    /// techniques within the tactic.
+    fn matrix_move(&mut self, dx: isize, dy: isize) {
+        use super::ui::matrix;
+        let (cols, _) = matrix::columns(self, matrix::inner_width(self));
+        if cols.is_empty() {
+            return;
+        }
+        let cur = matrix::cursor(self, &cols);
+        let col = (cur as isize + dx).clamp(0, cols.len() as isize - 1) as usize;
+        self.matrix_col = col;
+        let items = &cols[col].items;
+        if items.is_empty() {
+            return;
+        }
+        let row = if col == cur {
+            let at = items.iter().position(|&i| i == self.sel_technique);
+            at.map_or(0, |r| {
+                (r as isize)
+                    .saturating_add(dy)
+                    .clamp(0, items.len() as isize - 1) as usize
+            })
+        } else {
+            0
+        };
+        let pick = items[row];
+        if pick != self.sel_technique || col != cur {
+            self.select_item(pick);
+        }
+    }
+
     fn step_chunk(&mut self, delta: isize) {
+        if self.tab == Tab::Matrix {
+            self.matrix_move(delta, 0);
+            return;
+        }
         let Some(report) = &self.report else { return };
         let candidates: Vec<usize> = match (self.tab, self.techniques.get(self.sel_technique)) {
             (Tab::Techniques | Tab::Matrix, Some(t)) => t
@@ -1749,6 +1866,23 @@ impl App {
 
     pub fn is_running(&self) -> bool {
         self.job.is_some()
+    }
+
+    /// Time the running analysis still needs, from the model's pace so far on the windows it has
+    /// to score (cached ones cost nothing); `None` before there is a pace to go by.
+    pub fn eta(&self) -> Option<Duration> {
+        let job = self.job.as_ref()?;
+        let report = self
+            .incoming
+            .as_ref()
+            .map(|i| &i.report)
+            .or(self.report.as_ref())?;
+        let (total, done) = report.progress.model_work();
+        if done == 0 || done >= total {
+            return None;
+        }
+        let elapsed = self.now.duration_since(job.started);
+        Some(elapsed.mul_f64((total - done) as f64 / done as f64))
     }
 
     /// Elapsed time of the running (or last) analysis, by the app's clock.

@@ -66,8 +66,12 @@ commands! {
     Top => "top", "first row";
     Bottom => "bottom", "last row";
     Activate => "activate", "show the selected item in the editor";
-    NextChunk => "next_chunk", "next chunk of the technique";
-    PrevChunk => "prev_chunk", "previous chunk of the technique";
+    NextChunk => "next_chunk", "next chunk of the technique (matrix: next tactic)";
+    PrevChunk => "prev_chunk", "previous chunk of the technique (matrix: previous tactic)";
+    Confirm => "confirm", "do it: search, restore the recovered text, export, save";
+    Close => "close", "close the popup (a recovered text is kept for the next start)";
+    Discard => "discard", "delete the recovered text (asks for yes)";
+    Yes => "yes", "yes: delete, replace the file, restore";
 }
 
 /// Where a binding applies.
@@ -79,14 +83,17 @@ pub enum Context {
     /// The report while it is read-only (focused, not being edited).
     View,
     Panes,
+    /// Popups (help, search, export, save as, recovery); text prompts type other keys.
+    Popup,
 }
 
 impl Context {
-    pub const ALL: [Context; 4] = [
+    pub const ALL: [Context; 5] = [
         Context::Global,
         Context::Editor,
         Context::View,
         Context::Panes,
+        Context::Popup,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -94,6 +101,7 @@ impl Context {
             Context::Editor => "editor",
             Context::View => "view",
             Context::Panes => "panes",
+            Context::Popup => "popup",
         }
     }
 }
@@ -232,8 +240,10 @@ fn conflicts(
     for (ctx, cmds) in bindings.iter().filter(|(c, _)| **c != Context::Global) {
         for (cmd, keys) in cmds {
             for key in keys {
+                // a popup sees only the global quit key
                 if let Some(&global) = seen.get(&(Context::Global, *key))
                     && global != *cmd
+                    && (*ctx != Context::Popup || global == Command::Quit)
                 {
                     out.push((*ctx, *key, *cmd, Context::Global, global));
                 }
@@ -292,7 +302,7 @@ impl Keymap {
                 let Some(ctx) = ctx else {
                     problems.push((
                         line,
-                        format!("unknown section [{section}] (global, editor, view, panes)"),
+                        format!("unknown section [{section}] (global, editor, view, panes, popup)"),
                     ));
                     continue;
                 };

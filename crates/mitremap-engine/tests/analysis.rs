@@ -5,7 +5,9 @@ mod common;
 use std::sync::Arc;
 
 use mitremap_engine::Error;
-use mitremap_engine::analysis::{AnalysisOptions, Analyzer, CancelToken, Event};
+use mitremap_engine::analysis::{
+    AnalysisOptions, Analyzer, CancelToken, ChunkCache, ChunkResult, Event,
+};
 use mitremap_engine::text::Document;
 use mitremap_engine::text::chunk::{ChunkPlan, TokenBudget, fit_window};
 use proptest::prelude::*;
@@ -230,4 +232,144 @@ fn tiny_budget_chunks_stay_within_budget_on_unicode() {
         }
     }
     assert!(n >= 2);
+}
+
+/// Chunk results of a run, in index order.
+fn chunks_of(analyzer: &Analyzer, text: &str, options: &AnalysisOptions) -> Vec<ChunkResult> {
+    let report = analyzer
+        .analyze(
+            Arc::new(Document::from_text(text)),
+            None,
+            options,
+            &CancelToken::new(),
+        )
+        .unwrap();
+    report.chunks
+}
+
+#[test]
+fn a_cached_rerun_scores_only_the_windows_an_edit_touched_and_equals_a_full_run() {
+    let options = AnalysisOptions {
+        chunk_sentences: 1,
+        ..AnalysisOptions::default()
+    };
+    let cache = Arc::new(ChunkCache::default());
+    let cached = analyzer().with_cache(cache.clone());
+    let windows = REPORT.matches(". ").count() + 1;
+
+    let first = chunks_of(&cached, REPORT, &options);
+    assert_eq!(first, chunks_of(&analyzer(), REPORT, &options));
+    assert_eq!(
+        cache.stats().misses,
+        windows,
+        "a cold cache scores every window"
+    );
+    assert_eq!(cache.stats().hits, 0);
+
+    // the same text again: no model work at all
+    let again = chunks_of(&cached, REPORT, &options);
+    assert_eq!(again, first);
+    assert_eq!(cache.stats().misses, windows);
+    assert_eq!(cache.stats().hits, windows);
+
+    // one sentence edited (and the text before it shifted): only that window is scored
+    let edited = format!(
+        "Note: {}",
+        REPORT.replace(
+            "A macro launched PowerShell.",
+            "A macro launched PowerShell twice."
+        )
+    );
+    let mut progress = Vec::new();
+    let report = cached
+        .analyze(
+            Arc::new(Document::from_text(&edited)),
+            None,
+            &options,
+            &CancelToken::new(),
+        )
+        .unwrap();
+    let mut scored = 0;
+    cached
+        .run(
+            &Document::from_text(&edited),
+            &options,
+            &CancelToken::new(),
+            &mut |e| {
+                if let Event::Progress(p) = e {
+                    progress.push(p);
+                }
+                if let Event::Finished(t) = e {
+                    scored = t.tokens;
+                }
+            },
+        )
+        .unwrap();
+    let stats = cache.stats();
+    // "Note: APT29 ..." changed the first window's text, the edit the second's
+    assert_eq!(stats.misses, windows + 2, "{stats:?}");
+    assert_eq!(
+        report.chunks,
+        chunks_of(&analyzer(), &edited, &options),
+        "cached results equal a full re-analysis"
+    );
+    // the third run of the edited text: all from the cache, no tokens fed to the model
+    assert_eq!(scored, 0);
+    let last = progress.last().unwrap();
+    assert_eq!(last.windows_cached_total, windows);
+    assert_eq!(last.model_work(), (0, 0));
+    assert_eq!(cache.stats().misses, windows + 2);
+}
+
+#[test]
+fn runs_that_explain_bypass_the_cache() {
+    let cache = Arc::new(ChunkCache::default());
+    let cached = analyzer().with_cache(cache.clone());
+    let options = AnalysisOptions {
+        explain: Some(Default::default()),
+        ..AnalysisOptions::default()
+    };
+    chunks_of(&cached, REPORT, &options);
+    assert_eq!(cache.stats(), Default::default());
+    assert!(cache.is_empty());
+}
+
+/// Times a cold run and a cached re-run after a one-word edit (run explicitly, in release for
+/// real numbers: `cargo test --release -p mitremap-engine --test analysis cached_rerun -- --ignored --nocapture`).
+#[test]
+#[ignore = "timing report, run explicitly"]
+fn timing_cached_rerun() {
+    let mb: usize = std::env::var("MITREMAP_TIMING_MB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    // every sentence distinct (numbered), so the cold run scores them all
+    let text: String = (0..mb * 1_000_000 / REPORT.len())
+        .map(|i| REPORT.replace(". ", &format!(" {i}. ")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let options = AnalysisOptions {
+        chunk_sentences: 1,
+        ..AnalysisOptions::default()
+    };
+    let cache = Arc::new(ChunkCache::default());
+    let cached = analyzer().with_cache(cache.clone());
+    let t = std::time::Instant::now();
+    chunks_of(&cached, &text, &options);
+    eprintln!(
+        "cold run, {} bytes: {:?} ({:?})",
+        text.len(),
+        t.elapsed(),
+        cache.stats()
+    );
+    let mid = text.len() / 2;
+    let at = text[mid..].find(". ").unwrap() + mid + 2;
+    let edited = format!("{}Edited {}", &text[..at], &text[at..]);
+    let t = std::time::Instant::now();
+    chunks_of(&cached, &edited, &options);
+    eprintln!(
+        "re-run after one edit: {:?} ({:?})",
+        t.elapsed(),
+        cache.stats()
+    );
 }

@@ -3,7 +3,7 @@
 
 mod editor;
 mod heatmap;
-mod matrix;
+pub(crate) mod matrix;
 mod popups;
 mod results;
 mod status;

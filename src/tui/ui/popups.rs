@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{fit, safe, safe_lines};
 use crate::tui::app::{App, Popup, Recovered};
+use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Role;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -55,12 +56,21 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             lines.push(Line::raw(""));
             if d.confirm {
                 lines.push(Line::styled(
-                    format!("{} exists. Overwrite? y/n", safe(&d.path)),
+                    // any key but yes goes back, so "n" is always true
+                    format!(
+                        "{} exists. Overwrite? {}/n",
+                        safe(&d.path),
+                        pk(app, Command::Yes)
+                    ),
                     app.theme.style(Role::warning),
                 ));
             } else {
                 lines.push(Line::styled(
-                    "enter: write (atomically)   esc: close",
+                    format!(
+                        "{}: write (atomically)   {}: close",
+                        pk(app, Command::Confirm),
+                        pk(app, Command::Close)
+                    ),
                     app.theme.style(Role::hint),
                 ));
             }
@@ -74,7 +84,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 Span::styled(" ", app.theme.style(Role::cursor)),
             ])];
             let rect = centered(area, 50, 3);
-            show(f, app, rect, " Search (enter: find, esc: close) ", lines);
+            let title = format!(
+                " Search ({}: find, {}: close) ",
+                pk(app, Command::Confirm),
+                pk(app, Command::Close)
+            );
+            show(f, app, rect, &title, lines);
         }
         Some(Popup::SaveAs(d)) => {
             let mut lines = vec![
@@ -104,7 +119,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 ));
             } else {
                 lines.push(Line::styled(
-                    "enter: save (atomically)   esc: close",
+                    format!(
+                        "{}: save (atomically)   {}: close",
+                        pk(app, Command::Confirm),
+                        pk(app, Command::Close)
+                    ),
                     app.theme.style(Role::hint),
                 ));
             }
@@ -147,13 +166,18 @@ fn recovery(f: &mut Frame, app: &App, area: Rect, r: &Recovered, confirm_discard
                 app.theme.style(Role::warning),
             ),
             Line::styled(
-                "y: delete   any other key: back",
+                format!("{}: delete   any other key: back", pk(app, Command::Yes)),
                 app.theme.style(Role::key),
             ),
         ]
     } else {
         vec![Line::styled(
-            "enter: restore   esc: later (kept)   d: discard…",
+            format!(
+                "{}: restore   {}: later (kept)   {}: discard…",
+                pk(app, Command::Confirm),
+                pk(app, Command::Close),
+                pk(app, Command::Discard)
+            ),
             app.theme.style(Role::key),
         )]
     };
@@ -231,6 +255,7 @@ fn help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
                     "global" => "Everywhere".to_owned(),
                     "editor" => "While editing the report (other keys type; shift+arrows select, ctrl+arrows move by word, ctrl-x cuts)".to_owned(),
                     "view" => "In the report while it is read-only (arrows move, shift+arrows select; the panes' keys work too)".to_owned(),
+                    "popup" => "In popups (the search and path prompts type letters)".to_owned(),
                     _ => "In the results and heatmap panes".to_owned(),
                 },
                 app.theme.style(Role::title),
@@ -269,7 +294,7 @@ fn help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
     );
 }
 
-fn show(f: &mut Frame, app: &App, rect: Rect, title: &'static str, lines: Vec<Line<'_>>) {
+fn show(f: &mut Frame, app: &App, rect: Rect, title: &str, lines: Vec<Line<'_>>) {
     f.render_widget(Clear, rect);
     let block = Block::bordered()
         .title(Line::styled(title, app.theme.style(Role::title)))
@@ -291,4 +316,11 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
         .flex(Flex::Center)
         .areas(r);
     r
+}
+
+/// The first key of a popup command, for the popups' hints (they follow the keymap).
+fn pk(app: &App, cmd: Command) -> String {
+    app.keymap
+        .first_key(Context::Popup, cmd)
+        .map_or_else(|| "?".to_owned(), |k| k.to_string())
 }

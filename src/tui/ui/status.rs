@@ -32,6 +32,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         format!("│ ATT&CK {} ", Catalog::embedded().attack_version),
         t.style(Role::status),
     ));
+    let mut eta_at = None;
     if let Some(r) = &app.report {
         let p = r.progress;
         let frac = if p.bytes_total == 0 {
@@ -56,16 +57,25 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             // an IoC-only pass while the model loads: no "done 0/0"
             " IoCs only until the model is in ".to_owned()
         } else if area.width >= 100 {
+            let cached = if p.windows_cached > 0 && app.is_running() {
+                format!(" ({} cached)", p.windows_cached)
+            } else {
+                String::new()
+            };
             format!(
-                " {state} {}/{} windows, {} chunks ",
+                " {state} {}/{} windows{cached}, {} chunks ",
                 p.windows_done,
                 p.windows_total,
-                r.chunks.len()
+                r.chunks.len(),
             )
         } else {
             format!(" {state} {}/{} ", p.windows_done, p.windows_total)
         };
         spans.push(Span::styled(detail, t.style(Role::status)));
+        if let Some(eta) = eta_text(app) {
+            eta_at = Some(spans.len());
+            spans.push(Span::styled(eta, t.style(Role::status)));
+        }
     }
     let elapsed_at = app.elapsed().map(|e| {
         spans.push(Span::styled(
@@ -78,8 +88,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         format!("│ ≥{} ", super::threshold_label(app)),
         t.style(Role::status),
     ));
-    // Narrow: the elapsed time, then the ATT&CK version give way, so the threshold (a number)
-    // is never cut.
+    // Narrow: the elapsed time, the ATT&CK version, then the estimate of the time left give
+    // way, so the threshold (a number) is never cut.
     let total = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
     if total(&spans) > area.width as usize
         && let Some(i) = elapsed_at
@@ -88,6 +98,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
     if total(&spans) > area.width as usize {
         spans.remove(attack_at);
+        eta_at = eta_at.map(|i| i - 1);
+    }
+    if total(&spans) > area.width as usize
+        && let Some(i) = eta_at
+    {
+        spans.remove(i);
     }
     // then the model's name is shortened
     let over = total(&spans).saturating_sub(area.width as usize);
@@ -199,4 +215,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), line2);
+}
+
+/// `~1m05s left ` while an analysis with a known pace runs (nothing under a second).
+fn eta_text(app: &App) -> Option<String> {
+    let secs = app.eta()?.as_secs();
+    Some(match secs {
+        0 => return None,
+        1..=59 => format!("~{secs}s left "),
+        60..=3599 => format!("~{}m{:02}s left ", secs / 60, secs % 60),
+        _ => format!("~{}h{:02}m left ", secs / 3600, secs % 3600 / 60),
+    })
 }

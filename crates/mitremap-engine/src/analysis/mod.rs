@@ -4,8 +4,10 @@
 //! ([`Analyzer::spawn`] does that and hands back a channel) and fold the [`Event`]s into their own
 //! state, usually a [`Report`]. Cancellation is checked between batches.
 
+mod cache;
 mod report;
 
+pub use cache::{CacheStats, ChunkCache};
 pub use report::{
     ChunkPrediction, ChunkResult, InputInfo, ModelInfo, Report, ReportOptions, SCHEMA_VERSION,
     TechniqueHit, Timings,
@@ -110,6 +112,20 @@ pub struct Progress {
     /// Bytes of the document covered by processed windows.
     pub bytes_done: usize,
     pub bytes_total: usize,
+    /// Windows the analyzer's [`ChunkCache`] held when the run started (they cost no model work).
+    pub windows_cached_total: usize,
+    /// Of `windows_done`, those taken from the cache.
+    pub windows_cached: usize,
+}
+
+impl Progress {
+    /// Windows the model has to score in this run, and of those, how many it has scored.
+    pub fn model_work(&self) -> (usize, usize) {
+        (
+            self.windows_total.saturating_sub(self.windows_cached_total),
+            self.windows_done.saturating_sub(self.windows_cached),
+        )
+    }
 }
 
 /// What an analysis reports, in order: `Started`, `Iocs`, then `Chunk` (and `Explained`) with
@@ -130,15 +146,32 @@ pub enum Event {
     Cancelled,
 }
 
-/// Runs analyses with one shared model session.
+/// Runs analyses with one shared model session (and, optionally, a cache of scored windows).
 #[derive(Debug, Clone)]
 pub struct Analyzer {
     classifier: Arc<Classifier>,
+    cache: Option<Arc<ChunkCache>>,
 }
 
 impl Analyzer {
     pub fn new(classifier: Arc<Classifier>) -> Self {
-        Self { classifier }
+        Self {
+            classifier,
+            cache: None,
+        }
+    }
+
+    /// Keeps scored windows in `cache` and reuses them: a run over a lightly edited text scores
+    /// only the sentence windows whose text changed (results are identical to a full run; runs
+    /// with `explain` set bypass the cache).
+    pub fn with_cache(mut self, cache: Arc<ChunkCache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The cache given with [`Analyzer::with_cache`].
+    pub fn cache(&self) -> Option<&Arc<ChunkCache>> {
+        self.cache.as_ref()
     }
 
     /// The model.
@@ -162,7 +195,9 @@ impl Analyzer {
     }
 
     /// Analyses `doc`, calling `sink` with each event as it happens. Returns the timings, or
-    /// `Error::Cancelled` if `cancel` was set.
+    /// `Error::Cancelled` if `cancel` was set. With a cache, windows it holds are emitted as they
+    /// are reached (no model work) and only the others are scored; `Timings::chunks` counts every
+    /// chunk, `tokens` and the times only the model's work.
     pub fn run(
         &self,
         doc: &Document,
@@ -173,9 +208,21 @@ impl Analyzer {
         let started = Instant::now();
         let text = doc.text();
         let plan = ChunkPlan::new(text, options.chunk_sentences);
+        let cache = self.cache.as_deref().filter(|_| options.explain.is_none());
+        let keys: Vec<[u8; 32]> = match cache {
+            Some(_) => {
+                let prefix = cache::key_prefix(&self.classifier, options);
+                plan.windows
+                    .iter()
+                    .map(|w| cache::window_key(&prefix, text, w))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         let mut progress = Progress {
             windows_total: plan.windows.len(),
             bytes_total: text.len(),
+            windows_cached_total: cache.map_or(0, |c| c.begin_run(&keys)),
             ..Progress::default()
         };
         sink(Event::Started(progress));
@@ -186,19 +233,53 @@ impl Analyzer {
         // (chunk index, byte range, encoding): indices are given in document order when a chunk is
         // made, so batches can be formed out of order; `Report::apply` files chunks by index.
         let mut pending: Vec<(usize, std::ops::Range<usize>, Encoded)> = Vec::new();
+        // Windows being scored, to be kept in the cache once all their chunks are in.
+        let mut filling = Filling::default();
         let mut next_index = 0usize;
         let mut scored = 0usize;
+        let mut cached_since_progress = 0usize;
         let batch_size = options.batch_size.max(1);
         // Batches are cut from a sorted look-ahead of this many chunks, so rows of a batch have
         // similar lengths and little padding (document order wastes ~65% on padding at batch 8).
         let lookahead = batch_size * LOOKAHEAD_BATCHES;
         let mut first = true; // first batch: one chunk, for a fast first result
-        for window in &plan.windows {
+        for (w, window) in plan.windows.iter().enumerate() {
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
+            if let Some(cache) = cache {
+                if let Some(chunks) = cache.get(&keys[w], window.range.start, next_index) {
+                    next_index += chunks.len();
+                    timings.chunks += chunks.len();
+                    for chunk in chunks {
+                        sink(Event::Chunk(chunk));
+                    }
+                    progress.windows_done += 1;
+                    progress.windows_cached += 1;
+                    progress.bytes_done = window.range.end;
+                    progress.chunks_done = timings.chunks;
+                    cached_since_progress += 1;
+                    if cached_since_progress >= CACHED_PROGRESS_EVERY {
+                        cached_since_progress = 0;
+                        sink(Event::Progress(progress));
+                    }
+                    continue;
+                }
+                // what the cache gave so far is on screen before any model work
+                if cached_since_progress > 0 {
+                    cached_since_progress = 0;
+                    sink(Event::Progress(progress));
+                }
+            }
             let t = Instant::now();
-            for (range, encoded) in fit_window(text, window, encoder)? {
+            let chunks = fit_window(text, window, encoder)?;
+            match cache {
+                // nothing to score (no tokens): kept as such
+                Some(cache) if chunks.is_empty() => cache.insert(keys[w], window.range.start, &[]),
+                Some(_) => filling.expect(keys[w], window.range.start, next_index, chunks.len()),
+                None => {}
+            }
+            for (range, encoded) in chunks {
                 pending.push((next_index, range, encoded));
                 next_index += 1;
             }
@@ -207,8 +288,10 @@ impl Analyzer {
             progress.bytes_done = window.range.end;
             if first && !pending.is_empty() {
                 let batch = vec![pending.remove(0)];
-                scored += self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
-                progress.chunks_done = scored;
+                let done = self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
+                scored += done.len();
+                filling.record(cache, done);
+                progress.chunks_done = scored + timings.chunks;
                 sink(Event::Progress(progress));
                 first = false;
             }
@@ -216,8 +299,11 @@ impl Analyzer {
                 pending.sort_by_key(|(_, _, e)| e.ids.len());
                 while pending.len() >= batch_size {
                     let batch = take_batch(&mut pending, batch_size);
-                    scored += self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
-                    progress.chunks_done = scored;
+                    let done =
+                        self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
+                    scored += done.len();
+                    filling.record(cache, done);
+                    progress.chunks_done = scored + timings.chunks;
                     sink(Event::Progress(progress));
                 }
             }
@@ -225,18 +311,20 @@ impl Analyzer {
         pending.sort_by_key(|(_, _, e)| e.ids.len());
         while !pending.is_empty() {
             let batch = take_batch(&mut pending, batch_size);
-            scored += self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
+            let done = self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
+            scored += done.len();
+            filling.record(cache, done);
         }
-        progress.chunks_done = scored;
+        timings.chunks += scored;
+        progress.chunks_done = timings.chunks;
         progress.bytes_done = text.len();
         sink(Event::Progress(progress));
-        timings.chunks = scored;
         timings.total_ms = ms(started);
         sink(Event::Finished(timings));
         Ok(timings)
     }
 
-    /// Scores one batch and emits its events; returns how many chunks it scored.
+    /// Scores one batch and emits its events; returns the chunks it scored.
     fn score_batch(
         &self,
         doc_text: &str,
@@ -245,12 +333,11 @@ impl Analyzer {
         cancel: &CancelToken,
         timings: &mut Timings,
         sink: &mut dyn FnMut(Event),
-    ) -> Result<usize> {
+    ) -> Result<Vec<ChunkResult>> {
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
         let t = Instant::now();
-        let rows = batch.len();
         let ids: Vec<&[u32]> = batch.iter().map(|(_, _, e)| e.ids.as_slice()).collect();
         // Encodings are chunk-relative here; a lexical part reads the span the tokens cover.
         let texts: Vec<&str> = batch
@@ -261,6 +348,7 @@ impl Analyzer {
         timings.inference_ms += ms(t);
         timings.tokens += ids.iter().map(|s| s.len()).sum::<usize>();
         let mut to_explain = Vec::new();
+        let mut done = Vec::with_capacity(batch.len());
         for ((index, range, mut encoded), row) in batch.into_iter().zip(scores) {
             let result = ChunkResult::from_scores(
                 index,
@@ -281,7 +369,8 @@ impl Analyzer {
                     to_explain.push((index, encoded, labels));
                 }
             }
-            sink(Event::Chunk(result));
+            sink(Event::Chunk(result.clone()));
+            done.push(result);
         }
         if let Some(explain_options) = &options.explain {
             for (chunk, encoded, labels) in to_explain {
@@ -303,7 +392,7 @@ impl Analyzer {
                 });
             }
         }
-        Ok(rows)
+        Ok(done)
     }
 
     /// Runs the analysis and collects it into a report.
@@ -370,6 +459,48 @@ pub fn iocs_only(doc: &Document, sink: &mut dyn FnMut(Event)) {
     sink(Event::Started(progress));
     sink(Event::Iocs(mitremap_ioc::extract(doc.text())));
     sink(Event::Finished(Timings::default()));
+}
+
+/// With a cache, a `Progress` event after this many windows taken from it in a row.
+const CACHED_PROGRESS_EVERY: usize = 1024;
+
+/// Windows scored in this run, waiting for all their chunks before they go into the cache.
+#[derive(Default)]
+struct Filling {
+    /// chunk index -> first chunk index of its window
+    owner: std::collections::HashMap<usize, usize>,
+    /// first chunk index -> (key, window start, chunks expected, chunks scored)
+    windows: std::collections::HashMap<usize, ([u8; 32], usize, usize, Vec<ChunkResult>)>,
+}
+
+impl Filling {
+    fn expect(&mut self, key: [u8; 32], start: usize, first_index: usize, chunks: usize) {
+        for i in first_index..first_index + chunks {
+            self.owner.insert(i, first_index);
+        }
+        self.windows.insert(
+            first_index,
+            (key, start, chunks, Vec::with_capacity(chunks)),
+        );
+    }
+
+    fn record(&mut self, cache: Option<&ChunkCache>, done: Vec<ChunkResult>) {
+        let Some(cache) = cache else { return };
+        for chunk in done {
+            let Some(first) = self.owner.remove(&chunk.index) else {
+                continue;
+            };
+            let Some((_, _, expected, got)) = self.windows.get_mut(&first) else {
+                continue;
+            };
+            got.push(chunk);
+            if got.len() == *expected {
+                let (key, start, _, mut got) = self.windows.remove(&first).expect("present");
+                got.sort_by_key(|c| c.index);
+                cache.insert(key, start, &got);
+            }
+        }
+    }
 }
 
 /// Most padded tokens (rows x longest row) in one batch: long chunks get smaller batches, so
