@@ -21,7 +21,7 @@ use mitremap_ioc::Ioc;
 use crate::explain::{self, ExplainOptions, Explanation};
 use crate::model::{Classifier, Encoded};
 use crate::text::Document;
-use crate::text::chunk::{ChunkPlan, fit_window};
+use crate::text::chunk::{fit_window_each, windows};
 use crate::{Error, Result};
 
 /// The original notebook's confidence cut-off.
@@ -172,9 +172,10 @@ impl Analyzer {
     ) -> Result<Timings> {
         let started = Instant::now();
         let text = doc.text();
-        let plan = ChunkPlan::new(text, options.chunk_sentences);
+        // Windows are made one at a time (a 50 MB report of one-line sentences holds millions);
+        // counting them first costs a pass of sentence splitting, not memory.
         let mut progress = Progress {
-            windows_total: plan.windows.len(),
+            windows_total: windows(text, options.chunk_sentences).count(),
             bytes_total: text.len(),
             ..Progress::default()
         };
@@ -183,9 +184,10 @@ impl Analyzer {
 
         let encoder = self.classifier.encoder();
         let mut timings = Timings::default();
-        // (chunk index, byte range, encoding): indices are given in document order when a chunk is
-        // made, so batches can be formed out of order; `Report::apply` files chunks by index.
-        let mut pending: Vec<(usize, std::ops::Range<usize>, Encoded)> = Vec::new();
+        // (chunk index, byte range, encoding, cut words): indices are given in document order when
+        // a chunk is made, so batches can be formed out of order; `Report::apply` files chunks by
+        // index.
+        let mut pending: Vec<Pending> = Vec::new();
         let mut next_index = 0usize;
         let mut scored = 0usize;
         let batch_size = options.batch_size.max(1);
@@ -193,36 +195,50 @@ impl Analyzer {
         // similar lengths and little padding (document order wastes ~65% on padding at batch 8).
         let lookahead = batch_size * LOOKAHEAD_BATCHES;
         let mut first = true; // first batch: one chunk, for a fast first result
-        for window in &plan.windows {
+        for window in windows(text, options.chunk_sentences) {
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
             let t = Instant::now();
-            for (range, encoded) in fit_window(text, window, encoder)? {
-                pending.push((next_index, range, encoded));
+            let mut scoring_ms = 0.0;
+            // Chunks are scored as they are made: a window of any size (one 100 MB sentence)
+            // never holds more than a look-ahead of encodings.
+            fit_window_each(text, &window, encoder, &mut |fitted| {
+                pending.push(Pending {
+                    index: next_index,
+                    range: fitted.range,
+                    encoded: fitted.encoded,
+                    cut_words: fitted.cut_words,
+                });
                 next_index += 1;
-            }
-            timings.tokenize_ms += ms(t);
-            progress.windows_done += 1;
-            progress.bytes_done = window.range.end;
-            if first && !pending.is_empty() {
-                let batch = vec![pending.remove(0)];
-                scored += self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
-                progress.chunks_done = scored;
-                sink(Event::Progress(progress));
-                first = false;
-            }
-            if pending.len() >= lookahead {
-                pending.sort_by_key(|(_, _, e)| e.ids.len());
-                while pending.len() >= batch_size {
-                    let batch = take_batch(&mut pending, batch_size);
+                if first {
+                    let s = Instant::now();
+                    let batch = vec![pending.remove(0)];
                     scored += self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
                     progress.chunks_done = scored;
                     sink(Event::Progress(progress));
+                    first = false;
+                    scoring_ms += ms(s);
                 }
-            }
+                if pending.len() >= lookahead {
+                    let s = Instant::now();
+                    pending.sort_by_key(|p| p.encoded.ids.len());
+                    while pending.len() >= batch_size {
+                        let batch = take_batch(&mut pending, batch_size);
+                        scored +=
+                            self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
+                        progress.chunks_done = scored;
+                        sink(Event::Progress(progress));
+                    }
+                    scoring_ms += ms(s);
+                }
+                Ok(())
+            })?;
+            timings.tokenize_ms += (ms(t) - scoring_ms).max(0.0);
+            progress.windows_done += 1;
+            progress.bytes_done = window.range.end;
         }
-        pending.sort_by_key(|(_, _, e)| e.ids.len());
+        pending.sort_by_key(|p| p.encoded.ids.len());
         while !pending.is_empty() {
             let batch = take_batch(&mut pending, batch_size);
             scored += self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
@@ -240,7 +256,7 @@ impl Analyzer {
     fn score_batch(
         &self,
         doc_text: &str,
-        batch: Vec<(usize, std::ops::Range<usize>, Encoded)>,
+        batch: Vec<Pending>,
         options: &AnalysisOptions,
         cancel: &CancelToken,
         timings: &mut Timings,
@@ -251,24 +267,31 @@ impl Analyzer {
         }
         let t = Instant::now();
         let rows = batch.len();
-        let ids: Vec<&[u32]> = batch.iter().map(|(_, _, e)| e.ids.as_slice()).collect();
+        let ids: Vec<&[u32]> = batch.iter().map(|p| p.encoded.ids.as_slice()).collect();
         // Encodings are chunk-relative here; a lexical part reads the span the tokens cover.
         let texts: Vec<&str> = batch
             .iter()
-            .map(|(_, range, e)| e.covered(&doc_text[range.clone()]))
+            .map(|p| p.encoded.covered(&doc_text[p.range.clone()]))
             .collect();
         let scores = self.classifier.scores_with_text(&ids, &texts)?;
         timings.inference_ms += ms(t);
         timings.tokens += ids.iter().map(|s| s.len()).sum::<usize>();
         let mut to_explain = Vec::new();
-        for ((index, range, mut encoded), row) in batch.into_iter().zip(scores) {
-            let result = ChunkResult::from_scores(
+        for (pending, row) in batch.into_iter().zip(scores) {
+            let Pending {
+                index,
+                range,
+                mut encoded,
+                cut_words,
+            } = pending;
+            let mut result = ChunkResult::from_scores(
                 index,
                 range.clone(),
                 encoded.ids.len(),
                 &row,
                 options.keep_scores_min,
             );
+            result.cut_words = cut_words;
             if options.explain.is_some() {
                 let labels: Vec<usize> = row
                     .iter()
@@ -372,18 +395,24 @@ pub fn iocs_only(doc: &Document, sink: &mut dyn FnMut(Event)) {
     sink(Event::Finished(Timings::default()));
 }
 
+/// A chunk made but not scored yet.
+struct Pending {
+    index: usize,
+    range: std::ops::Range<usize>,
+    encoded: Encoded,
+    cut_words: usize,
+}
+
 /// Most padded tokens (rows x longest row) in one batch: long chunks get smaller batches, so
 /// ONNX Runtime's arena (which keeps the largest batch it has seen) stays bounded.
 const MAX_BATCH_TOKENS: usize = 2048;
 
 /// Takes up to `batch_size` chunks from the front of a length-sorted queue, fewer when their
 /// padded size would pass [`MAX_BATCH_TOKENS`] (always at least one).
-fn take_batch(
-    pending: &mut Vec<(usize, std::ops::Range<usize>, Encoded)>,
-    batch_size: usize,
-) -> Vec<(usize, std::ops::Range<usize>, Encoded)> {
+fn take_batch(pending: &mut Vec<Pending>, batch_size: usize) -> Vec<Pending> {
     let mut n = 1;
-    while n < batch_size.min(pending.len()) && (n + 1) * pending[n].2.ids.len() <= MAX_BATCH_TOKENS
+    while n < batch_size.min(pending.len())
+        && (n + 1) * pending[n].encoded.ids.len() <= MAX_BATCH_TOKENS
     {
         n += 1;
     }
@@ -398,16 +427,17 @@ fn ms(since: Instant) -> f64 {
 mod tests {
     use super::*;
 
-    fn chunk(index: usize, tokens: usize) -> (usize, std::ops::Range<usize>, Encoded) {
-        (
+    fn chunk(index: usize, tokens: usize) -> Pending {
+        Pending {
             index,
-            0..1,
-            Encoded {
+            range: 0..1,
+            encoded: Encoded {
                 ids: vec![1; tokens],
                 ranges: vec![None; tokens],
                 special: 0,
             },
-        )
+            cut_words: 0,
+        }
     }
 
     #[test]
