@@ -53,7 +53,7 @@ pub struct AnalysisOptions {
     /// depends slightly on its neighbours; batch 1 keeps scores reproducible. Larger batches are
     /// cut from a length-sorted look-ahead (and capped in padded tokens) for throughput.
     pub batch_size: usize,
-    /// Per-chunk scores kept for later re-thresholding: every label at or above this, plus the top 5.
+    /// Per-chunk scores kept for later re-thresholding: every label at or above this, plus the top 3.
     pub keep_scores_min: f32,
     /// Compute token attributions for every prediction above the threshold.
     pub explain: Option<ExplainOptions>,

@@ -48,7 +48,8 @@ pub struct ChunkResult {
     pub range: Range<usize>,
     /// Tokens the model saw (special tokens included).
     pub tokens: usize,
-    /// Scores, highest first: every label at or above `keep_scores_min` plus the top 5
+    /// Scores, highest first: every label at or above `keep_scores_min` plus the top 3 (the
+    /// JSON's `top`)
     /// (sparse, so a 100 MB report doesn't hold labels x chunks floats).
     pub scores: Vec<ChunkPrediction>,
     /// Words longer than [`crate::text::chunk::MAX_WORD_BYTES`] in the chunk that the model saw
@@ -70,7 +71,7 @@ impl ChunkResult {
         let mut scores: Vec<ChunkPrediction> = order
             .into_iter()
             .enumerate()
-            .filter(|&(rank, label)| rank < 5 || row[label] >= keep_min)
+            .filter(|&(rank, label)| rank < TOP_PER_CHUNK || row[label] >= keep_min)
             .map(|(_, label)| ChunkPrediction {
                 label,
                 score: row[label],
@@ -239,7 +240,13 @@ impl Report {
     /// Folds one event in. Chunks may arrive in any order; they are kept sorted by index.
     pub fn apply(&mut self, event: &Event) {
         match event {
-            Event::Started(p) | Event::Progress(p) => self.progress = *p,
+            Event::Started(p) => {
+                self.progress = *p;
+                // At least one chunk per window: no doubling slack on millions of chunks.
+                self.chunks
+                    .reserve_exact(p.windows_total.saturating_sub(self.chunks.len()));
+            }
+            Event::Progress(p) => self.progress = *p,
             Event::Iocs(iocs) => self.iocs = iocs.clone(),
             Event::Chunk(chunk) => {
                 let at = self.chunks.partition_point(|c| c.index < chunk.index);
