@@ -331,7 +331,11 @@ fn no_input_on_a_terminal_and_missing_file_are_clear_errors() {
 fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
     let mut out = Vec::new();
     if bom {
-        out.extend_from_slice(if big_endian { &[0xFE, 0xFF] } else { &[0xFF, 0xFE] });
+        out.extend_from_slice(if big_endian {
+            &[0xFE, 0xFF]
+        } else {
+            &[0xFF, 0xFE]
+        });
     }
     for u in text.encode_utf16() {
         out.extend_from_slice(&if big_endian {
@@ -364,7 +368,12 @@ fn utf16_reports_are_decoded_and_say_so_once() {
 
         let o = mitremap(&["iocs", file, "--format", "json"], None);
         assert!(o.status.success(), "{name}: {}", stderr(&o));
-        assert_eq!(stderr(&o).matches(label).count(), 1, "{name}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o).matches(label).count(),
+            1,
+            "{name}: {}",
+            stderr(&o)
+        );
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert!(
             v.to_string().contains("203.0.113.7"),
@@ -373,7 +382,12 @@ fn utf16_reports_are_decoded_and_say_so_once() {
 
         let o = analyze(&[file], None);
         assert!(o.status.success(), "{name}: {}", stderr(&o));
-        assert_eq!(stderr(&o).matches(label).count(), 1, "{name}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o).matches(label).count(),
+            1,
+            "{name}: {}",
+            stderr(&o)
+        );
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         let encoding = if big_endian { "utf-16be" } else { "utf-16le" };
         assert_eq!(v["input"]["encoding"], encoding, "{name}");
@@ -385,7 +399,10 @@ fn utf16_reports_are_decoded_and_say_so_once() {
             .map(|c| c["text"].as_str().unwrap())
             .collect::<Vec<_>>()
             .join(" ");
-        assert!(text.contains("Mimikatz") && text.contains("攻撃"), "{name}: {text}");
+        assert!(
+            text.contains("Mimikatz") && text.contains("攻撃"),
+            "{name}: {text}"
+        );
     }
     // Stdin and batch mode too.
     let o = analyze(&[], Some(&utf16(UTF16_REPORT, false, true)));
@@ -394,7 +411,13 @@ fn utf16_reports_are_decoded_and_say_so_once() {
     let o = analyze(&[dir.path().to_str().unwrap()], None);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stderr(&o).matches("is UTF-16").count(), 4, "{}", stderr(&o));
-    assert_eq!(String::from_utf8(o.stdout).unwrap().matches("\"utf-16").count(), 4);
+    assert_eq!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .matches("\"utf-16")
+            .count(),
+        4
+    );
 }
 
 /// `--allow-binary` reads the bytes as UTF-8 text: it says so, and that strings stored as UTF-16
@@ -407,7 +430,10 @@ fn allow_binary_says_what_it_does() {
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert_eq!(err.matches("--allow-binary").count(), 1, "{err}");
-    assert!(err.contains("UTF-16") && err.contains("not seen as IoCs"), "{err}");
+    assert!(
+        err.contains("UTF-16") && err.contains("not seen as IoCs"),
+        "{err}"
+    );
 }
 
 /// A word longer than the tokenizer can take (a 3 MB hex blob) is cut before tokenising: one
@@ -425,8 +451,17 @@ fn an_over_long_word_is_cut_before_tokenising_with_a_note() {
     let cut: Vec<_> = chunks.iter().filter(|c| c["cut_words"] == 1).collect();
     assert_eq!(cut.len(), 1, "{chunks:?}");
     // The chunk with the cut runs to the end of the word (the tokenizer saw its first 1 KiB).
-    assert!(cut[0]["text"].as_str().unwrap().ends_with(&blob[blob.len() - 64..]));
-    assert!(cut[0]["tokens"].as_u64().unwrap() < 600, "{}", cut[0]["tokens"]);
+    assert!(
+        cut[0]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with(&blob[blob.len() - 64..])
+    );
+    assert!(
+        cut[0]["tokens"].as_u64().unwrap() < 600,
+        "{}",
+        cut[0]["tokens"]
+    );
 }
 
 #[test]

@@ -7,10 +7,12 @@
 #   BIN        mitremap binary (default target/release/mitremap)
 #   MODEL_DIR  model folder (default models/default, the shipped model)
 # Environment:
-#   LIMIT_S    seconds each run may take before it is stopped (default 120). The shipped model
+#   LIMIT_S    seconds each run may take before it is stopped (default 120; the baseline
+#              always runs to the end). The shipped model
 #              scores a few hundred chunks a second on 2 vCPUs, so the 50-100 MB shapes do not
 #              finish in minutes: a stopped run reports the peak RSS it had reached, marked
 #              "stopped", and how far it got is not known. Set LIMIT_S=0 for no limit.
+#   MAX_RSS_MB a run whose RSS passes this is killed and reported as "over" (default 4096)
 #   SHAPES     space-separated subset of the shape names below (default: all)
 #   ORT        path of libonnxruntime.so (default: the binary's own lookup)
 # Inputs are generated under target/memory/shapes (about 350 MB of disk); the 1 GB binary is
@@ -20,6 +22,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$root/target/release/mitremap}
 model=${2:-$root/models/default}
 limit=${LIMIT_S:-120}
+max_rss_mb=${MAX_RSS_MB:-4096}
 work=$root/target/memory/shapes
 mkdir -p "$work"
 ort_args=()
@@ -64,23 +67,51 @@ PY
   echo "$f"
 }
 
+descendants() { local k; for k in $(pgrep -P "$1"); do echo "$k"; descendants "$k"; done; }
+
 run() { # label, then the command; prints "label kb status seconds"
   local label=$1; shift
-  local start end status rc kb
+  local limit=$limit
+  [[ $label == baseline-* ]] && limit=0  # the baseline always runs to the end
+  local start end status rc kb pid over=0 rss p
   start=$(date +%s.%N)
+  rm -f "$work/time.out"
   if [[ $limit -gt 0 ]]; then
-    /usr/bin/time -f %M -o "$work/time.out" timeout -s KILL "$limit" "$@" >"$work/out.json" 2>"$work/err.log"
+    /usr/bin/time -f %M -o "$work/time.out" timeout -s KILL "$limit" "$@" >"$work/out.json" 2>"$work/err.log" &
   else
-    /usr/bin/time -f %M -o "$work/time.out" "$@" >"$work/out.json" 2>"$work/err.log"
+    /usr/bin/time -f %M -o "$work/time.out" "$@" >"$work/out.json" 2>"$work/err.log" &
   fi
-  rc=$?
+  pid=$!
+  # Watchdog: samples every process of the run 5 times a second for its peak RSS (VmHWM, which
+  # the kernel keeps: exact as long as it is read before the process ends, so runs stopped by
+  # the time limit are measured too), and stops a shape that runs away (the issue saw 11.8 GB)
+  # at MAX_RSS_MB so it cannot take the machine down; its peak is then reported as "over".
+  local hwm_kb=0 hwm
+  while kill -0 "$pid" 2>/dev/null; do
+    for p in $(descendants "$pid"); do
+      hwm=$(awk '/VmHWM/{print $2}' "/proc/$p/status" 2>/dev/null)
+      [[ -n $hwm && $hwm -gt $hwm_kb ]] && hwm_kb=$hwm
+      rss=$(awk '/VmRSS/{print $2}' "/proc/$p/status" 2>/dev/null)
+      if [[ -n $rss && $rss -gt $((max_rss_mb * 1024)) ]]; then
+        over=1
+        kill -KILL "$p" 2>/dev/null
+      fi
+    done
+    sleep 0.2
+  done
+  wait "$pid"; rc=$?
   end=$(date +%s.%N)
-  kb=$(grep -E '^[0-9]+$' "$work/time.out" | tail -1)
-  case $rc in
-    0) status=ok ;;
-    137|124) status=stopped ;;
-    *) status="exit $rc: $(grep -m1 -i -E 'error|refus|binary|limit' "$work/err.log" | cut -c1-90)" ;;
-  esac
+  kb=$(grep -E '^[0-9]+$' "$work/time.out" 2>/dev/null | tail -1)
+  [[ -z $kb || $hwm_kb -gt $kb ]] && kb=$hwm_kb
+  if [[ $over == 1 ]]; then
+    status="over ${max_rss_mb} MB: killed"
+  else
+    case $rc in
+      0) status=ok ;;
+      137|124) status="stopped at ${limit} s" ;;
+      *) status="exit $rc: $(grep -m1 -i -E 'error|refus|binary|limit' "$work/err.log" | cut -c1-90)" ;;
+    esac
+  fi
   printf '%s\t%s\t%s\t%.0f\n' "$label" "${kb:-0}" "$status" "$(echo "$end - $start" | bc)"
 }
 

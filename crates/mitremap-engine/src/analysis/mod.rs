@@ -338,7 +338,9 @@ impl Analyzer {
         cancel: &CancelToken,
     ) -> Result<Report> {
         let mut report = self.new_report(doc.clone(), name, options);
-        self.run(&doc, options, cancel, &mut |event| report.apply(&event))?;
+        self.run(&doc, options, cancel, &mut |event| {
+            report.apply_owned(event)
+        })?;
         Ok(report)
     }
 
