@@ -199,6 +199,10 @@ impl Analyzer {
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
+            // Counted before its chunks are scored (as when a window was tokenised whole first):
+            // progress sent while scoring them includes it.
+            progress.windows_done += 1;
+            progress.bytes_done = window.range.end;
             let t = Instant::now();
             let mut scoring_ms = 0.0;
             // Chunks are scored as they are made: a window of any size (one 100 MB sentence)
@@ -235,8 +239,6 @@ impl Analyzer {
                 Ok(())
             })?;
             timings.tokenize_ms += (ms(t) - scoring_ms).max(0.0);
-            progress.windows_done += 1;
-            progress.bytes_done = window.range.end;
         }
         pending.sort_by_key(|p| p.encoded.ids.len());
         while !pending.is_empty() {
