@@ -328,6 +328,142 @@ fn no_input_on_a_terminal_and_missing_file_are_clear_errors() {
     );
 }
 
+fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    if bom {
+        out.extend_from_slice(if big_endian {
+            &[0xFE, 0xFF]
+        } else {
+            &[0xFF, 0xFE]
+        });
+    }
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+const UTF16_REPORT: &str = "APT29 used PowerShell and beaconed to 203.0.113.7 — naïve 攻撃.\r\n\
+                            Credentials were dumped from LSASS with Mimikatz.\r\n";
+
+/// UTF-16 reports (Windows tools write them: PowerShell's `>`, Notepad's "Unicode") were refused
+/// as binary. They are decoded (LE/BE with a BOM, LE/BE without one by their NUL bytes), and
+/// each front end says so once on stderr.
+#[test]
+fn utf16_reports_are_decoded_and_say_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, big_endian, bom, label) in [
+        ("le-bom.txt", false, true, "UTF-16LE (byte-order mark)"),
+        ("be-bom.txt", true, true, "UTF-16BE (byte-order mark)"),
+        ("le.txt", false, false, "UTF-16LE (no byte-order mark"),
+        ("be.txt", true, false, "UTF-16BE (no byte-order mark"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, utf16(UTF16_REPORT, big_endian, bom)).unwrap();
+        let file = path.to_str().unwrap();
+
+        let o = mitremap(&["iocs", file, "--format", "json"], None);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o).matches(label).count(),
+            1,
+            "{name}: {}",
+            stderr(&o)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(
+            v.to_string().contains("203.0.113.7"),
+            "{name}: the IoC is found in the decoded text: {v}"
+        );
+
+        let o = analyze(&[file], None);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o).matches(label).count(),
+            1,
+            "{name}: {}",
+            stderr(&o)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let encoding = if big_endian { "utf-16be" } else { "utf-16le" };
+        assert_eq!(v["input"]["encoding"], encoding, "{name}");
+        assert_eq!(v["input"]["lossy_utf8"], false, "{name}");
+        let text: String = v["chunks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["text"].as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains("Mimikatz") && text.contains("攻撃"),
+            "{name}: {text}"
+        );
+    }
+    // Stdin and batch mode too.
+    let o = analyze(&[], Some(&utf16(UTF16_REPORT, false, true)));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("- is UTF-16LE"), "{}", stderr(&o));
+    let o = analyze(&[dir.path().to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o).matches("is UTF-16").count(), 4, "{}", stderr(&o));
+    assert_eq!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .matches("\"utf-16")
+            .count(),
+        4
+    );
+}
+
+/// `--allow-binary` reads the bytes as UTF-8 text: it says so, and that strings stored as UTF-16
+/// inside the binary are not seen as IoCs.
+#[test]
+fn allow_binary_says_what_it_does() {
+    let mut binary = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0 APT29 used PowerShell. ".to_vec();
+    binary.extend(utf16("evil.example.com", false, false));
+    let o = analyze(&["--allow-binary"], Some(&binary));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("--allow-binary").count(), 1, "{err}");
+    assert!(
+        err.contains("UTF-16") && err.contains("not seen as IoCs"),
+        "{err}"
+    );
+}
+
+/// A word longer than the tokenizer can take (a 3 MB hex blob) is cut before tokenising: one
+/// chunk covers it whole, says so in the JSON, and stderr carries a note.
+#[test]
+fn an_over_long_word_is_cut_before_tokenising_with_a_note() {
+    let blob = "0123456789abcdef".repeat(3 * 65_536);
+    let text = format!("APT29 used PowerShell. Payload: {blob} was dropped.\n");
+    let o = analyze(&[], Some(text.as_bytes()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("longer than 1024 bytes").count(), 1, "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let chunks = v["chunks"].as_array().unwrap();
+    let cut: Vec<_> = chunks.iter().filter(|c| c["cut_words"] == 1).collect();
+    assert_eq!(cut.len(), 1, "{chunks:?}");
+    // The chunk with the cut runs to the end of the word (the tokenizer saw its first 1 KiB).
+    assert!(
+        cut[0]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with(&blob[blob.len() - 64..])
+    );
+    assert!(
+        cut[0]["tokens"].as_u64().unwrap() < 600,
+        "{}",
+        cut[0]["tokens"]
+    );
+}
+
 #[test]
 fn batch_mode_over_a_folder_and_jsonl_writes_one_line_per_report_in_order() {
     let dir = tempfile::tempdir().unwrap();

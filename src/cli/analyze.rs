@@ -140,6 +140,19 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let analyzer = Analyzer::new(classifier);
     let name = args.name.clone().unwrap_or(input.name);
     let report = analyzer.analyze(input.document, Some(name), &options, &CancelToken::new())?;
+    let (cut, first) = report.cut_words();
+    if let Some(first) = first {
+        eprintln!(
+            "mitremap: note: {cut} word{} longer than {} bytes (the first at byte {first}) {} cut \
+             to {} bytes before tokenising (a WordPiece tokenizer, like the shipped model's, reads a word over 100 \
+             characters as one [UNK] token either way); chunks holding one have \"cut_words\" in \
+             the JSON; IoCs are extracted from the whole text",
+            if cut == 1 { "" } else { "s" },
+            mitremap_engine::text::chunk::MAX_WORD_BYTES,
+            if cut == 1 { "was" } else { "were" },
+            mitremap_engine::text::chunk::MAX_WORD_BYTES,
+        );
+    }
 
     // The JSON report streams straight to its destination (no second copy of a large report in
     // memory); other formats are rendered first.

@@ -62,9 +62,19 @@ pub fn read_bounded(
         .take(head)
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {name}"))?;
-    if !allow_binary && looks_binary(&bytes) {
-        bail!(
-            "{name} looks like a binary file, not text; pass --allow-binary to analyse it anyway"
+    if looks_binary(&bytes) {
+        if !allow_binary {
+            bail!(
+                "{name} looks like a binary file, not text; pass --allow-binary to analyse it anyway"
+            );
+        }
+        // Say what --allow-binary does: it reads the bytes as UTF-8 text, nothing more.
+        let _ = writeln!(
+            std::io::stderr(),
+            "mitremap: note: {} looks binary; analysing it as text anyway (--allow-binary): invalid \
+             UTF-8 becomes U+FFFD and NUL bytes stay, so strings stored as UTF-16 or between NULs \
+             inside it are not seen as IoCs (extract them first, e.g. `strings -e l FILE`)",
+            mitremap_engine::text::terminal_safe_line(name)
         );
     }
     let rest = (cap + 1).saturating_sub(bytes.len() as u64);
@@ -121,18 +131,35 @@ pub fn read_input(path: Option<&Path>, limits: ReadLimits) -> anyhow::Result<Inp
         }
     };
     let document = Document::from_vec(bytes);
-    if document.lossy() {
-        // Once, and sanitised: a file name can carry escape sequences.
-        let _ = writeln!(
-            std::io::stderr(),
-            "mitremap: warning: {} is not valid UTF-8; invalid bytes were replaced with U+FFFD",
-            mitremap_engine::text::terminal_safe_line(&name)
-        );
-    }
+    note_encoding(&name, &document);
     Ok(Input {
         name,
         document: Arc::new(document),
     })
+}
+
+/// Once per input, on stderr, sanitised (a file name can carry escape sequences): a UTF-16 input
+/// that was decoded, or invalid UTF-8 that was replaced.
+pub fn note_encoding(name: &str, document: &Document) {
+    let name = mitremap_engine::text::terminal_safe_line(name);
+    if let Some(format) = document.utf16() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "mitremap: note: {name} is {format}; decoded to UTF-8 (offsets in the report refer to \
+             the decoded text){}",
+            if document.lossy() {
+                ", unpaired surrogates replaced with U+FFFD"
+            } else {
+                ""
+            }
+        );
+    } else if document.lossy() {
+        // Once, and sanitised: a file name can carry escape sequences.
+        let _ = writeln!(
+            std::io::stderr(),
+            "mitremap: warning: {name} is not valid UTF-8; invalid bytes were replaced with U+FFFD"
+        );
+    }
 }
 
 /// Folders searched for installed models, in order: the installation (`<prefix>/share/mitremap/

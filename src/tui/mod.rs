@@ -147,7 +147,16 @@ fn read_text(path: Option<&Path>) -> anyhow::Result<Opened> {
     }
     let doc = Document::from_vec(bytes);
     let mut notices = Vec::new();
-    if doc.lossy() {
+    if let Some(format) = doc.utf16() {
+        notices.push(format!(
+            "{name} is {format}; shown decoded, and saving writes UTF-8{}",
+            if doc.lossy() {
+                " (unpaired surrogates were replaced with U+FFFD)"
+            } else {
+                ""
+            }
+        ));
+    } else if doc.lossy() {
         notices.push(format!(
             "{name} is not valid UTF-8; invalid bytes were replaced with U+FFFD"
         ));

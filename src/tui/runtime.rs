@@ -4,11 +4,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event as TermEvent, EventStream};
-use futures::StreamExt;
+use crossterm::event::Event as TermEvent;
 use mitremap_export::{ExportOptions, render, write_atomic};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::action::{Action, Effect};
 use super::app::App;
@@ -56,7 +55,7 @@ pub async fn run(
         return Ok(app.stop_work(code));
     }
 
-    let mut events = EventStream::new();
+    let mut events = spawn_input()?;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -64,16 +63,9 @@ pub async fn run(
     let mut last_frame = Instant::now();
     loop {
         let action = tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(ev)) => match ev {
-                    TermEvent::Key(k) => Action::Key(k),
-                    TermEvent::Mouse(m) => Action::Mouse(m),
-                    TermEvent::Paste(s) => Action::Paste(s),
-                    TermEvent::Resize(w, h) => Action::Resize(w, h),
-                    _ => continue,
-                },
-                // the terminal went away (SSH dropped): like SIGHUP
-                Some(Err(_)) | None => Action::Signal(1),
+            ev = events.recv() => match term_action(ev) {
+                Some(action) => action,
+                None => continue,
             },
             Some(a) = rx.recv() => a,
             _ = tick.tick() => Action::Tick(Instant::now()),
@@ -86,6 +78,22 @@ pub async fn run(
         let effects = app.update(action);
         if let Some(code) = rt.perform(effects, &mut terminal) {
             return Ok(app.stop_work(code));
+        }
+        // Drain every input event already read (a burst of typed-ahead text or a paste without
+        // bracketed paste arrives as thousands of key events) before drawing: one frame per
+        // burst, not one per key.
+        for _ in 0..BATCH {
+            let ev = match events.try_recv() {
+                Ok(ev) => Some(ev),
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => None,
+            };
+            let Some(a) = term_action(ev) else { continue };
+            app.now = Instant::now();
+            let effects = app.update(a);
+            if let Some(code) = rt.perform(effects, &mut terminal) {
+                return Ok(app.stop_work(code));
+            }
         }
         // Drain what queued up (a burst of chunk events) before drawing.
         for _ in 0..BATCH {
@@ -108,6 +116,44 @@ pub async fn run(
             }
             last_frame = Instant::now();
         }
+    }
+}
+
+/// Terminal input, read on its own thread with crossterm's blocking reader and sent over a
+/// channel, so the loop can take every event already read before it draws.
+///
+/// crossterm is built with `use-dev-tty`: its default (mio) reader reads the terminal 1,024 bytes
+/// at a time and waits on an edge-triggered poll, so the rest of a longer burst (a paste without
+/// bracketed paste, key repeat) stayed unread until the next key arrived; the `/dev/tty` reader
+/// polls level-triggered and reads it all.
+fn spawn_input() -> std::io::Result<UnboundedReceiver<std::io::Result<TermEvent>>> {
+    let (tx, rx) = unbounded_channel();
+    std::thread::Builder::new()
+        .name("mitremap-input".into())
+        .spawn(move || {
+            loop {
+                let event = crossterm::event::read();
+                let failed = event.is_err();
+                if tx.send(event).is_err() || failed {
+                    break;
+                }
+            }
+        })?;
+    Ok(rx)
+}
+
+/// The action for a terminal event; `None` for events the app ignores. A read error or the input
+/// thread gone (`ev` is `None`) means the terminal went away (SSH dropped): like SIGHUP.
+fn term_action(ev: Option<std::io::Result<TermEvent>>) -> Option<Action> {
+    match ev {
+        Some(Ok(ev)) => match ev {
+            TermEvent::Key(k) => Some(Action::Key(k)),
+            TermEvent::Mouse(m) => Some(Action::Mouse(m)),
+            TermEvent::Paste(s) => Some(Action::Paste(s)),
+            TermEvent::Resize(w, h) => Some(Action::Resize(w, h)),
+            _ => None,
+        },
+        Some(Err(_)) | None => Some(Action::Signal(1)),
     }
 }
 

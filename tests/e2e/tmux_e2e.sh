@@ -171,4 +171,50 @@ $T send-keys -t e2e q                    # saved: quits at once
 wait_for "EXIT=0"
 $T kill-session -t e2e
 
+echo "8. a non-bracketed burst over 4 KB (typed-ahead text, a paste without bracketed paste):"
+echo "   it all arrives at once, not up to 1,024 bytes and the rest only at the next key"
+rm -f "$XDG_STATE_HOME"/mitremap/recovery-*
+python3 - "$WORK/burst.txt" <<'PY'
+import sys
+body = "The actor used PowerShell to stage tools and dumped credentials from LSASS. " * 64
+text = body + "Last it beaconed to 198.51.100.77 over HTTPS."
+open(sys.argv[1], "w").write(text)  # one line, no newline: every byte is a key
+PY
+BURST=$(cat "$WORK/burst.txt")
+$T new-session -d -s e2e -x 120 -y 40 \
+  "cd '$WORK' && '$BIN' --model '$MODEL' --threads 1; echo \"EXIT=\$?\"; sleep 60"
+wait_for "Paste a threat report"
+$T send-keys -t e2e -l "$BURST"
+# no further key is sent: before the fix the tail stayed in the terminal until one was
+wait_for "198.51.100.77" 30
+# An analysis may have started on part of the burst (the debounce can pass while a slow debug
+# build works through thousands of keys): export until the report covers all of it.
+whole=""
+for i in 1 2 3 4 5 6; do
+  sleep 1
+  wait_for "done " 60
+  $T send-keys -t e2e C-o
+  wait_for "Export"
+  $T send-keys -t e2e C-u
+  $T send-keys -t e2e -l "$WORK/burst-$i.json"
+  $T send-keys -t e2e Enter
+  wait_for "exported" 20
+  if python3 - "$WORK/burst-$i.json" "$WORK/burst.txt" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+ok = (r["input"]["bytes"] == len(text.encode()) and r["complete"] is True
+      and r["chunks"][-1]["end"] == len(text.encode())
+      and any(i["value"] == "198.51.100.77" for i in r["iocs"]["items"]))
+sys.exit(0 if ok else 1)
+PY
+  then whole=yes; break; fi
+done
+[ -n "$whole" ] || fail "the analysis did not see the whole burst ($(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['input']['bytes'])" "$WORK/burst-6.json") of $(wc -c <"$WORK/burst.txt") bytes)"
+$T send-keys -t e2e C-q
+wait_for "ctrl-q again quits and discards"
+$T send-keys -t e2e C-q
+wait_for "EXIT=0"
+$T kill-session -t e2e
+
 echo "PASS: tmux end-to-end"

@@ -32,6 +32,7 @@ struct CachedChunk {
     range: Range<usize>,
     tokens: usize,
     scores: Vec<ChunkPrediction>,
+    cut_words: usize,
 }
 
 #[derive(Debug)]
@@ -134,6 +135,7 @@ impl ChunkCache {
                     range: c.range.start + window_start..c.range.end + window_start,
                     tokens: c.tokens,
                     scores: c.scores.clone(),
+                    cut_words: c.cut_words,
                 })
                 .collect(),
         )
@@ -148,6 +150,7 @@ impl ChunkCache {
                 range: c.range.start - window_start..c.range.end - window_start,
                 tokens: c.tokens,
                 scores: c.scores.clone(),
+                cut_words: c.cut_words,
             })
             .collect();
         let mut inner = self.lock();

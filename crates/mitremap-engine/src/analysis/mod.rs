@@ -23,7 +23,7 @@ use mitremap_ioc::Ioc;
 use crate::explain::{self, ExplainOptions, Explanation};
 use crate::model::{Classifier, Encoded};
 use crate::text::Document;
-use crate::text::chunk::{ChunkPlan, fit_window};
+use crate::text::chunk::{fit_window_each, windows};
 use crate::{Error, Result};
 
 /// The original notebook's confidence cut-off.
@@ -55,7 +55,7 @@ pub struct AnalysisOptions {
     /// depends slightly on its neighbours; batch 1 keeps scores reproducible. Larger batches are
     /// cut from a length-sorted look-ahead (and capped in padded tokens) for throughput.
     pub batch_size: usize,
-    /// Per-chunk scores kept for later re-thresholding: every label at or above this, plus the top 5.
+    /// Per-chunk scores kept for later re-thresholding: every label at or above this, plus the top 3.
     pub keep_scores_min: f32,
     /// Compute token attributions for every prediction above the threshold.
     pub explain: Option<ExplainOptions>,
@@ -207,20 +207,21 @@ impl Analyzer {
     ) -> Result<Timings> {
         let started = Instant::now();
         let text = doc.text();
-        let plan = ChunkPlan::new(text, options.chunk_sentences);
+        // Windows are made one at a time (a 50 MB report of one-line sentences holds millions);
+        // counting them first costs a pass of sentence splitting, not memory. With a cache (the
+        // TUI) that pass also keys every window, 32 bytes each.
         let cache = self.cache.as_deref().filter(|_| options.explain.is_none());
-        let keys: Vec<[u8; 32]> = match cache {
-            Some(_) => {
-                let prefix = cache::key_prefix(&self.classifier, options);
-                plan.windows
-                    .iter()
-                    .map(|w| cache::window_key(&prefix, text, w))
-                    .collect()
+        let prefix = cache.map(|_| cache::key_prefix(&self.classifier, options));
+        let mut windows_total = 0usize;
+        let mut keys: Vec<[u8; 32]> = Vec::new();
+        for window in windows(text, options.chunk_sentences) {
+            windows_total += 1;
+            if let Some(prefix) = &prefix {
+                keys.push(cache::window_key(prefix, text, &window));
             }
-            None => Vec::new(),
-        };
+        }
         let mut progress = Progress {
-            windows_total: plan.windows.len(),
+            windows_total,
             bytes_total: text.len(),
             windows_cached_total: cache.map_or(0, |c| c.begin_run(&keys)),
             ..Progress::default()
@@ -230,9 +231,10 @@ impl Analyzer {
 
         let encoder = self.classifier.encoder();
         let mut timings = Timings::default();
-        // (chunk index, byte range, encoding): indices are given in document order when a chunk is
-        // made, so batches can be formed out of order; `Report::apply` files chunks by index.
-        let mut pending: Vec<(usize, std::ops::Range<usize>, Encoded)> = Vec::new();
+        // (chunk index, byte range, encoding, cut words): indices are given in document order when
+        // a chunk is made, so batches can be formed out of order; `Report::apply` files chunks by
+        // index.
+        let mut pending: Vec<Pending> = Vec::new();
         // Windows being scored, to be kept in the cache once all their chunks are in.
         let mut filling = Filling::default();
         let mut next_index = 0usize;
@@ -243,7 +245,7 @@ impl Analyzer {
         // similar lengths and little padding (document order wastes ~65% on padding at batch 8).
         let lookahead = batch_size * LOOKAHEAD_BATCHES;
         let mut first = true; // first batch: one chunk, for a fast first result
-        for (w, window) in plan.windows.iter().enumerate() {
+        for (w, window) in windows(text, options.chunk_sentences).enumerate() {
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
@@ -257,7 +259,7 @@ impl Analyzer {
                     progress.windows_done += 1;
                     progress.windows_cached += 1;
                     progress.bytes_done = window.range.end;
-                    progress.chunks_done = timings.chunks;
+                    progress.chunks_done = scored + timings.chunks;
                     cached_since_progress += 1;
                     if cached_since_progress >= CACHED_PROGRESS_EVERY {
                         cached_since_progress = 0;
@@ -271,49 +273,64 @@ impl Analyzer {
                     sink(Event::Progress(progress));
                 }
             }
-            let t = Instant::now();
-            let chunks = fit_window(text, window, encoder)?;
-            match cache {
-                // nothing to score (no tokens): kept as such
-                Some(cache) if chunks.is_empty() => cache.insert(keys[w], window.range.start, &[]),
-                Some(_) => filling.expect(keys[w], window.range.start, next_index, chunks.len()),
-                None => {}
-            }
-            for (range, encoded) in chunks {
-                pending.push((next_index, range, encoded));
-                next_index += 1;
-            }
-            timings.tokenize_ms += ms(t);
+            // Counted before its chunks are scored (as when a window was tokenised whole first):
+            // progress sent while scoring them includes it.
             progress.windows_done += 1;
             progress.bytes_done = window.range.end;
-            if first && !pending.is_empty() {
-                let batch = vec![pending.remove(0)];
-                let done = self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
-                scored += done.len();
-                filling.record(cache, done);
-                progress.chunks_done = scored + timings.chunks;
-                sink(Event::Progress(progress));
-                first = false;
+            let t = Instant::now();
+            let mut scoring_ms = 0.0;
+            let first_index = next_index;
+            if cache.is_some() {
+                filling.open(first_index, keys[w], window.range.start);
             }
-            if pending.len() >= lookahead {
-                pending.sort_by_key(|(_, _, e)| e.ids.len());
-                while pending.len() >= batch_size {
-                    let batch = take_batch(&mut pending, batch_size);
+            // Chunks are scored as they are made: a window of any size (one 100 MB sentence)
+            // never holds more than a look-ahead of encodings.
+            fit_window_each(text, &window, encoder, &mut |fitted| {
+                pending.push(Pending {
+                    index: next_index,
+                    range: fitted.range,
+                    encoded: fitted.encoded,
+                    cut_words: fitted.cut_words,
+                });
+                next_index += 1;
+                if first {
+                    let s = Instant::now();
+                    let batch = vec![pending.remove(0)];
                     let done =
                         self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
-                    scored += done.len();
-                    filling.record(cache, done);
+                    scored += done.rows;
+                    filling.record(cache, done.kept);
                     progress.chunks_done = scored + timings.chunks;
                     sink(Event::Progress(progress));
+                    first = false;
+                    scoring_ms += ms(s);
                 }
-            }
+                if pending.len() >= lookahead {
+                    let s = Instant::now();
+                    pending.sort_by_key(|p| p.encoded.ids.len());
+                    while pending.len() >= batch_size {
+                        let batch = take_batch(&mut pending, batch_size);
+                        let done =
+                            self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
+                        scored += done.rows;
+                        filling.record(cache, done.kept);
+                        progress.chunks_done = scored + timings.chunks;
+                        sink(Event::Progress(progress));
+                    }
+                    scoring_ms += ms(s);
+                }
+                Ok(())
+            })?;
+            // the window's size is known now: complete (and cache) it once all its chunks are in
+            filling.close(cache, first_index, next_index - first_index);
+            timings.tokenize_ms += (ms(t) - scoring_ms).max(0.0);
         }
-        pending.sort_by_key(|(_, _, e)| e.ids.len());
+        pending.sort_by_key(|p| p.encoded.ids.len());
         while !pending.is_empty() {
             let batch = take_batch(&mut pending, batch_size);
             let done = self.score_batch(text, batch, options, cancel, &mut timings, sink)?;
-            scored += done.len();
-            filling.record(cache, done);
+            scored += done.rows;
+            filling.record(cache, done.kept);
         }
         timings.chunks += scored;
         progress.chunks_done = timings.chunks;
@@ -328,35 +345,47 @@ impl Analyzer {
     fn score_batch(
         &self,
         doc_text: &str,
-        batch: Vec<(usize, std::ops::Range<usize>, Encoded)>,
+        batch: Vec<Pending>,
         options: &AnalysisOptions,
         cancel: &CancelToken,
         timings: &mut Timings,
         sink: &mut dyn FnMut(Event),
-    ) -> Result<Vec<ChunkResult>> {
+    ) -> Result<Scored> {
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
+        // results are kept only for the cache (which runs that explain bypass)
+        let keep = self.cache.is_some() && options.explain.is_none();
         let t = Instant::now();
-        let ids: Vec<&[u32]> = batch.iter().map(|(_, _, e)| e.ids.as_slice()).collect();
+        let ids: Vec<&[u32]> = batch.iter().map(|p| p.encoded.ids.as_slice()).collect();
         // Encodings are chunk-relative here; a lexical part reads the span the tokens cover.
         let texts: Vec<&str> = batch
             .iter()
-            .map(|(_, range, e)| e.covered(&doc_text[range.clone()]))
+            .map(|p| p.encoded.covered(&doc_text[p.range.clone()]))
             .collect();
         let scores = self.classifier.scores_with_text(&ids, &texts)?;
         timings.inference_ms += ms(t);
         timings.tokens += ids.iter().map(|s| s.len()).sum::<usize>();
         let mut to_explain = Vec::new();
-        let mut done = Vec::with_capacity(batch.len());
-        for ((index, range, mut encoded), row) in batch.into_iter().zip(scores) {
-            let result = ChunkResult::from_scores(
+        let mut done = Scored {
+            rows: batch.len(),
+            kept: Vec::new(),
+        };
+        for (pending, row) in batch.into_iter().zip(scores) {
+            let Pending {
+                index,
+                range,
+                mut encoded,
+                cut_words,
+            } = pending;
+            let mut result = ChunkResult::from_scores(
                 index,
                 range.clone(),
                 encoded.ids.len(),
                 &row,
                 options.keep_scores_min,
             );
+            result.cut_words = cut_words;
             if options.explain.is_some() {
                 let labels: Vec<usize> = row
                     .iter()
@@ -369,8 +398,10 @@ impl Analyzer {
                     to_explain.push((index, encoded, labels));
                 }
             }
-            sink(Event::Chunk(result.clone()));
-            done.push(result);
+            if keep {
+                done.kept.push(result.clone());
+            }
+            sink(Event::Chunk(result));
         }
         if let Some(explain_options) = &options.explain {
             for (chunk, encoded, labels) in to_explain {
@@ -404,7 +435,9 @@ impl Analyzer {
         cancel: &CancelToken,
     ) -> Result<Report> {
         let mut report = self.new_report(doc.clone(), name, options);
-        self.run(&doc, options, cancel, &mut |event| report.apply(&event))?;
+        self.run(&doc, options, cancel, &mut |event| {
+            report.apply_owned(event)
+        })?;
         Ok(report)
     }
 
@@ -464,41 +497,76 @@ pub fn iocs_only(doc: &Document, sink: &mut dyn FnMut(Event)) {
 /// With a cache, a `Progress` event after this many windows taken from it in a row.
 const CACHED_PROGRESS_EVERY: usize = 1024;
 
-/// Windows scored in this run, waiting for all their chunks before they go into the cache.
+/// A chunk made but not scored yet.
+struct Pending {
+    index: usize,
+    range: std::ops::Range<usize>,
+    encoded: Encoded,
+    cut_words: usize,
+}
+
+/// What a batch scored: how many chunks, and (with a cache) the results to keep.
+struct Scored {
+    rows: usize,
+    kept: Vec<ChunkResult>,
+}
+
+/// Windows scored in this run, waiting for all their chunks before they go into the cache. A
+/// window's chunks are scored while it is still being cut (its size is known only at the end),
+/// so an entry is opened first and closed with its chunk count.
 #[derive(Default)]
 struct Filling {
-    /// chunk index -> first chunk index of its window
-    owner: std::collections::HashMap<usize, usize>,
-    /// first chunk index -> (key, window start, chunks expected, chunks scored)
-    windows: std::collections::HashMap<usize, ([u8; 32], usize, usize, Vec<ChunkResult>)>,
+    /// first chunk index -> the window
+    windows: std::collections::BTreeMap<usize, OpenWindow>,
+}
+
+struct OpenWindow {
+    key: [u8; 32],
+    start: usize,
+    /// Chunks it has, once it is closed.
+    expected: Option<usize>,
+    scored: Vec<ChunkResult>,
 }
 
 impl Filling {
-    fn expect(&mut self, key: [u8; 32], start: usize, first_index: usize, chunks: usize) {
-        for i in first_index..first_index + chunks {
-            self.owner.insert(i, first_index);
+    fn open(&mut self, first_index: usize, key: [u8; 32], start: usize) {
+        let open = OpenWindow {
+            key,
+            start,
+            expected: None,
+            scored: Vec::new(),
+        };
+        self.windows.insert(first_index, open);
+    }
+
+    fn close(&mut self, cache: Option<&ChunkCache>, first_index: usize, chunks: usize) {
+        if let Some(window) = self.windows.get_mut(&first_index) {
+            window.expected = Some(chunks);
         }
-        self.windows.insert(
-            first_index,
-            (key, start, chunks, Vec::with_capacity(chunks)),
-        );
+        self.complete(cache, first_index);
     }
 
     fn record(&mut self, cache: Option<&ChunkCache>, done: Vec<ChunkResult>) {
-        let Some(cache) = cache else { return };
         for chunk in done {
-            let Some(first) = self.owner.remove(&chunk.index) else {
+            // the window whose first chunk index is the largest one <= this chunk's
+            let Some((&first, window)) = self.windows.range_mut(..=chunk.index).next_back() else {
                 continue;
             };
-            let Some((_, _, expected, got)) = self.windows.get_mut(&first) else {
-                continue;
-            };
-            got.push(chunk);
-            if got.len() == *expected {
-                let (key, start, _, mut got) = self.windows.remove(&first).expect("present");
-                got.sort_by_key(|c| c.index);
-                cache.insert(key, start, &got);
-            }
+            window.scored.push(chunk);
+            self.complete(cache, first);
+        }
+    }
+
+    fn complete(&mut self, cache: Option<&ChunkCache>, first: usize) {
+        let Some(cache) = cache else { return };
+        let ready = self
+            .windows
+            .get(&first)
+            .is_some_and(|w| w.expected == Some(w.scored.len()));
+        if ready {
+            let mut window = self.windows.remove(&first).expect("present");
+            window.scored.sort_by_key(|c| c.index);
+            cache.insert(window.key, window.start, &window.scored);
         }
     }
 }
@@ -509,12 +577,10 @@ const MAX_BATCH_TOKENS: usize = 2048;
 
 /// Takes up to `batch_size` chunks from the front of a length-sorted queue, fewer when their
 /// padded size would pass [`MAX_BATCH_TOKENS`] (always at least one).
-fn take_batch(
-    pending: &mut Vec<(usize, std::ops::Range<usize>, Encoded)>,
-    batch_size: usize,
-) -> Vec<(usize, std::ops::Range<usize>, Encoded)> {
+fn take_batch(pending: &mut Vec<Pending>, batch_size: usize) -> Vec<Pending> {
     let mut n = 1;
-    while n < batch_size.min(pending.len()) && (n + 1) * pending[n].2.ids.len() <= MAX_BATCH_TOKENS
+    while n < batch_size.min(pending.len())
+        && (n + 1) * pending[n].encoded.ids.len() <= MAX_BATCH_TOKENS
     {
         n += 1;
     }
@@ -529,16 +595,17 @@ fn ms(since: Instant) -> f64 {
 mod tests {
     use super::*;
 
-    fn chunk(index: usize, tokens: usize) -> (usize, std::ops::Range<usize>, Encoded) {
-        (
+    fn chunk(index: usize, tokens: usize) -> Pending {
+        Pending {
             index,
-            0..1,
-            Encoded {
+            range: 0..1,
+            encoded: Encoded {
                 ids: vec![1; tokens],
                 ranges: vec![None; tokens],
                 special: 0,
             },
-        )
+            cut_words: 0,
+        }
     }
 
     #[test]

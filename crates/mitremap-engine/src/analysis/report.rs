@@ -48,9 +48,13 @@ pub struct ChunkResult {
     pub range: Range<usize>,
     /// Tokens the model saw (special tokens included).
     pub tokens: usize,
-    /// Scores, highest first: every label at or above `keep_scores_min` plus the top 5
+    /// Scores, highest first: every label at or above `keep_scores_min` plus the top 3 (the
+    /// JSON's `top`)
     /// (sparse, so a 100 MB report doesn't hold labels x chunks floats).
     pub scores: Vec<ChunkPrediction>,
+    /// Words longer than [`crate::text::chunk::MAX_WORD_BYTES`] in the chunk that the model saw
+    /// cut to their first `MAX_WORD_BYTES` (the range covers them whole).
+    pub cut_words: usize,
 }
 
 impl ChunkResult {
@@ -64,20 +68,23 @@ impl ChunkResult {
     ) -> Self {
         let mut order: Vec<usize> = (0..row.len()).collect();
         order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
-        let scores = order
+        let mut scores: Vec<ChunkPrediction> = order
             .into_iter()
             .enumerate()
-            .filter(|&(rank, label)| rank < 5 || row[label] >= keep_min)
+            .filter(|&(rank, label)| rank < TOP_PER_CHUNK || row[label] >= keep_min)
             .map(|(_, label)| ChunkPrediction {
                 label,
                 score: row[label],
             })
             .collect();
+        // Millions of chunks (50 MB of one-line sentences): no spare capacity per chunk.
+        scores.shrink_to_fit();
         Self {
             index,
             range,
             tokens,
             scores,
+            cut_words: 0,
         }
     }
 
@@ -97,6 +104,10 @@ pub struct InputInfo {
     pub bytes: usize,
     /// The input was not valid UTF-8 and was decoded lossily.
     pub lossy_utf8: bool,
+    /// `utf-16le` / `utf-16be` when the input was UTF-16 and decoded (offsets then refer to the
+    /// decoded UTF-8 text); absent for UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<&'static str>,
     /// The text analysed was edited (in the terminal UI) and differs from the file `name` as
     /// saved: `sha256` and `bytes` are those of the text analysed, not of that file.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -206,6 +217,9 @@ impl Report {
             sha256: document.sha256().to_owned(),
             bytes: document.input_bytes(),
             lossy_utf8: document.lossy(),
+            encoding: document
+                .utf16()
+                .map(|u| if u.big_endian { "utf-16be" } else { "utf-16le" }),
             edited: false,
         };
         Self {
@@ -223,10 +237,29 @@ impl Report {
         }
     }
 
+    /// Like [`Report::apply`], but moves the IoCs and the chunk out of the event instead of
+    /// copying them (100 MB of prose holds ~200 MB of IoCs: one copy, not two).
+    pub fn apply_owned(&mut self, event: Event) {
+        match event {
+            Event::Iocs(iocs) => self.iocs = iocs,
+            Event::Chunk(chunk) => {
+                let at = self.chunks.partition_point(|c| c.index < chunk.index);
+                self.chunks.insert(at, chunk);
+            }
+            other => self.apply(&other),
+        }
+    }
+
     /// Folds one event in. Chunks may arrive in any order; they are kept sorted by index.
     pub fn apply(&mut self, event: &Event) {
         match event {
-            Event::Started(p) | Event::Progress(p) => self.progress = *p,
+            Event::Started(p) => {
+                self.progress = *p;
+                // At least one chunk per window: no doubling slack on millions of chunks.
+                self.chunks
+                    .reserve_exact(p.windows_total.saturating_sub(self.chunks.len()));
+            }
+            Event::Progress(p) => self.progress = *p,
             Event::Iocs(iocs) => self.iocs = iocs.clone(),
             Event::Chunk(chunk) => {
                 let at = self.chunks.partition_point(|c| c.index < chunk.index);
@@ -260,6 +293,18 @@ impl Report {
             .as_ref()
             .and_then(|m| m.labels.get(index))
             .map_or("?", String::as_str)
+    }
+
+    /// Over-long words the model saw cut (see [`ChunkResult::cut_words`]), and where the first
+    /// of them starts in the document.
+    pub fn cut_words(&self) -> (usize, Option<usize>) {
+        let mut first = None;
+        let mut count = 0;
+        for c in self.chunks.iter().filter(|c| c.cut_words > 0) {
+            count += c.cut_words;
+            first = first.or(Some(c.range.start));
+        }
+        (count, first)
     }
 
     /// Techniques predicted at or above `threshold`, aggregated over chunks: best confidence,
@@ -474,6 +519,7 @@ impl Serialize for ChunksJson<'_> {
                 start: c.range.start,
                 end: c.range.end,
                 tokens: c.tokens,
+                cut_words: c.cut_words,
                 predictions: c
                     .above(report.options.threshold)
                     .map(|p| PredictionJson::of(report, p))
@@ -498,6 +544,8 @@ struct ChunkJson<'a> {
     start: usize,
     end: usize,
     tokens: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    cut_words: usize,
     predictions: Vec<PredictionJson<'a>>,
     top: Vec<PredictionJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -522,6 +570,10 @@ impl<'a> PredictionJson<'a> {
 }
 
 /// Four decimals: enough for confidences, and stable across platforms' float printing.
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 fn round4(x: f32) -> f64 {
     (f64::from(x) * 10_000.0).round() / 10_000.0
 }

@@ -5,7 +5,7 @@ pub mod document;
 pub mod sanitize;
 pub mod sentences;
 
-pub use chunk::{ChunkPlan, TokenBudget, Window};
+pub use chunk::{ChunkPlan, Fitted, TokenBudget, Window};
 pub use document::Document;
 pub use sanitize::{terminal_safe, terminal_safe_line};
-pub use sentences::split_sentences;
+pub use sentences::{sentences, split_sentences};

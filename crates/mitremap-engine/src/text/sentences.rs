@@ -24,43 +24,87 @@ const CLOSERS: &[char] = &['"', '\'', ')', ']', '}', '”', '’', '»', '*', '_
 /// Splits `text` into sentences; returns their byte ranges, trimmed of surrounding whitespace,
 /// in order and non-overlapping. Whitespace-only input yields no sentences.
 pub fn split_sentences(text: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    for block in blocks(text) {
-        split_block(text, block, &mut out);
-    }
-    out
+    sentences(text).collect()
 }
 
-/// Splits the text into blocks at blank lines and at lines that start a list item.
-fn blocks(text: &str) -> Vec<Range<usize>> {
-    let mut blocks = Vec::new();
-    let mut block_start: Option<usize> = None;
-    let mut block_end = 0;
-    let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
-        let range = line_start..line_start + line.len();
-        line_start = range.end;
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            if let Some(start) = block_start.take() {
-                blocks.push(start..block_end);
+/// [`split_sentences`] one sentence at a time: memory stays constant however long the text.
+pub fn sentences(text: &str) -> Sentences<'_> {
+    Sentences {
+        text,
+        blocks: Blocks { text, pos: 0 },
+        block: None,
+    }
+}
+
+/// Iterator over a text's sentences (see [`sentences`]).
+#[derive(Debug, Clone)]
+pub struct Sentences<'a> {
+    text: &'a str,
+    blocks: Blocks<'a>,
+    /// The block being split and the offset (absolute) where its next sentence starts.
+    block: Option<(Range<usize>, usize)>,
+}
+
+impl Iterator for Sentences<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        loop {
+            if self.block.is_none() {
+                let block = self.blocks.next()?;
+                let start = block.start;
+                self.block = Some((block, start));
             }
-            continue;
+            let (block, cursor) = self.block.as_mut().expect("set above");
+            if let Some(sentence) = next_in_block(self.text, block, cursor) {
+                return Some(sentence);
+            }
+            self.block = None;
         }
-        if starts_list_item(trimmed)
-            && let Some(start) = block_start.take()
-        {
-            blocks.push(start..block_end);
-        }
-        if block_start.is_none() {
-            block_start = Some(range.start);
-        }
-        block_end = range.end;
     }
-    if let Some(start) = block_start {
-        blocks.push(start..block_end);
+}
+
+/// The text's blocks, split at blank lines and at lines that start a list item, one at a time.
+#[derive(Debug, Clone)]
+struct Blocks<'a> {
+    text: &'a str,
+    /// Start of the next line to look at.
+    pos: usize,
+}
+
+impl Iterator for Blocks<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let text = self.text;
+        let mut block_start: Option<usize> = None;
+        let mut block_end = 0;
+        while self.pos < text.len() {
+            let line_end = text[self.pos..]
+                .find('\n')
+                .map_or(text.len(), |i| self.pos + i + 1);
+            let trimmed = text[self.pos..line_end].trim();
+            if trimmed.is_empty() {
+                self.pos = line_end;
+                if let Some(start) = block_start {
+                    return Some(start..block_end);
+                }
+                continue;
+            }
+            if starts_list_item(trimmed)
+                && let Some(start) = block_start
+            {
+                // The list item starts the next block: leave `pos` on it.
+                return Some(start..block_end);
+            }
+            if block_start.is_none() {
+                block_start = Some(self.pos);
+            }
+            block_end = line_end;
+            self.pos = line_end;
+        }
+        block_start.map(|start| start..block_end)
     }
-    blocks
 }
 
 fn starts_list_item(line: &str) -> bool {
@@ -90,36 +134,54 @@ fn starts_list_item(line: &str) -> bool {
     }
 }
 
-fn split_block(text: &str, block: Range<usize>, out: &mut Vec<Range<usize>>) {
+/// The next non-empty sentence of `block` at or after `*cursor` (absolute offsets), advancing the
+/// cursor past it; `None` when the block is used up.
+fn next_in_block(text: &str, block: &Range<usize>, cursor: &mut usize) -> Option<Range<usize>> {
     let slice = &text[block.clone()];
     let base = block.start;
-    let mut sentence_start = 0;
-    let mut iter = slice.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        if !TERMINATORS.contains(&c) {
-            continue;
+    loop {
+        let sentence_start = *cursor - base;
+        if sentence_start >= slice.len() {
+            *cursor = block.end;
+            return None;
         }
-        // Swallow runs of terminators and closing quotes/brackets: `?!`, `..."`, `.)`.
-        let mut end = i + c.len_utf8();
-        while let Some(&(j, d)) = iter.peek() {
-            if TERMINATORS.contains(&d) || CLOSERS.contains(&d) {
-                end = j + d.len_utf8();
-                iter.next();
-            } else {
-                break;
+        let mut found = None;
+        let mut iter = slice[sentence_start..]
+            .char_indices()
+            .map(|(i, c)| (i + sentence_start, c))
+            .peekable();
+        while let Some((i, c)) = iter.next() {
+            if !TERMINATORS.contains(&c) {
+                continue;
             }
+            // Swallow runs of terminators and closing quotes/brackets: `?!`, `..."`, `.)`.
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = iter.peek() {
+                if TERMINATORS.contains(&d) || CLOSERS.contains(&d) {
+                    end = j + d.len_utf8();
+                    iter.next();
+                } else {
+                    break;
+                }
+            }
+            let next = slice[end..].chars().next();
+            if !next.is_none_or(char::is_whitespace) {
+                continue; // 10.0.0.1, evil.com, v1.2, "a.b"
+            }
+            if c == '.' && !dot_ends_sentence(slice, i, end) {
+                continue;
+            }
+            found = Some(end);
+            break;
         }
-        let next = slice[end..].chars().next();
-        if !next.is_none_or(char::is_whitespace) {
-            continue; // 10.0.0.1, evil.com, v1.2, "a.b"
+        let end = found.unwrap_or(slice.len());
+        *cursor = base + end;
+        if let Some(range) = trimmed(base, &slice[sentence_start..end], sentence_start) {
+            return Some(range);
         }
-        if c == '.' && !dot_ends_sentence(slice, i, end) {
-            continue;
-        }
-        push_trimmed(base, &slice[sentence_start..end], sentence_start, out);
-        sentence_start = end;
+        // The rest of the block was whitespace.
+        found?;
     }
-    push_trimmed(base, &slice[sentence_start..], sentence_start, out);
 }
 
 fn dot_ends_sentence(slice: &str, dot: usize, end: usize) -> bool {
@@ -148,13 +210,13 @@ fn dot_ends_sentence(slice: &str, dot: usize, end: usize) -> bool {
     !next_word.chars().next().is_some_and(char::is_lowercase)
 }
 
-fn push_trimmed(base: usize, piece: &str, offset: usize, out: &mut Vec<Range<usize>>) {
+fn trimmed(base: usize, piece: &str, offset: usize) -> Option<Range<usize>> {
     let lead = piece.len() - piece.trim_start().len();
     let trimmed = piece.trim();
-    if !trimmed.is_empty() {
+    (!trimmed.is_empty()).then(|| {
         let start = base + offset + lead;
-        out.push(start..start + trimmed.len());
-    }
+        start..start + trimmed.len()
+    })
 }
 
 #[cfg(test)]
@@ -256,5 +318,24 @@ mod tests {
         let text = "Ünïcödé 攻撃者は。 Next — with emoji 🦀. Last";
         let got = sentences(text);
         assert_eq!(got, ["Ünïcödé 攻撃者は。", "Next — with emoji 🦀.", "Last"]);
+    }
+
+    #[test]
+    fn lazy_and_collected_agree_on_lists_and_blank_lines() {
+        let text = "Alpha. Beta c.\n\n- x\n- yes. Zed\n  \n1) one\nmore. Last";
+        let all = split_sentences(text);
+        assert_eq!(super::sentences(text).collect::<Vec<_>>(), all);
+        assert_eq!(
+            all.iter().map(|r| &text[r.clone()]).collect::<Vec<_>>(),
+            [
+                "Alpha.",
+                "Beta c.",
+                "- x",
+                "- yes.",
+                "Zed",
+                "1) one\nmore.",
+                "Last"
+            ]
+        );
     }
 }
