@@ -212,6 +212,147 @@ pub fn is_benign_domain(host: &str) -> bool {
     }
 }
 
+/// Software names a dotted quad after which is its version (`ESXi 7.0.3.2`, `Firefox 115.0.2.1`,
+/// `OpenSSH 8.2.1.3`), not an address.
+pub fn is_product_word(w: &str) -> bool {
+    matches!(
+        w.to_ascii_lowercase().as_str(),
+        "esxi"
+            | "vcenter"
+            | "vsphere"
+            | "vmware"
+            | "workstation"
+            | "firefox"
+            | "thunderbird"
+            | "chrome"
+            | "chromium"
+            | "safari"
+            | "opera"
+            | "openssh"
+            | "openssl"
+            | "windows"
+            | "sharepoint"
+            | "outlook"
+            | "excel"
+            | "java"
+            | "jre"
+            | "jdk"
+            | "python"
+            | "php"
+            | "perl"
+            | "ruby"
+            | "nodejs"
+            | "apache"
+            | "nginx"
+            | "iis"
+            | "tomcat"
+            | "weblogic"
+            | "websphere"
+            | "jboss"
+            | "fortios"
+            | "fortigate"
+            | "fortiweb"
+            | "citrix"
+            | "netscaler"
+            | "ios"
+            | "android"
+            | "macos"
+            | "kernel"
+            | "ubuntu"
+            | "debian"
+            | "centos"
+            | "rhel"
+            | "mysql"
+            | "postgresql"
+            | "oracle"
+            | "confluence"
+            | "jira"
+            | "gitlab"
+            | "jenkins"
+            | "wordpress"
+            | "drupal"
+            | "joomla"
+            | "moveit"
+            | "ivanti"
+            | "sonicos"
+            | "sonicwall"
+            | "zimbra"
+            | "acrobat"
+            | "flash"
+            | "winrar"
+            | "putty"
+            | "teamviewer"
+            | "anydesk"
+            | "powershell"
+            | "dotnet"
+            | "samba"
+            | "openvpn"
+            | "wireshark"
+    )
+}
+
+/// Antivirus detection names (`Trojan.Win32.Agent.abc`, `Backdoor.MSIL.Bladabindi.b`,
+/// `HEUR.Trojan.Script.Generic`): a malware-type first label or a platform second label.
+pub fn is_detection_name(name: &str) -> bool {
+    let mut labels = name.split('.').map(str::to_ascii_lowercase);
+    let first = labels.next().unwrap_or_default();
+    let second = labels.next().unwrap_or_default();
+    let kind = matches!(
+        first.as_str(),
+        "trojan"
+            | "backdoor"
+            | "worm"
+            | "virus"
+            | "ransom"
+            | "ransomware"
+            | "heur"
+            | "pua"
+            | "pup"
+            | "exploit"
+            | "hacktool"
+            | "riskware"
+            | "adware"
+            | "spyware"
+            | "rootkit"
+            | "trojandownloader"
+            | "trojandropper"
+            | "trojanspy"
+            | "trojanpsw"
+            | "pws"
+            | "downloader"
+            | "dropper"
+            | "infostealer"
+            | "generic"
+    );
+    let platform = matches!(
+        second.as_str(),
+        "win32"
+            | "win64"
+            | "w32"
+            | "w64"
+            | "msil"
+            | "linux"
+            | "androidos"
+            | "osx"
+            | "macos"
+            | "script"
+            | "js"
+            | "vbs"
+            | "html"
+            | "o97m"
+            | "w97m"
+            | "x97m"
+            | "pdf"
+            | "multi"
+            | "python"
+            | "java"
+            | "bat"
+            | "ps"
+            | "powershell"
+    );
+    kind || platform
+}
+
 /// Words before a dotted-quad that mark it as a version or section number, not an address.
 pub fn is_version_word(w: &str) -> bool {
     matches!(

@@ -18,6 +18,18 @@ use crate::lists;
 pub(crate) struct Edit {
     pub orig: Range<usize>,
     pub norm: Range<usize>,
+    /// An invisible format character removed (not a defang notation).
+    pub invisible: bool,
+}
+
+/// Invisible format characters that text copied from web pages carries inside words (zero-width
+/// space/joiners, word joiner, BOM, soft hyphen): removed before matching, so
+/// `micro\u{200B}soft-update.com` is `microsoft-update.com`, not `soft-update.com`.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
 }
 
 pub(crate) struct Normalized<'a> {
@@ -145,6 +157,13 @@ impl<'a> Normalized<'a> {
     pub fn new(text: &'a str) -> Self {
         let b = text.as_bytes();
         let mut raw: Vec<(Range<usize>, Cow<'static, str>)> = Vec::new();
+
+        // 0. invisible format characters (all are >= U+00AD: only non-ASCII text can hold one)
+        if !text.is_ascii() {
+            for (i, c) in text.char_indices().filter(|&(_, c)| is_invisible(c)) {
+                raw.push((i..i + c.len_utf8(), Cow::Borrowed("")));
+            }
+        }
 
         // 1. bracketed tokens
         if memchr_any(b, b"[({])}") {
@@ -407,6 +426,7 @@ impl<'a> Normalized<'a> {
             edits.push(Edit {
                 orig: r.clone(),
                 norm: ns..out.len(),
+                invisible: rep.is_empty(),
             });
             pos = r.end;
         }
@@ -457,7 +477,10 @@ impl<'a> Normalized<'a> {
             return false;
         }
         let i = self.edits.partition_point(|e| e.norm.end <= r.start);
-        self.edits.get(i).is_some_and(|e| e.norm.start < r.end)
+        self.edits[i..]
+            .iter()
+            .take_while(|e| e.norm.start < r.end)
+            .any(|e| !e.invisible)
     }
 }
 

@@ -1731,6 +1731,11 @@ fn ipv4(t: &str, _n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) {
         if k == 4 || part.is_empty() || part.len() > 3 {
             return;
         }
+        // `1.250.000.00 EUR` is an amount: an address never writes an octet with a leading zero
+        // (stripping them would turn the amount into `1.250.0.0`)
+        if part.len() > 1 && part.starts_with('0') {
+            return;
+        }
         let v: u16 = match part.parse() {
             Ok(v) => v,
             Err(_) => return,
@@ -1768,6 +1773,7 @@ fn ipv4(t: &str, _n: &Normalized<'_>, s: usize, e: usize, out: &mut Vec<Cand>) {
             )
     };
     if !colon_after_structure_word && lists::is_version_word(pw.trim_end_matches('.'))
+        || lists::is_product_word(pw.trim_end_matches('.'))
         || (pw.len() > 1
             && (pw.starts_with('v') || pw.starts_with('V'))
             && pw[1..].bytes().all(|c| c.is_ascii_digit() || c == b'.'))
@@ -1816,6 +1822,22 @@ fn dotted(
     let tok = &t[s..e];
     if s > 0 && b[s - 1] == b'@' {
         return; // e-mail domain
+    }
+    // A name that goes on in letters that look Latin (`раураl.com` in Cyrillic, a homoglyph or
+    // IDN name) is not cut into the ASCII tail it ends with (`l.com`, someone else's domain).
+    // CJK, Thai, ... are not lookalikes and are written without spaces (`访问evil.com下载`).
+    let glued = |c: Option<char>| {
+        c.is_some_and(|c| {
+            c.is_alphabetic()
+                && matches!(u32::from(c), 0xC0..=0x24F | 0x370..=0x3FF | 0x400..=0x52F | 0x530..=0x58F | 0x1E00..=0x1EFF)
+        })
+    };
+    if glued(t[..s].chars().next_back()) || glued(t[e..].chars().next()) {
+        return;
+    }
+    // `Trojan.Win32.Agent.abc`: an antivirus detection name, not a domain
+    if lists::is_detection_name(tok) {
+        return;
     }
     let Some((stem, last)) = tok.rsplit_once('.') else {
         return;

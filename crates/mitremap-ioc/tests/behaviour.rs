@@ -610,3 +610,31 @@ fn checksummed_kinds_reject_typos() {
     let onion_ok = "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion";
     assert_eq!(of(onion_ok, IocKind::Domain), vec![onion_ok]);
 }
+
+/// Issue 13 item 7: values that are not indicators, and real ones cut by invisible or lookalike
+/// characters, are not reported (and so never exported as STIX indicators).
+#[test]
+fn versions_amounts_detection_names_and_cut_names_are_not_indicators() {
+    let t = "The hosts ran ESXi 7.0.3.2, Firefox 115.0.2.1 and OpenSSH 8.2.1.3. The ransom was \
+             1.250.000.00 EUR. Detected as Trojan.Win32.Agent.abc and Backdoor.MSIL.Bladabindi.b. \
+             Visit micro\u{200B}soft-update.com, soft\u{00AD}ware-cdn.net and \
+             \u{0440}\u{0430}\u{0443}\u{0440}\u{0430}l.com now. C2 185.220.101.34 and evil.com.";
+    assert_eq!(of(t, IocKind::Ipv4), vec!["185.220.101.34"]);
+    assert_eq!(
+        of(t, IocKind::Domain),
+        vec!["microsoft-update.com", "software-cdn.net", "evil.com"]
+    );
+    // the raw spelling keeps the invisible character (offsets into the input), the value not
+    let hit = extract(t)
+        .into_iter()
+        .find(|i| i.value == "microsoft-update.com")
+        .unwrap();
+    assert_eq!(hit.raw, "micro\u{200B}soft-update.com");
+    assert_eq!(&t[hit.range.clone()], hit.raw);
+    assert!(
+        !hit.defanged,
+        "an invisible character is not a defang notation"
+    );
+    // CJK prose has no spaces: a domain inside it is still found
+    assert_eq!(of("访问evil.com下载", IocKind::Domain), vec!["evil.com"]);
+}

@@ -170,8 +170,9 @@ fn adversarial_inputs_finish_and_stay_sane() {
         for h in &hits {
             assert_eq!(&text[h.range.clone()], h.raw);
         }
-        // Generous: 1 MB must take well under a few seconds even in a debug build on a busy box.
-        assert!(dt.as_secs_f64() < 20.0, "{name}: {dt:?}");
+        // No wall-clock bound here (it failed under load): linearity is asserted by counting
+        // work at n and 4n (src/scan.rs `linear_tests`), speed by the criterion bench.
+        eprintln!("{name}: {dt:?}");
         // long runs are not indicators
         match name {
             "a.a.a" | "1.1.1" | "hex" | "hex-mixed" | "[.]" | "colons" => {
