@@ -1972,3 +1972,32 @@ fn popup_keys_come_from_the_keymap() {
     let text = text_of(&render(&app, 120, 200));
     assert!(text.contains("In popups"), "{text}");
 }
+
+/// Issue 15: the TLP marking written in the report is shown to the analyst (status bar) and goes
+/// with the TUI's exports; an unmarked report shows none.
+#[test]
+fn the_tlp_marking_in_the_text_is_shown_and_exported() {
+    let text = format!("TLP:AMBER+STRICT\n\n{REPORT}");
+    let app = analysed(&text);
+    assert_eq!(app.marking, Some(mitremap_export::Tlp::AmberStrict));
+    let s = screen(&app, 120, 40);
+    let status = s.lines().nth(38).unwrap();
+    assert!(status.contains("TLP:AMBER+STRICT"), "{status}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle.json");
+    tui::runtime::export(
+        mitremap_export::Format::Stix,
+        &path,
+        false,
+        app.report.as_ref().unwrap(),
+    )
+    .unwrap();
+    let bundle = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        bundle.contains("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"),
+        "the export carries the marking"
+    );
+    let plain = analysed(REPORT);
+    assert_eq!(plain.marking, None);
+    assert!(!screen(&plain, 120, 40).contains("TLP:"));
+}

@@ -187,6 +187,9 @@ pub struct App {
     threshold_explicit: bool,
     pub model: ModelState,
     pub report: Option<Report>,
+    /// The TLP marking written in the text (the most restrictive one), shown in the status bar
+    /// and carried by exports.
+    pub marking: Option<mitremap_export::Tlp>,
     /// A re-run's report while it takes the unchanged results from the cache: the previous
     /// report stays on screen (marked stale) until the new one has them.
     incoming: Option<Incoming>,
@@ -275,6 +278,7 @@ impl App {
             threshold_explicit: config.threshold.is_some(),
             model: ModelState::Loading,
             report: None,
+            marking: None,
             incoming: None,
             line_starts: Vec::new(),
             stale: true,
@@ -815,6 +819,7 @@ impl App {
         };
         match &event {
             Event::Iocs(_) => {
+                self.marking = mitremap_export::marking_in_text(report);
                 self.ioc_groups = group_iocs(report.ioc_summaries());
                 self.sel_ioc = 0;
             }

@@ -88,6 +88,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         format!("│ ≥{} ", super::threshold_label(app)),
         t.style(Role::status),
     ));
+    if let Some(marking) = app.marking {
+        spans.push(Span::styled(
+            format!("│ {} ", marking.label()),
+            t.style(Role::status),
+        ));
+    }
     // Narrow: the elapsed time, the ATT&CK version, then the estimate of the time left give
     // way, so the threshold (a number) is never cut.
     let total = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
