@@ -74,7 +74,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         What::Install { dir } => {
             let share = match dir {
                 Some(dir) => dir,
-                None => xdg_data_home()
+                None => mitremap_engine::locate::xdg_data_home()
                     .context("neither XDG_DATA_HOME (absolute) nor HOME is set: pass DIR")?,
             };
             let man = share.join("man/man1");
@@ -123,19 +123,6 @@ fn write_completion(shell: Shell, path: &Path) -> anyhow::Result<()> {
         &mut buf,
     );
     std::fs::write(path, buf).with_context(|| format!("writing {}", path.display()))
-}
-
-/// `$XDG_DATA_HOME` when absolute, else `~/.local/share` (as `locate::user_data_dir`).
-fn xdg_data_home() -> Option<PathBuf> {
-    std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".local/share"))
-        })
 }
 
 fn create_dir(dir: &Path) -> anyhow::Result<()> {

@@ -74,9 +74,9 @@ pub fn build_checkout_of(exe_dir: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// `$XDG_DATA_HOME/mitremap` (default `~/.local/share/mitremap`).
-pub fn user_data_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
+/// `$XDG_DATA_HOME` when absolute, else `~/.local/share`.
+pub fn xdg_data_home() -> Option<PathBuf> {
+    std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
@@ -84,8 +84,12 @@ pub fn user_data_dir() -> Option<PathBuf> {
             std::env::var_os("HOME")
                 .filter(|v| !v.is_empty())
                 .map(|h| PathBuf::from(h).join(".local/share"))
-        })?;
-    Some(base.join("mitremap"))
+        })
+}
+
+/// `$XDG_DATA_HOME/mitremap` (default `~/.local/share/mitremap`).
+pub fn user_data_dir() -> Option<PathBuf> {
+    Some(xdg_data_home()?.join("mitremap"))
 }
 
 /// Folders that may hold the runtime library, in lookup order (after `--ort-lib` and
