@@ -30,7 +30,12 @@ pub fn report_table(report: &Report) -> String {
             .map(|t| {
                 vec![
                     t.id.clone(),
-                    format!("{:.3}", t.confidence),
+                    format!(
+                        "{:.3}{}",
+                        t.confidence,
+                        if t.evidence_only { "*" } else { "" }
+                    ),
+                    format!("{:.2}", t.evidence),
                     t.chunk_count.to_string(),
                     t.tactics.join(","),
                     terminal_safe_line(&t.name).into_owned(),
@@ -38,9 +43,15 @@ pub fn report_table(report: &Report) -> String {
             })
             .collect();
         out.push_str(&render(
-            &["TECHNIQUE", "CONF", "CHUNKS", "TACTICS", "NAME"],
+            &["TECHNIQUE", "CONF", "EVIDENCE", "CHUNKS", "TACTICS", "NAME"],
             &rows,
         ));
+        if techniques.iter().any(|t| t.evidence_only) {
+            out.push_str(
+                "* no single chunk reaches the threshold; listed because its evidence \
+                 (confidences summed over chunks) does\n",
+            );
+        }
         out.push('\n');
     }
     out.push_str(&ioc_table(&report.ioc_summaries(), false));
@@ -59,6 +70,9 @@ pub fn ioc_table(summaries: &[IocSummary], hide_noise: bool) -> String {
             }
             if s.flags.benign {
                 note.push("benign");
+            }
+            if s.flags.lookalike {
+                note.push("lookalike");
             }
             vec![
                 s.kind.as_str().to_owned(),

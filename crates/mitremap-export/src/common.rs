@@ -1,6 +1,6 @@
 //! Helpers shared by the exporters: timestamps, confidence scaling, evidence lookup, text trimming.
 
-use mitremap_engine::analysis::{Report, TechniqueHit};
+use mitremap_engine::analysis::{EVIDENCE_FLOOR, Report, TechniqueHit};
 use mitremap_engine::attack::Catalog;
 use time::OffsetDateTime;
 
@@ -53,6 +53,12 @@ pub(crate) struct Evidence<'a> {
 /// earlier chunk first).
 pub(crate) fn evidence<'a>(report: &'a Report, hit: &TechniqueHit) -> Vec<Evidence<'a>> {
     let threshold = report.options.threshold;
+    // A hit listed on evidence alone has no chunk at the threshold: its support is below it.
+    let threshold = if hit.evidence_only {
+        EVIDENCE_FLOOR.min(threshold)
+    } else {
+        threshold
+    };
     let mut out: Vec<Evidence<'a>> = report
         .chunks
         .iter()

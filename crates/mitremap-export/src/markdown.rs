@@ -75,13 +75,20 @@ pub(crate) fn render(report: &Report, options: &ExportOptions) -> Vec<u8> {
                 .collect();
             let _ = writeln!(
                 md,
-                "| [{}]({}) | {} | {} | {}% | {} |",
+                "| [{}]({}) | {} | {} | {}%{} | {} |",
                 escape(&hit.id),
                 hit.url,
                 escape(&hit.name),
                 escape(&tactics.join(", ")),
                 percent(hit.confidence),
+                if hit.evidence_only { "\\*" } else { "" },
                 hit.chunk_count
+            );
+        }
+        if hits.iter().any(|h| h.evidence_only) {
+            md.push_str(
+                "\n\\* No single passage reaches the threshold: listed because its confidences \
+                 summed over passages do.\n",
             );
         }
         md.push_str("\n### Evidence\n\n");
@@ -137,6 +144,12 @@ pub(crate) fn render(report: &Report, options: &ExportOptions) -> Vec<u8> {
                 }
                 if s.flags.benign {
                     notes.push("well-known benign".to_owned());
+                }
+                if s.flags.lookalike {
+                    notes.push(
+                        "lookalike of a Latin name, written with letters of another script"
+                            .to_owned(),
+                    );
                 }
                 let notes = if notes.is_empty() {
                     String::new()

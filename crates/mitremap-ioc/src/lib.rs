@@ -208,6 +208,11 @@ pub struct IocFlags {
     /// occurrence's origin); a value also written on its own is a plain indicator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived: Option<Derived>,
+    /// An internationalised domain written with letters from another script that look Latin
+    /// (`раураl.com`, Cyrillic `р`, `а`, `у`): a homoglyph of a Latin name. `value` is its DNS
+    /// (punycode) form, `raw` the name as written.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lookalike: bool,
 }
 
 impl IocFlags {
@@ -277,6 +282,7 @@ pub fn summarize(iocs: &[Ioc]) -> Vec<IocSummary> {
                 }
                 s.flags.private |= ioc.flags.private;
                 s.flags.benign |= ioc.flags.benign;
+                s.flags.lookalike |= ioc.flags.lookalike;
                 if ioc.flags.derived.is_none() {
                     s.flags.derived = None;
                 }

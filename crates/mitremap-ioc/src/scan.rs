@@ -247,9 +247,8 @@ fn domain_ok(host: &str) -> bool {
 
 fn domain_flags(host_lower: &str) -> IocFlags {
     IocFlags {
-        private: false,
         benign: lists::is_benign_domain(host_lower),
-        derived: None,
+        ..IocFlags::default()
     }
 }
 
@@ -1341,11 +1340,18 @@ fn classify(
     out: &mut Vec<Cand>,
 ) {
     let b = t.as_bytes();
+    // `пример.com`: the ASCII token is only `.com`; the name before it is non-ASCII.
+    let idn_before = b[s] == b'.' && t[..s].chars().next_back().is_some_and(is_latin_like);
+    let written_from = s;
     while s < e && matches!(b[s], b'.' | b'-' | b'_') {
         s += 1;
     }
     while e > s && matches!(b[e - 1], b'.' | b'-' | b'_') {
         e -= 1;
+    }
+    if idn_before && e > s && !t[e..].chars().next().is_some_and(is_latin_like) {
+        idn_domain(t, written_from, e, out);
+        return;
     }
     if e - s < 3 {
         return;
@@ -1824,15 +1830,15 @@ fn dotted(
         return; // e-mail domain
     }
     // A name that goes on in letters that look Latin (`раураl.com` in Cyrillic, a homoglyph or
-    // IDN name) is not cut into the ASCII tail it ends with (`l.com`, someone else's domain).
-    // CJK, Thai, ... are not lookalikes and are written without spaces (`访问evil.com下载`).
-    let glued = |c: Option<char>| {
-        c.is_some_and(|c| {
-            c.is_alphabetic()
-                && matches!(u32::from(c), 0xC0..=0x24F | 0x370..=0x3FF | 0x400..=0x52F | 0x530..=0x58F | 0x1E00..=0x1EFF)
-        })
-    };
-    if glued(t[..s].chars().next_back()) || glued(t[e..].chars().next()) {
+    // IDN name) is not cut into the ASCII tail it ends with (`l.com`, someone else's domain): it
+    // is read whole, once, from the token that ends it. CJK, Thai, ... are not lookalikes and are
+    // written without spaces (`访问evil.com下载`).
+    let glued_left = t[..s].chars().next_back().is_some_and(is_latin_like);
+    if t[e..].chars().next().is_some_and(is_latin_like) {
+        return; // a later token ends the name
+    }
+    if glued_left {
+        idn_domain(t, s, e, out);
         return;
     }
     // `Trojan.Win32.Agent.abc`: an antivirus detection name, not a domain
@@ -1934,6 +1940,139 @@ fn dotted(
     let mut c = Cand::new(IocKind::Domain, s, e, host);
     c.flags = flags;
     out.push(c);
+}
+
+/// Letters of scripts that look Latin or extend it: Latin-1 and Latin Extended, Greek, Cyrillic,
+/// Armenian, Latin Extended Additional.
+fn is_latin_like(c: char) -> bool {
+    c.is_alphabetic()
+        && matches!(u32::from(c), 0xC0..=0x24F | 0x370..=0x3FF | 0x400..=0x52F | 0x530..=0x58F | 0x1E00..=0x1EFF)
+}
+
+/// Letters of other scripts that are drawn like Latin ones (the usual homoglyph alphabet).
+fn is_confusable(c: char) -> bool {
+    "аеорсухіјѕԁһԛԝӏпвкмтгАВЕКМНОРСТХІЈЅαοινρτυχκεΑΒΕΖΗΙΚΜΝΟΡΤΥΧահոսց".contains(c)
+}
+
+/// The whole internationalised name that ends with the ASCII token `t[s..e]`, which follows a
+/// Latin-like letter: a Domain whose value is the punycode form, flagged `lookalike` when a
+/// label mixes ASCII letters with confusable ones or is made of confusables only.
+fn idn_domain(t: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
+    let mut start = s;
+    for (i, c) in t[..s].char_indices().rev() {
+        if is_latin_like(c) || c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+            start = i;
+        } else {
+            break;
+        }
+        if s - i > 253 {
+            return;
+        }
+    }
+    let name = t[start..e].trim_start_matches(['.', '-']);
+    let start = e - name.len();
+    let lower = name.to_lowercase();
+    let labels: Vec<&str> = lower.split('.').collect();
+    let Some(&tld) = labels.last() else { return };
+    if labels.len() < 2 || !lists::is_tld(tld) {
+        return;
+    }
+    let mut ace = Vec::with_capacity(labels.len());
+    let mut lookalike = false;
+    for label in &labels {
+        if label.is_empty() || label.starts_with('-') || label.ends_with('-') {
+            return;
+        }
+        if label.is_ascii() {
+            ace.push((*label).to_owned());
+            continue;
+        }
+        let confusables = label.chars().filter(|&c| is_confusable(c)).count();
+        let others = label
+            .chars()
+            .filter(|&c| !c.is_ascii() && !is_confusable(c))
+            .count();
+        let latin = label.chars().any(|c| c.is_ascii_alphabetic());
+        lookalike |= confusables > 0 && others == 0 && (latin || confusables >= 2);
+        let Some(encoded) = punycode(label) else {
+            return;
+        };
+        ace.push(format!("xn--{encoded}"));
+    }
+    let value = ace.join(".");
+    if value.len() > 253 || ace.iter().any(|l| l.len() > 63) {
+        return;
+    }
+    let mut c = Cand::new(IocKind::Domain, start, e, value);
+    c.flags.lookalike = lookalike;
+    out.push(c);
+}
+
+/// RFC 3492 punycode of one label (without the `xn--` prefix); `None` on overflow.
+fn punycode(label: &str) -> Option<String> {
+    const BASE: u32 = 36;
+    const TMIN: u32 = 1;
+    const TMAX: u32 = 26;
+    fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
+        delta /= if first { 700 } else { 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > ((BASE - TMIN) * TMAX) / 2 {
+            delta /= BASE - TMIN;
+            k += BASE;
+        }
+        k + (BASE - TMIN + 1) * delta / (delta + 38)
+    }
+    fn digit(d: u32) -> char {
+        char::from(if d < 26 {
+            b'a' + d as u8
+        } else {
+            b'0' + (d - 26) as u8
+        })
+    }
+    let input: Vec<u32> = label.chars().map(u32::from).collect();
+    let mut out: String = label.chars().filter(char::is_ascii).collect();
+    let basic = out.len() as u32;
+    if basic > 0 {
+        out.push('-');
+    }
+    let (mut n, mut delta, mut bias, mut handled) = (128u32, 0u32, 72u32, basic);
+    while (handled as usize) < input.len() {
+        let m = input.iter().copied().filter(|&c| c >= n).min()?;
+        delta = delta.checked_add((m - n).checked_mul(handled + 1)?)?;
+        n = m;
+        for &c in &input {
+            if c < n {
+                delta = delta.checked_add(1)?;
+            }
+            if c == n {
+                let mut q = delta;
+                let mut k = BASE;
+                loop {
+                    let t = if k <= bias {
+                        TMIN
+                    } else if k >= bias + TMAX {
+                        TMAX
+                    } else {
+                        k - bias
+                    };
+                    if q < t {
+                        break;
+                    }
+                    out.push(digit(t + (q - t) % (BASE - t)));
+                    q = (q - t) / (BASE - t);
+                    k += BASE;
+                }
+                out.push(digit(q));
+                bias = adapt(delta, handled + 1, handled == basic);
+                delta = 0;
+                handled += 1;
+            }
+        }
+        delta += 1;
+        n += 1;
+    }
+    Some(out)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -622,7 +622,12 @@ fn versions_amounts_detection_names_and_cut_names_are_not_indicators() {
     assert_eq!(of(t, IocKind::Ipv4), vec!["185.220.101.34"]);
     assert_eq!(
         of(t, IocKind::Domain),
-        vec!["microsoft-update.com", "software-cdn.net", "evil.com"]
+        vec![
+            "microsoft-update.com",
+            "software-cdn.net",
+            "xn--l-7sba6dbr.com",
+            "evil.com"
+        ]
     );
     // the raw spelling keeps the invisible character (offsets into the input), the value not
     let hit = extract(t)
@@ -637,4 +642,55 @@ fn versions_amounts_detection_names_and_cut_names_are_not_indicators() {
     );
     // CJK prose has no spaces: a domain inside it is still found
     assert_eq!(of("访问evil.com下载", IocKind::Domain), vec!["evil.com"]);
+}
+
+/// Names written with letters of another script that look Latin (issue 13, item 7) are read
+/// whole, as their DNS (punycode) form, and flagged as lookalikes; never cut into the ASCII
+/// tail, someone else's domain.
+#[test]
+fn homoglyph_domains_are_read_whole_and_flagged() {
+    let t = "Phish from \u{0440}\u{0430}\u{0443}\u{0440}\u{0430}l.com, p\u{0430}ypal.com and \
+             micr\u{043E}soft.com; www.p\u{0430}ypal.com/login; the real one is bücher.de and \
+             \u{043F}\u{0440}\u{0438}\u{043C}\u{0435}\u{0440}.com.";
+    let hits = extract(t);
+    let domains: Vec<(&str, &str, bool)> = hits
+        .iter()
+        .filter(|h| h.kind == IocKind::Domain)
+        .map(|h| (h.value.as_str(), h.raw.as_str(), h.flags.lookalike))
+        .collect();
+    assert_eq!(
+        domains,
+        vec![
+            (
+                "xn--l-7sba6dbr.com",
+                "\u{0440}\u{0430}\u{0443}\u{0440}\u{0430}l.com",
+                true
+            ),
+            ("xn--pypal-4ve.com", "p\u{0430}ypal.com", true),
+            ("xn--micrsoft-qbh.com", "micr\u{043E}soft.com", true),
+            ("www.xn--pypal-4ve.com", "www.p\u{0430}ypal.com", true),
+            // Latin with diacritics or a whole word in Cyrillic: an IDN, not a homoglyph
+            ("xn--bcher-kva.de", "bücher.de", false),
+            (
+                "xn--e1afmkfd.com",
+                "\u{043F}\u{0440}\u{0438}\u{043C}\u{0435}\u{0440}.com",
+                false
+            ),
+        ]
+    );
+    for h in &hits {
+        assert_eq!(&t[h.range.clone()], h.raw);
+    }
+    // the ASCII tails are not reported on their own
+    assert!(
+        !hits
+            .iter()
+            .any(|h| ["l.com", "ypal.com", "soft.com", "cher.de"].contains(&h.value.as_str()))
+    );
+    let summary = summarize(&hits);
+    assert!(
+        summary
+            .iter()
+            .any(|s| s.value == "xn--pypal-4ve.com" && s.flags.lookalike && s.count == 1)
+    );
 }

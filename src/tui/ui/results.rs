@@ -159,8 +159,13 @@ fn techniques(app: &App, width: usize) -> Rows {
                 bar(t.confidence, 5),
                 conf_style(app, t.confidence),
             ));
+            // `~`: no chunk reaches the threshold; listed on its evidence summed over chunks.
             spans.push(Span::styled(
-                format!(" {:.2}", t.confidence),
+                format!(
+                    "{}{:.2}",
+                    if t.evidence_only { '~' } else { ' ' },
+                    t.confidence
+                ),
                 conf_style(app, t.confidence),
             ));
             spans.push(Span::raw(format!(" {:>count_w$}", t.chunk_count)));
@@ -221,9 +226,10 @@ fn iocs(app: &App, width: usize, list_h: usize) -> Rows {
                 continue;
             }
             row += 1;
-            let tag = match (s.flags.private, s.flags.benign) {
-                (true, _) => " private",
-                (_, true) => " benign",
+            let tag = match (s.flags.private, s.flags.benign, s.flags.lookalike) {
+                (true, _, _) => " private",
+                (_, true, _) => " benign",
+                (_, _, true) => " lookalike",
                 _ => "",
             };
             let count = if s.count > 1 {
