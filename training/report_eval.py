@@ -11,14 +11,15 @@ runs it, scored against the techniques annotated in each report.
 * The binary runs once per report with the product's defaults except `-t 0.01`, so every
   technique's best chunk confidence and evidence (its chunk confidences >= 0.05 summed) are
   known; the technique list at threshold t is then exactly what `mitremap analyze -t t` shows (a
-  technique is listed when its best chunk or its evidence is >= t; a parent also when its
-  family's evidence is). A second run at the product's
+  technique is listed when its best chunk is >= t, or its evidence is and its best chunk >= t/2;
+  a parent also when its family's evidence is). A second run at the product's
   own threshold checks that claim report by report.
 * Score: micro precision / recall / F1 over (report, parent technique) pairs, the gold being the
   annotated parents. Gold is what the annotators marked, so precision is a lower bound.
 * `--baseline`: the TF-IDF + LR baseline (evaluate.py) trained on the same records as the
   evaluation baseline, a report's score per label = max over its sentences, threshold chosen on
-  the tune reports the same way.
+  the tune reports the same way; and the same baseline with the product's aggregation (max, or
+  the sum of its sentence scores >= 0.05 when the max reaches half the threshold).
 """
 from __future__ import annotations
 
@@ -63,22 +64,28 @@ def run_binary(binary, model, path, extra=()):
     best = {}
     for t in rep["techniques"]:
         pid = parent(t["id"])
-        # listed at threshold x when confidence >= x or evidence >= x
-        best[pid] = max(best.get(pid, 0.0), t["confidence"], t.get("evidence", 0.0))
+        # listed at threshold x when confidence >= x, or evidence >= x and confidence >= x / 2
+        best[pid] = max(best.get(pid, 0.0), listing_score(t["confidence"], t.get("evidence", 0.0)))
     # A parent is also listed when its family's evidence (per chunk the best of the parent and
     # its sub-techniques, >= 0.05, summed) reaches x and no member is listed otherwise.
-    family = {}
+    family, family_best = {}, {}
     for c in rep["chunks"]:
         here = {}
         for pr in c["predictions"]:
             pid = parent(pr["technique"])
             here[pid] = max(here.get(pid, 0.0), pr["confidence"])
         for pid, x in here.items():
+            family_best[pid] = max(family_best.get(pid, 0.0), x)
             if x >= EVIDENCE_FLOOR:
                 family[pid] = family.get(pid, 0.0) + x
     for pid, ev in family.items():
-        best[pid] = max(best.get(pid, 0.0), ev)
+        best[pid] = max(best.get(pid, 0.0), listing_score(family_best[pid], ev))
     return best
+
+
+def listing_score(confidence, evidence):
+    """The largest threshold at which the product lists a technique (report.rs `listed`)."""
+    return max(confidence, min(evidence, 2 * confidence))
 
 
 def listed_parents(binary, model, path, extra=()):
@@ -168,24 +175,29 @@ def main():
         labels = json.load(open(Path(a.model) / "labels.json"))
         lv = Levels(labels)
         base = TfidfBaseline(labels).fit(d["train"])
-        bscores = {}
+        bscores, bsum = {}, {}
         for k, v in reps.items():
-            bscores[k] = []
+            bscores[k], bsum[k] = [], []
             for r in v:
                 sents = sentences((ddir / r["file"]).read_text(encoding="utf-8"))
-                P = lv.parent_scores(base.scores(sents)).max(0)
+                S = lv.parent_scores(base.scores(sents))
+                P = S.max(0)
+                # the product's aggregation for the baseline too: max or evidence (sum >= floor)
+                E = np.maximum(P, np.minimum(np.where(S >= EVIDENCE_FLOOR, S, 0.0).sum(0), 2 * P))
                 bscores[k].append({p: float(P[j]) for j, p in enumerate(lv.parents)})
-        bsw = sweep(bscores["tune"], gold["tune"])
-        bthr = choose(bsw)
-        res["tfidf_lr_threshold_chosen_on_tune_reports"] = {"threshold": bthr,
-                                                           "dev": prf(at(bscores["dev"], bthr), gold["dev"]),
-                                                           "tune": bsw[bthr]}
-        res["tfidf_lr_dev_sweep"] = {str(t): v["f1"] for t, v in sweep(bscores["dev"], gold["dev"]).items()}
+                bsum[k].append({p: float(E[j]) for j, p in enumerate(lv.parents)})
+        for name, sc in (("tfidf_lr", bscores), ("tfidf_lr_evidence", bsum)):
+            bsw = sweep(sc["tune"], gold["tune"])
+            bthr = choose(bsw)
+            res[f"{name}_threshold_chosen_on_tune_reports"] = {"threshold": bthr,
+                                                              "dev": prf(at(sc["dev"], bthr), gold["dev"]),
+                                                              "tune": bsw[bthr]}
+            res[f"{name}_dev_sweep"] = {str(t): v["f1"] for t, v in sweep(sc["dev"], gold["dev"]).items()}
 
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     json.dump(res, open(a.out, "w"), indent=1)
     for k in ("model_at_shipped_threshold", "model_threshold_chosen_on_tune_reports",
-              "tfidf_lr_threshold_chosen_on_tune_reports"):
+              "tfidf_lr_threshold_chosen_on_tune_reports", "tfidf_lr_evidence_threshold_chosen_on_tune_reports"):
         if k in res:
             d = res[k]["dev"]
             print(f"{k:45s} thr {res[k]['threshold']:.2f}  dev P {d['precision']:.3f} R {d['recall']:.3f} "

@@ -55,7 +55,8 @@ pub struct AnalyzeArgs {
     /// Batch mode: reports analysed concurrently (they share one model session).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
     pub jobs: usize,
-    /// Keep predictions with confidence >= this (default: the model's recommendation, else 0.6).
+    /// Keep predictions with confidence >= this (default: the model's recommendation, else 0.6);
+    /// a technique is also listed when its confidences summed over chunks reach it.
     #[arg(long, short = 't', value_name = "0..1", value_parser = parse_threshold)]
     pub threshold: Option<f32>,
     /// Output format.

@@ -169,6 +169,14 @@ impl ReportOptions {
     }
 }
 
+/// The report-level listing rule (see [`Report::techniques`]): a technique is listed when its best
+/// chunk reaches the threshold, or when its evidence does and its best chunk reaches half of it —
+/// what no passage states with even half the confidence stays noise however often it recurs
+/// (the half was chosen on the tune reports).
+fn listed(best: f32, evidence: f32, threshold: f32) -> bool {
+    best >= threshold || (evidence >= threshold && best >= threshold / 2.0)
+}
+
 /// A parent technique with its sub-techniques, aggregated over chunks (see [`Report::techniques`]).
 #[derive(Default)]
 struct Family {
@@ -330,8 +338,9 @@ impl Report {
     /// Techniques the report describes at `threshold`, aggregated over chunks; highest
     /// confidence first.
     ///
-    /// A technique is listed when its best chunk confidence, or its evidence (the sum of its
-    /// chunk confidences at or above [`EVIDENCE_FLOOR`]), reaches `threshold`. Summing lets a
+    /// A technique is listed when its best chunk confidence reaches `threshold`, or when its
+    /// evidence (the sum of its chunk confidences at or above [`EVIDENCE_FLOOR`]) does and its
+    /// best chunk reaches half of `threshold`. Summing lets a
     /// technique that several passages describe without one saying it outright reach the list,
     /// as analysts read a report. A parent technique is also listed (on evidence) when its
     /// family — it and its sub-techniques — adds up to the threshold and none of them is listed
@@ -409,7 +418,7 @@ impl Report {
         }
         let mut out: Vec<TechniqueHit> = hits
             .into_values()
-            .filter(|h| h.confidence >= threshold || h.evidence >= threshold)
+            .filter(|h| listed(h.confidence, h.evidence, threshold))
             .map(|mut h| {
                 if h.chunks.is_empty() {
                     h.evidence_only = true;
@@ -428,7 +437,7 @@ impl Report {
             let represented = out
                 .iter()
                 .any(|h| h.id == id || h.parent.as_deref() == Some(id.as_str()));
-            if represented || family.evidence < threshold {
+            if represented || !listed(family.best, family.evidence, threshold) {
                 continue;
             }
             let Some(t) = catalog.get(&id) else { continue };
@@ -737,12 +746,17 @@ mod tests {
     #[test]
     fn weak_mentions_in_several_chunks_add_up_to_a_listing() {
         let r = report_with(
-            &["T1059.001", "T1003", "T1021"],
-            &[&[0.9, 0.3, 0.04], &[0.1, 0.35, 0.04], &[0.0, 0.02, 0.04]],
+            &["T1059.001", "T1003", "T1021", "T1105"],
+            &[
+                &[0.9, 0.3, 0.04, 0.25],
+                &[0.1, 0.35, 0.04, 0.25],
+                &[0.0, 0.02, 0.04, 0.25],
+            ],
         );
         let t = r.techniques(0.6);
         // T1003: best 0.35, evidence 0.65 (0.02 is under the floor) -> listed, evidence only,
         // its chunks are the supporting ones. T1021: 3 x 0.04, all under the floor -> not listed.
+        // T1105: evidence 0.75 but no chunk reaches half the threshold -> not listed.
         assert_eq!(
             t.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
             ["T1059.001", "T1003"]
