@@ -1,7 +1,8 @@
 //! Plain-text tables for the terminal. Every cell is sanitised: report text never reaches the
 //! terminal raw.
 
-use mitremap_engine::analysis::Report;
+use mitremap_engine::analysis::{Report, TechniqueHit};
+use mitremap_engine::attack::mapping::MappingKind;
 use mitremap_engine::ioc::IocSummary;
 use mitremap_engine::text::terminal_safe_line;
 
@@ -15,10 +16,11 @@ pub fn report_table(report: &Report) -> String {
         .as_ref()
         .map_or("none".to_owned(), |m| format!("{} {}", m.name, m.version));
     out.push_str(&format!(
-        "{} chunks, model {}, threshold {}: {} techniques\n\n",
+        "{} chunks, model {}, threshold {}, ATT&CK {}: {} techniques\n\n",
         report.chunks.len(),
         terminal_safe_line(&model),
         mitremap_engine::analysis::format_threshold(threshold),
+        report.attack.attack_version,
         techniques.len()
     ));
     if let Some(t) = mitremap_export::marking_in_text(report) {
@@ -33,7 +35,7 @@ pub fn report_table(report: &Report) -> String {
                     format!("{:.3}", t.confidence),
                     t.chunk_count.to_string(),
                     t.tactics.join(","),
-                    terminal_safe_line(&t.name).into_owned(),
+                    terminal_safe_line(&name_with_mapping(t)).into_owned(),
                 ]
             })
             .collect();
@@ -45,6 +47,35 @@ pub fn report_table(report: &Report) -> String {
     }
     out.push_str(&ioc_table(&report.ioc_summaries(), false));
     out
+}
+
+/// The technique's name, and where its model labels came from when they were not reported as
+/// themselves: `Disable or Modify Tools <- T1562.001 (moved)`.
+fn name_with_mapping(t: &TechniqueHit) -> String {
+    let notes: Vec<String> = t
+        .mapping
+        .iter()
+        .filter_map(|m| {
+            let how = match m.kind {
+                MappingKind::Same | MappingKind::Unmapped => return None,
+                MappingKind::Deprecated => return Some("deprecated, no replacement".to_owned()),
+                MappingKind::Revoked => "revoked",
+                MappingKind::Moved => "moved",
+                MappingKind::Approximate => "moved, approximate",
+                MappingKind::Split => "split",
+            };
+            Some(if m.alternatives.is_empty() {
+                format!("{} ({how})", m.label)
+            } else {
+                format!("{} ({how}; also {})", m.label, m.alternatives.join(", "))
+            })
+        })
+        .collect();
+    if notes.is_empty() {
+        t.name.clone()
+    } else {
+        format!("{} <- {}", t.name, notes.join(", "))
+    }
 }
 
 /// IoCs grouped by type.

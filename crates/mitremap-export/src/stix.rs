@@ -340,7 +340,7 @@ fn attack_pattern(ctx: &Ctx, hit: &TechniqueHit) -> Value {
         json!([{"source_name": "mitre-attack", "external_id": hit.id, "url": hit.url}]),
     );
     if !hit.tactics.is_empty() {
-        let phases: Vec<Value> = common::tactics_in_order(&hit.tactics)
+        let phases: Vec<Value> = common::tactics_in_order(report.attack, &hit.tactics)
             .into_iter()
             .map(|t| json!({"kill_chain_name": "mitre-attack", "phase_name": t}))
             .collect();

@@ -1,6 +1,6 @@
 //! The analysis of one document, built incrementally from events, and its versioned JSON form.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{AnalysisOptions, Event, Progress};
+use crate::attack::mapping::{MappingKind, map_label};
 use crate::attack::{Catalog, Status, technique_url};
 use crate::explain::Explanation;
 use crate::model::{Activation, Architecture, Classifier, Integrity};
@@ -186,6 +187,21 @@ pub struct TechniqueHit {
     /// The model labels that map here, when they differ from `id` (revoked IDs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub model_labels: Vec<String>,
+    /// How model labels were carried into the catalogue in use, for every label that was not
+    /// reported as itself (revoked, moved, split, approximate, deprecated, unmapped).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mapping: Vec<LabelMapping>,
+}
+
+/// How one model label was carried into the catalogue in use (see [`crate::attack::mapping`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelMapping {
+    /// The model's label (an ATT&CK ID of the model's release).
+    pub label: String,
+    pub kind: MappingKind,
+    /// Other techniques the label was split into, besides the one reported.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
 }
 
 /// A document's analysis, possibly still in progress.
@@ -203,6 +219,9 @@ pub struct Report {
     pub timings: Option<Timings>,
     pub error: Option<String>,
     pub cancelled: bool,
+    /// The ATT&CK catalogue the report is made in (the process's [`Catalog::active`] when it was
+    /// created): technique names, tactics and the version the exports name.
+    pub attack: &'static Catalog,
 }
 
 impl Report {
@@ -234,6 +253,7 @@ impl Report {
             timings: None,
             error: None,
             cancelled: false,
+            attack: Catalog::active(),
         }
     }
 
@@ -310,16 +330,28 @@ impl Report {
     /// Techniques predicted at or above `threshold`, aggregated over chunks: best confidence,
     /// number of chunks and which chunks; highest confidence first.
     pub fn techniques(&self, threshold: f32) -> Vec<TechniqueHit> {
-        let catalog = Catalog::embedded();
+        let catalog = self.attack;
+        // Model labels are IDs of the embedded release (the label space the models are trained
+        // on); each is carried into the catalogue in use once.
+        let labels = Catalog::embedded();
+        let mut mapped = HashMap::new();
         let mut hits: BTreeMap<String, TechniqueHit> = BTreeMap::new();
         for chunk in &self.chunks {
             for p in chunk.above(threshold) {
                 let label = self.label(p.label);
-                let resolved = catalog.resolve(label);
+                let m = mapped
+                    .entry(p.label)
+                    .or_insert_with(|| map_label(label, labels, catalog));
+                let resolved = m.technique;
                 let id = resolved.map_or(label, |t| t.id.as_str()).to_owned();
                 let hit = hits.entry(id.clone()).or_insert_with(|| TechniqueHit {
                     name: resolved.map_or_else(
-                        || format!("{label} (not in ATT&CK {})", catalog.attack_version),
+                        || match labels.get(label) {
+                            Some(t) if catalog.attack_version != labels.attack_version => {
+                                format!("{} (no v{} equivalent)", t.name, catalog.attack_version)
+                            }
+                            _ => format!("{label} (not in ATT&CK {})", catalog.attack_version),
+                        },
                         |t| t.name.clone(),
                     ),
                     tactics: resolved.map(|t| t.tactics.clone()).unwrap_or_default(),
@@ -332,6 +364,7 @@ impl Report {
                     chunk_count: 0,
                     chunks: Vec::new(),
                     model_labels: Vec::new(),
+                    mapping: Vec::new(),
                 });
                 hit.confidence = hit.confidence.max(p.score);
                 if hit.chunks.last() != Some(&chunk.index) {
@@ -339,6 +372,13 @@ impl Report {
                 }
                 if label != hit.id && !hit.model_labels.iter().any(|l| l == label) {
                     hit.model_labels.push(label.to_owned());
+                }
+                if m.kind != MappingKind::Same && !hit.mapping.iter().any(|l| l.label == label) {
+                    hit.mapping.push(LabelMapping {
+                        label: label.to_owned(),
+                        kind: m.kind,
+                        alternatives: m.alternatives.clone(),
+                    });
                 }
             }
         }
@@ -374,7 +414,7 @@ impl Report {
     /// A borrowed, serialisable view of the JSON document: `serde_json::to_writer(w, &view)`
     /// streams it without copying chunk texts or building a `Value` tree.
     pub fn json_view(&self, include_text: bool) -> ReportJson<'_> {
-        let catalog = Catalog::embedded();
+        let catalog = self.attack;
         let threshold = self.options.threshold;
         let summaries = self.ioc_summaries();
         ReportJson {
@@ -389,6 +429,7 @@ impl Report {
             attack: AttackJson {
                 domain: "enterprise-attack",
                 version: &catalog.attack_version,
+                source: catalog.origin_kind(),
                 notice: &catalog.notice,
             },
             options: &self.options,
@@ -456,6 +497,8 @@ struct Generator {
 struct AttackJson<'a> {
     domain: &'static str,
     version: &'a str,
+    /// `embedded` or `imported` (`mitremap attack import`).
+    source: &'static str,
     notice: &'a str,
 }
 
@@ -476,6 +519,8 @@ struct TechniqueJson {
     chunks: Vec<usize>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     model_labels: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mapping: Vec<LabelMapping>,
 }
 
 impl From<TechniqueHit> for TechniqueJson {
@@ -492,6 +537,7 @@ impl From<TechniqueHit> for TechniqueJson {
             chunk_count: t.chunk_count,
             chunks: t.chunks,
             model_labels: t.model_labels,
+            mapping: t.mapping,
         }
     }
 }
