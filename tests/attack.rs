@@ -296,3 +296,21 @@ fn version_says_when_no_onnx_runtime_is_found_and_still_succeeds() {
     );
     assert_eq!(lines[2], "ATT&CK 18.1 (embedded catalogue)");
 }
+
+#[test]
+fn a_huge_file_is_refused_before_it_is_read() {
+    let data = tempfile::tempdir().unwrap();
+    let huge = data.path().join("enterprise-attack.json");
+    // Sparse: 600 MB long, no disk used.
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(600 * 1024 * 1024)
+        .unwrap();
+    let err = refused(&mitremap(
+        data.path(),
+        &["attack", "import", huge.to_str().unwrap()],
+    ));
+    assert!(err.contains("the file is 600 MB"), "{err}");
+    // Refused from its size, not parsed (the parser would say "not JSON" at the first zero).
+    assert!(err.contains("at most 512 MB is read"), "{err}");
+}

@@ -95,8 +95,17 @@ fn show(pin: Option<&str>) -> anyhow::Result<ExitCode> {
     println!("tactics:    {}", tactics.join(", "));
     let embedded = Catalog::embedded();
     if catalog.attack_version != embedded.attack_version {
+        let crosswalk = mitremap_engine::attack::mapping::Crosswalk::embedded();
+        let via = if store::major(&catalog.attack_version) >= store::major(&crosswalk.to) {
+            format!(
+                "revoked-by relationships, then the {} -> {} crosswalk",
+                crosswalk.from, crosswalk.to
+            )
+        } else {
+            "revoked-by relationships".to_owned()
+        };
         println!(
-            "labels:     models name ATT&CK {} IDs; each is reported in ATT&CK {} (revoked-by relationships, the 18.1 -> 19 crosswalk; labels with no equivalent are shown as such)",
+            "labels:     models name ATT&CK {} IDs; each is reported in ATT&CK {} ({via}; labels with no equivalent are shown as such)",
             embedded.attack_version, catalog.attack_version
         );
     }

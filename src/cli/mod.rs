@@ -24,8 +24,8 @@ Examples:
   mitremap analyze report.txt --format stix -o bundle.json
   mitremap iocs report.txt --format table
   mitremap models
-  mitremap attack import enterprise-attack.json   install a newer ATT&CK release (offline)
-  mitremap attack                            the ATT&CK catalogue in use
+  mitremap attack                            the ATT&CK release in use
+  mitremap attack import enterprise-attack.json
 
 Lookup (first hit wins; never the working directory or its parents):
   ONNX Runtime  --ort-lib, $ORT_DYLIB_PATH, beside the executable, <prefix>/lib/, the build
