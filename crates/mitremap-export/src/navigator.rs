@@ -1,6 +1,6 @@
 //! ATT&CK Navigator layers, layer format 4.5 (Navigator 5.x).
 //!
-//! - `versions`: `attack` is the major release of the model's ATT&CK version (`18.1` -> `18`),
+//! - `versions`: `attack` is the major release of the ATT&CK catalogue in use (`18.1` -> `18`),
 //!   the form Navigator expects; `navigator` `5.2.0`; `layer` `4.5`.
 //! - One technique entry per (technique, tactic), tactics in kill-chain order, as Navigator itself
 //!   writes layers; a technique without a known tactic gets one entry without `tactic` (then it

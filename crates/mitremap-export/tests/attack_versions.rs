@@ -182,6 +182,15 @@ fn stix_bundle_carries_the_release_and_its_tactics() {
             .contains("(ATT&CK 18.2)"),
         "{report}"
     );
+    assert!(
+        report["external_references"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["source_name"] == "mitremap-attack-release"
+                && r["external_id"] == "enterprise-attack-18.2"),
+        "{report}"
+    );
     let pattern = objects
         .iter()
         .find(|o| {
