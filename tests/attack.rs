@@ -170,7 +170,7 @@ fn an_imported_release_is_used_by_default_and_every_label_is_reported_in_it() {
             "table",
         ],
     ));
-    assert!(table.contains("ATT&CK 18.2:"), "{table}");
+    assert!(table.contains("techniques in ATT&CK 18.2\n"), "{table}");
     assert!(
         table.contains("Disable or Modify Tools <- T1562"),
         "{table}"

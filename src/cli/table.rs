@@ -16,12 +16,12 @@ pub fn report_table(report: &Report) -> String {
         .as_ref()
         .map_or("none".to_owned(), |m| format!("{} {}", m.name, m.version));
     out.push_str(&format!(
-        "{} chunks, model {}, threshold {}, ATT&CK {}: {} techniques\n\n",
+        "{} chunks, model {}, threshold {}: {} techniques in ATT&CK {}\n\n",
         report.chunks.len(),
         terminal_safe_line(&model),
         mitremap_engine::analysis::format_threshold(threshold),
-        report.attack.attack_version,
-        techniques.len()
+        techniques.len(),
+        report.attack.attack_version
     ));
     if let Some(t) = mitremap_export::marking_in_text(report) {
         out.push_str(&format!("marked {} in the text\n\n", t.label()));

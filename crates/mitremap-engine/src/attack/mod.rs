@@ -161,6 +161,7 @@ impl Catalog {
     }
 
     /// Builds a catalogue from its parts (used by the STIX importer); techniques are sorted by ID.
+    /// Its origin is a file not yet named: set it with [`Catalog::with_origin`] once written.
     pub fn new(
         attack_version: String,
         source: String,
