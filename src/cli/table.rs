@@ -2,7 +2,6 @@
 //! terminal raw.
 
 use mitremap_engine::analysis::{Report, TechniqueHit};
-use mitremap_engine::attack::mapping::MappingKind;
 use mitremap_engine::ioc::IocSummary;
 use mitremap_engine::text::terminal_safe_line;
 
@@ -52,29 +51,9 @@ pub fn report_table(report: &Report) -> String {
 /// The technique's name, and where its model labels came from when they were not reported as
 /// themselves: `Disable or Modify Tools <- T1562.001 (moved)`.
 fn name_with_mapping(t: &TechniqueHit) -> String {
-    let notes: Vec<String> = t
-        .mapping
-        .iter()
-        .filter_map(|m| {
-            let how = match m.kind {
-                MappingKind::Same | MappingKind::Unmapped => return None,
-                MappingKind::Deprecated => return Some("deprecated, no replacement".to_owned()),
-                MappingKind::Revoked => "revoked",
-                MappingKind::Moved => "moved",
-                MappingKind::Approximate => "moved, approximate",
-                MappingKind::Split => "split",
-            };
-            Some(if m.alternatives.is_empty() {
-                format!("{} ({how})", m.label)
-            } else {
-                format!("{} ({how}; also {})", m.label, m.alternatives.join(", "))
-            })
-        })
-        .collect();
-    if notes.is_empty() {
-        t.name.clone()
-    } else {
-        format!("{} <- {}", t.name, notes.join(", "))
+    match t.mapping_note() {
+        Some(note) => format!("{} <- {note}", t.name),
+        None => t.name.clone(),
     }
 }
 

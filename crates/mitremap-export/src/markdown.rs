@@ -86,7 +86,10 @@ pub(crate) fn render(report: &Report, options: &ExportOptions) -> Vec<u8> {
                 "| [{}]({}) | {} | {} | {}% | {} |",
                 escape(&hit.id),
                 hit.url,
-                escape(&hit.name),
+                escape(&match hit.mapping_note() {
+                    Some(note) => format!("{} <- {note}", hit.name),
+                    None => hit.name.clone(),
+                }),
                 escape(&tactics.join(", ")),
                 percent(hit.confidence),
                 hit.chunk_count

@@ -163,7 +163,12 @@ fn markdown_and_csv_use_the_release_tactic_names() {
         md.contains("- **ATT&CK:** Enterprise 19 (imported catalogue; model labels carried over from 18\\.1)"),
         "{md}"
     );
-    assert!(md.contains("Defense Impairment"), "{md}");
+    assert!(
+        md.contains(
+            "| Disable or Modify Tools \\<- T1562.001 (moved), T1562 (moved, approximate) | Defense Impairment |"
+        ),
+        "{md}"
+    );
     assert!(md.contains("| Stealth |"), "{md}");
     assert!(!md.contains("Defense Evasion"), "{md}");
     let csv = String::from_utf8(export(Format::Csv, V19)).unwrap();

@@ -193,6 +193,34 @@ pub struct TechniqueHit {
     pub mapping: Vec<LabelMapping>,
 }
 
+impl TechniqueHit {
+    /// Where the model labels came from when they were not reported as themselves, for people:
+    /// `T1562.001 (moved), T1562 (split; also T1686)`. `None` when every label is the ID itself
+    /// (an unmapped label says so in its name).
+    pub fn mapping_note(&self) -> Option<String> {
+        let notes: Vec<String> = self
+            .mapping
+            .iter()
+            .filter_map(|m| {
+                let how = match m.kind {
+                    MappingKind::Same | MappingKind::Unmapped => return None,
+                    MappingKind::Deprecated => return Some("deprecated, no replacement".into()),
+                    MappingKind::Revoked => "revoked",
+                    MappingKind::Moved => "moved",
+                    MappingKind::Approximate => "moved, approximate",
+                    MappingKind::Split => "split",
+                };
+                Some(if m.alternatives.is_empty() {
+                    format!("{} ({how})", m.label)
+                } else {
+                    format!("{} ({how}; also {})", m.label, m.alternatives.join(", "))
+                })
+            })
+            .collect();
+        (!notes.is_empty()).then(|| notes.join(", "))
+    }
+}
+
 /// How one model label was carried into the catalogue in use (see [`crate::attack::mapping`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LabelMapping {
