@@ -314,3 +314,20 @@ fn a_huge_file_is_refused_before_it_is_read() {
     // Refused from its size, not parsed (the parser would say "not JSON" at the first zero).
     assert!(err.contains("at most 512 MB is read"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn import_refuses_a_data_folder_others_can_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let shared = d.join("mitremap");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = refused(&mitremap(
+        d,
+        &["attack", "import", bundle(MINI).to_str().unwrap()],
+    ));
+    assert!(err.contains("writable by every user"), "{err}");
+    assert!(!shared.join("attack").exists(), "nothing created in it");
+}

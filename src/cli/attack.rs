@@ -146,9 +146,12 @@ fn import(file: &Path) -> anyhow::Result<ExitCode> {
 
     let dir = store::catalogue_dir()
         .ok_or_else(|| anyhow!("no data folder: set HOME or XDG_DATA_HOME"))?;
-    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
     // What is written here is loaded by every later run: refuse a folder others could write to
-    // now rather than write a catalogue that will be refused.
+    // now (before creating anything in it) rather than write a catalogue that will be refused.
+    if let Some(existing) = dir.ancestors().find(|a| a.exists()) {
+        mitremap_engine::locate::ensure_trusted(existing).map_err(|e| anyhow!("{e}"))?;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
     mitremap_engine::locate::ensure_trusted(&dir).map_err(|e| anyhow!("{e}"))?;
     let target = dir.join(store::file_name(&catalog.attack_version));
     let json = serde_json::to_vec(&catalog)?;
