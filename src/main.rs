@@ -28,9 +28,11 @@ fn main() -> ExitCode {
     let result = match args.command {
         Some(command) => {
             cli::init_logging();
-            cli::run(command)
+            cli::run(command, args.attack_version.as_deref())
         }
-        None => tui::run(args.tui),
+        None => {
+            cli::attack::select(args.attack_version.as_deref()).and_then(|_| tui::run(args.tui))
+        }
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,8 @@ fn mitremap(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mitremap"));
     cmd.args(args)
         .env_remove("MITREMAP_MODEL")
+        // The embedded ATT&CK release, whatever the user has imported (`mitremap attack import`).
+        .env("MITREMAP_ATTACK_VERSION", "18.1")
         .env("MITREMAP_LOG", "off");
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()

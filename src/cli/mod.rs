@@ -1,6 +1,7 @@
 //! The headless commands: `analyze`, `iocs`, `models` (and the hidden `generate`).
 
 mod analyze;
+pub mod attack;
 mod batch;
 mod generate;
 mod input;
@@ -23,6 +24,8 @@ Examples:
   mitremap analyze report.txt --format stix -o bundle.json
   mitremap iocs report.txt --format table
   mitremap models
+  mitremap attack                            the ATT&CK release in use
+  mitremap attack import enterprise-attack.json
 
 Lookup (first hit wins; never the working directory or its parents):
   ONNX Runtime  --ort-lib, $ORT_DYLIB_PATH, beside the executable, <prefix>/lib/, the build
@@ -31,6 +34,8 @@ Lookup (first hit wins; never the working directory or its parents):
   model         --model, $MITREMAP_MODEL, <prefix>/share/mitremap/models/default, the build
                 checkout's models/default (cargo builds only),
                 $XDG_DATA_HOME/mitremap/models/default
+  ATT&CK        --attack-version, $MITREMAP_ATTACK_VERSION, else the newest of the embedded
+                catalogue and $XDG_DATA_HOME/mitremap/attack/ (mitremap attack import)
 (<prefix>: the folder above the executable's bin/, e.g. an unpacked release archive.)
 Files or folders writable by another user are refused.";
 
@@ -42,6 +47,10 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub tui: TuiArgs,
+    /// ATT&CK release to report in: the embedded one (18.1) or one installed with
+    /// `mitremap attack import` (default: the newest).
+    #[arg(long, value_name = "VERSION", global = true, env = "MITREMAP_ATTACK_VERSION", value_parser = attack::parse_attack_version)]
+    pub attack_version: Option<String>,
 }
 
 /// Options of the terminal UI (`mitremap [FILE]`).
@@ -67,6 +76,8 @@ pub enum Command {
     Iocs(iocs::IocsArgs),
     /// List installed models with their model cards.
     Models(models::ModelsArgs),
+    /// Show the ATT&CK catalogue in use, or import a newer release from MITRE's STIX bundle.
+    Attack(attack::AttackArgs),
     /// Write the man pages or a shell completion script (for packagers; see tools/package.sh).
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -86,9 +97,14 @@ pub struct ModelArgs {
     pub threads: Option<usize>,
 }
 
-pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+/// Runs a headless command; `attack_version` is `--attack-version`.
+pub fn run(command: Command, attack_version: Option<&str>) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Analyze(args) => analyze::run(args),
+        Command::Analyze(args) => {
+            attack::select(attack_version)?;
+            analyze::run(args)
+        }
+        Command::Attack(args) => attack::run(args, attack_version),
         Command::Iocs(args) => iocs::run(args),
         Command::Models(args) => models::run(args),
         Command::Generate(args) => generate::run(args),
@@ -111,11 +127,17 @@ pub fn version_text() -> String {
             terminal_safe_line(&e.to_string())
         )),
     }
-    let catalog = mitremap_engine::attack::Catalog::embedded();
-    out.push_str(&format!(
-        "\nATT&CK {} (embedded catalogue)",
-        catalog.attack_version
-    ));
+    // `--version` never fails: a catalogue that cannot be used is named with the reason.
+    let pin = std::env::var("MITREMAP_ATTACK_VERSION")
+        .ok()
+        .filter(|v| !v.is_empty());
+    match attack::select(pin.as_deref()) {
+        Ok(catalog) => out.push_str(&format!("\n{}", attack::describe(catalog))),
+        Err(e) => out.push_str(&format!(
+            "\nATT&CK: {}",
+            terminal_safe_line(&format!("{e:#}"))
+        )),
+    }
     match default_model_dir(None).ok().and_then(|d| {
         mitremap_engine::model::manifest::Manifest::load(&d)
             .ok()

@@ -1,7 +1,7 @@
 //! Plain-text tables for the terminal. Every cell is sanitised: report text never reaches the
 //! terminal raw.
 
-use mitremap_engine::analysis::Report;
+use mitremap_engine::analysis::{Report, TechniqueHit};
 use mitremap_engine::ioc::IocSummary;
 use mitremap_engine::text::terminal_safe_line;
 
@@ -15,11 +15,12 @@ pub fn report_table(report: &Report) -> String {
         .as_ref()
         .map_or("none".to_owned(), |m| format!("{} {}", m.name, m.version));
     out.push_str(&format!(
-        "{} chunks, model {}, threshold {}: {} techniques\n\n",
+        "{} chunks, model {}, threshold {}: {} techniques in ATT&CK {}\n\n",
         report.chunks.len(),
         terminal_safe_line(&model),
         mitremap_engine::analysis::format_threshold(threshold),
-        techniques.len()
+        techniques.len(),
+        report.attack.attack_version
     ));
     if let Some(t) = mitremap_export::marking_in_text(report) {
         out.push_str(&format!("marked {} in the text\n\n", t.label()));
@@ -38,7 +39,7 @@ pub fn report_table(report: &Report) -> String {
                     format!("{:.2}", t.evidence),
                     t.chunk_count.to_string(),
                     t.tactics.join(","),
-                    terminal_safe_line(&t.name).into_owned(),
+                    terminal_safe_line(&name_with_mapping(t)).into_owned(),
                 ]
             })
             .collect();
@@ -56,6 +57,15 @@ pub fn report_table(report: &Report) -> String {
     }
     out.push_str(&ioc_table(&report.ioc_summaries(), false));
     out
+}
+
+/// The technique's name, and where its model labels came from when they were not reported as
+/// themselves: `Disable or Modify Tools <- T1562.001 (moved)`.
+fn name_with_mapping(t: &TechniqueHit) -> String {
+    match t.mapping_note() {
+        Some(note) => format!("{} <- {note}", t.name),
+        None => t.name.clone(),
+    }
 }
 
 /// IoCs grouped by type.

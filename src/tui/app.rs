@@ -572,7 +572,12 @@ impl App {
         let (label, id, name) = from_technique.or_else(|| {
             let p = chunk.scores.first()?;
             let l = report.label(p.label);
-            let t = mitremap_engine::attack::Catalog::embedded().resolve(l);
+            let t = mitremap_engine::attack::mapping::map_label(
+                l,
+                mitremap_engine::attack::Catalog::embedded(),
+                report.attack,
+            )
+            .technique;
             Some((
                 p.label,
                 t.map_or_else(|| l.to_owned(), |t| t.id.clone()),

@@ -2,6 +2,7 @@
 
 use mitremap_engine::analysis::{EVIDENCE_FLOOR, Report, TechniqueHit};
 use mitremap_engine::attack::Catalog;
+use mitremap_engine::attack::mapping::MappingKind;
 use time::OffsetDateTime;
 
 use crate::ExportOptions;
@@ -125,12 +126,23 @@ pub(crate) fn input_name(report: &Report) -> String {
     }
 }
 
-/// The ATT&CK release of the report: the model's, else the embedded catalogue's.
+/// The ATT&CK release the report is made in: the catalogue in use when it was made (technique
+/// names and tactics come from it).
 pub(crate) fn attack_version(report: &Report) -> String {
+    report.attack.attack_version.clone()
+}
+
+/// The ATT&CK release of the model's labels (the embedded catalogue's without a model).
+pub(crate) fn model_attack_version(report: &Report) -> String {
     report.model.as_ref().map_or_else(
         || Catalog::embedded().attack_version.clone(),
         |m| m.attack_version.clone(),
     )
+}
+
+/// True when no technique of the report's catalogue corresponds to the hit's model label.
+pub(crate) fn is_unmapped(hit: &TechniqueHit) -> bool {
+    hit.mapping.iter().any(|m| m.kind == MappingKind::Unmapped)
 }
 
 /// `name version` of the model, or `no model`.
@@ -142,8 +154,7 @@ pub(crate) fn model_label(report: &Report) -> String {
 }
 
 /// Tactic shortnames in kill-chain (matrix column) order; unknown ones last, as given.
-pub(crate) fn tactics_in_order(tactics: &[String]) -> Vec<&str> {
-    let catalog = Catalog::embedded();
+pub(crate) fn tactics_in_order<'t>(catalog: &Catalog, tactics: &'t [String]) -> Vec<&'t str> {
     let pos = |t: &str| {
         catalog
             .tactics
@@ -157,8 +168,8 @@ pub(crate) fn tactics_in_order(tactics: &[String]) -> Vec<&str> {
 }
 
 /// A tactic's display name (`Command and Control`), falling back to the shortname.
-pub(crate) fn tactic_name(shortname: &str) -> String {
-    Catalog::embedded()
+pub(crate) fn tactic_name(catalog: &Catalog, shortname: &str) -> String {
+    catalog
         .tactic(shortname)
         .map_or_else(|| shortname.to_owned(), |t| t.name.clone())
 }

@@ -42,7 +42,7 @@ pub(crate) fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
             "technique".to_owned(),
             guard(&t.id),
             guard(&t.name),
-            tactics_in_order(&t.tactics).join(";"),
+            tactics_in_order(report.attack, &t.tactics).join(";"),
             format!("{:.4}", round4(t.confidence)),
             t.chunk_count.to_string(),
             chunks.join(";"),

@@ -9,7 +9,6 @@
 use std::fmt::Write as _;
 
 use mitremap_engine::analysis::Report;
-use mitremap_engine::attack::Catalog;
 use mitremap_engine::text::terminal_safe_line;
 use mitremap_ioc::{IocKind, defang};
 
@@ -24,7 +23,7 @@ pub(crate) fn render(report: &Report, options: &ExportOptions) -> Vec<u8> {
     let name = common::input_name(report);
     let threshold = report.options.threshold;
     let hits = report.techniques(threshold);
-    let catalog = Catalog::embedded();
+    let catalog = report.attack;
 
     let _ = writeln!(md, "# ATT&CK mapping: {}\n", escape(&name));
     if let Some(tlp) = options.tlp {
@@ -46,8 +45,17 @@ pub(crate) fn render(report: &Report, options: &ExportOptions) -> Vec<u8> {
         md,
         "- **Model:** {} (ATT&CK {})",
         escape(&common::model_label(report)),
-        escape(&common::attack_version(report))
+        escape(&common::model_attack_version(report))
     );
+    if common::attack_version(report) != common::model_attack_version(report) {
+        let _ = writeln!(
+            md,
+            "- **ATT&CK:** Enterprise {} ({} catalogue; model labels carried over from {})",
+            escape(&common::attack_version(report)),
+            catalog.origin_kind(),
+            escape(&common::model_attack_version(report))
+        );
+    }
     let _ = writeln!(md, "- **Confidence threshold:** {threshold:.2}");
     let _ = writeln!(md, "- **Generated:** {}", common::timestamp(options));
     let status = if report.cancelled {
@@ -69,16 +77,19 @@ pub(crate) fn render(report: &Report, options: &ExportOptions) -> Vec<u8> {
         md.push_str("| ID | Technique | Tactics | Confidence | Passages |\n");
         md.push_str("|----|-----------|---------|-----------:|---------:|\n");
         for hit in &hits {
-            let tactics: Vec<String> = tactics_in_order(&hit.tactics)
+            let tactics: Vec<String> = tactics_in_order(catalog, &hit.tactics)
                 .into_iter()
-                .map(tactic_name)
+                .map(|t| tactic_name(catalog, t))
                 .collect();
             let _ = writeln!(
                 md,
                 "| [{}]({}) | {} | {} | {}%{} | {} |",
                 escape(&hit.id),
                 hit.url,
-                escape(&hit.name),
+                escape(&match hit.mapping_note() {
+                    Some(note) => format!("{} <- {note}", hit.name),
+                    None => hit.name.clone(),
+                }),
                 escape(&tactics.join(", ")),
                 percent(hit.confidence),
                 if hit.evidence_only { "\\*" } else { "" },

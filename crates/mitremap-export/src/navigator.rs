@@ -1,6 +1,6 @@
 //! ATT&CK Navigator layers, layer format 4.5 (Navigator 5.x).
 //!
-//! - `versions`: `attack` is the major release of the model's ATT&CK version (`18.1` -> `18`),
+//! - `versions`: `attack` is the major release of the ATT&CK catalogue in use (`18.1` -> `18`),
 //!   the form Navigator expects; `navigator` `5.2.0`; `layer` `4.5`.
 //! - One technique entry per (technique, tactic), tactics in kill-chain order, as Navigator itself
 //!   writes layers; a technique without a known tactic gets one entry without `tactic` (then it
@@ -43,7 +43,19 @@ fn layer(report: &Report, options: &ExportOptions) -> Value {
     let threshold = report.options.threshold;
     let hits = report.techniques(threshold);
     let mut techniques: Vec<Value> = Vec::new();
+    // Labels with no technique in the report's ATT&CK release have no cell in its matrix
+    // (Navigator would drop them without a word): they are named in the metadata instead.
+    let mut unmapped: Vec<String> = Vec::new();
     for hit in &hits {
+        if common::is_unmapped(hit) {
+            unmapped.push(format!(
+                "{} {} ({}%)",
+                hit.id,
+                hit.name,
+                percent(hit.confidence)
+            ));
+            continue;
+        }
         let ev = evidence(report, hit);
         let score = percent(hit.confidence);
         let chunk_list: Vec<String> = hit.chunks.iter().map(usize::to_string).collect();
@@ -66,7 +78,7 @@ fn layer(report: &Report, options: &ExportOptions) -> Value {
         if !hit.model_labels.is_empty() {
             metadata.push(json!({"name": "model labels", "value": hit.model_labels.join(", ")}));
         }
-        let tactics = common::tactics_in_order(&hit.tactics);
+        let tactics = common::tactics_in_order(report.attack, &hit.tactics);
         let tactic_slots: Vec<Option<&str>> = if tactics.is_empty() {
             vec![None]
         } else {
@@ -91,7 +103,7 @@ fn layer(report: &Report, options: &ExportOptions) -> Value {
     let name = common::input_name(report);
     let attack = common::attack_version(report);
     let attack_major = attack.split('.').next().unwrap_or(&attack).to_owned();
-    json!({
+    let mut layer = json!({
         "name": format!("mitremap: {name}"),
         "versions": {"attack": attack_major, "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
         "domain": "enterprise-attack",
@@ -128,7 +140,17 @@ fn layer(report: &Report, options: &ExportOptions) -> Value {
             {"name": "input sha256", "value": report.input.sha256},
             {"name": "model", "value": common::model_label(report)},
             {"name": "threshold", "value": format!("{threshold:.2}")},
+            {"name": "attack", "value": format!("Enterprise {attack} ({} catalogue)", report.attack.origin_kind())},
             {"name": "generated", "value": common::timestamp(options)}
         ]
-    })
+    });
+    if !unmapped.is_empty()
+        && let Some(metadata) = layer["metadata"].as_array_mut()
+    {
+        metadata.push(json!({
+            "name": format!("not in ATT&CK {attack}"),
+            "value": unmapped.join("; "),
+        }));
+    }
+    layer
 }

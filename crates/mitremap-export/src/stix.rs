@@ -312,6 +312,17 @@ fn report_object(
             "external_id": format!("{}@{}", model.name, model.version),
         }));
     }
+    // The ATT&CK release technique IDs, names and tactics are given in (an imported one may
+    // differ from the model's labels), machine-readable.
+    ext.push(json!({
+        "source_name": "mitremap-attack-release",
+        "description": format!(
+            "Techniques as in MITRE ATT&CK Enterprise {} ({} catalogue)",
+            report.attack.attack_version,
+            report.attack.origin_kind()
+        ),
+        "external_id": format!("enterprise-attack-{}", report.attack.attack_version),
+    }));
     m.insert("external_references".into(), json!(ext));
     ctx.mark(&mut m);
     Value::Object(m)
@@ -340,7 +351,7 @@ fn attack_pattern(ctx: &Ctx, hit: &TechniqueHit) -> Value {
         json!([{"source_name": "mitre-attack", "external_id": hit.id, "url": hit.url}]),
     );
     if !hit.tactics.is_empty() {
-        let phases: Vec<Value> = common::tactics_in_order(&hit.tactics)
+        let phases: Vec<Value> = common::tactics_in_order(report.attack, &hit.tactics)
             .into_iter()
             .map(|t| json!({"kill_chain_name": "mitre-attack", "phase_name": t}))
             .collect();

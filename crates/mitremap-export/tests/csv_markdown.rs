@@ -96,8 +96,8 @@ fn markdown_defangs_by_default_and_keeps_fanged_on_request() {
 fn markdown_table_has_links_and_escaped_cells() {
     let md = text(Format::Markdown, &common::options());
     assert!(md.contains(
-        "| [T1059.001](https://attack.mitre.org/techniques/T1059/001/) | PowerShell | Execution |"
-    ));
+        "| [T1059.001](https://attack.mitre.org/techniques/T1059/001/) | PowerShell \\<- T1086 (revoked) | Execution |"
+    ), "the revoked model label T1086 is named beside its replacement: {md}");
     // Every table row has the same number of unescaped pipes as the header.
     let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| ")).collect();
     let pipes = |l: &str| {

@@ -548,3 +548,26 @@ fn second_pass_ioc_kinds_export_sanely() {
         );
     }
 }
+
+#[test]
+fn bundles_made_in_imported_attack_releases_pass_the_validator() {
+    // Revoked, split, moved, deprecated and unmapped labels (see tests/attack_versions.rs).
+    let labels = ["T1562.001", "T1562", "T1570", "T1027", "T1218.011", "T1059"];
+    for file in [
+        "mini-enterprise-attack-18.2.json",
+        "v19-subset-enterprise-attack.json",
+    ] {
+        let report = common::labelled_report(&labels, common::imported_catalogue(file));
+        let bytes = render(Format::Stix, &report, &common::options()).unwrap();
+        let (errors, warnings) = validate(&bytes);
+        assert!(
+            errors.is_empty(),
+            "{file}: stix2-validator errors: {errors:#?}"
+        );
+        let unexplained: Vec<&String> = warnings.iter().filter(|w| !is_justified(w)).collect();
+        assert!(
+            unexplained.is_empty(),
+            "{file}: unjustified warnings: {unexplained:#?}"
+        );
+    }
+}

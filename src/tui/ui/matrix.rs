@@ -36,7 +36,7 @@ pub struct Column {
 /// The columns in display order at `width` columns, and whether tactics with hits were moved
 /// first because not all fit.
 pub fn columns(app: &App, width: usize) -> (Vec<Column>, bool) {
-    let catalog = Catalog::embedded();
+    let catalog = Catalog::active();
     let cell = |i: usize| {
         let t = &app.techniques[i];
         width_of(&safe(&format!("{} {}", t.id, t.name)))

@@ -29,7 +29,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
     let attack_at = spans.len();
     spans.push(Span::styled(
-        format!("│ ATT&CK {} ", Catalog::embedded().attack_version),
+        format!("│ ATT&CK {} ", Catalog::active().attack_version),
         t.style(Role::status),
     ));
     let mut eta_at = None;

@@ -9,8 +9,8 @@ mod report;
 
 pub use cache::{CacheStats, ChunkCache};
 pub use report::{
-    ChunkPrediction, ChunkResult, EVIDENCE_FLOOR, InputInfo, ModelInfo, Report, ReportOptions,
-    SCHEMA_VERSION, TechniqueHit, Timings,
+    ChunkPrediction, ChunkResult, EVIDENCE_FLOOR, InputInfo, LabelMapping, ModelInfo, Report,
+    ReportOptions, SCHEMA_VERSION, TechniqueHit, Timings,
 };
 
 use std::sync::Arc;

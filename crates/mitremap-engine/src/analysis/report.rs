@@ -1,6 +1,6 @@
 //! The analysis of one document, built incrementally from events, and its versioned JSON form.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{AnalysisOptions, Event, Progress};
+use crate::attack::mapping::{MappingKind, map_label};
 use crate::attack::{Catalog, Status, technique_url};
 use crate::explain::Explanation;
 use crate::model::{Activation, Architecture, Classifier, Integrity};
@@ -214,6 +215,49 @@ pub struct TechniqueHit {
     /// The model labels that map here, when they differ from `id` (revoked IDs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub model_labels: Vec<String>,
+    /// How model labels were carried into the catalogue in use, for every label that was not
+    /// reported as itself (revoked, moved, split, approximate, deprecated, unmapped).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mapping: Vec<LabelMapping>,
+}
+
+impl TechniqueHit {
+    /// Where the model labels came from when they were not reported as themselves, for people:
+    /// `T1562.001 (moved), T1562 (split; also T1686)`. `None` when every label is the ID itself
+    /// (an unmapped label says so in its name).
+    pub fn mapping_note(&self) -> Option<String> {
+        let notes: Vec<String> = self
+            .mapping
+            .iter()
+            .filter_map(|m| {
+                let how = match m.kind {
+                    MappingKind::Same | MappingKind::Unmapped => return None,
+                    MappingKind::Deprecated => return Some("deprecated, no replacement".into()),
+                    MappingKind::Revoked => "revoked",
+                    MappingKind::Moved => "moved",
+                    MappingKind::Approximate => "moved, approximate",
+                    MappingKind::Split => "split",
+                };
+                Some(if m.alternatives.is_empty() {
+                    format!("{} ({how})", m.label)
+                } else {
+                    format!("{} ({how}; also {})", m.label, m.alternatives.join(", "))
+                })
+            })
+            .collect();
+        (!notes.is_empty()).then(|| notes.join(", "))
+    }
+}
+
+/// How one model label was carried into the catalogue in use (see [`crate::attack::mapping`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelMapping {
+    /// The model's label (an ATT&CK ID of the model's release).
+    pub label: String,
+    pub kind: MappingKind,
+    /// Other techniques the label was split into, besides the one reported.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
 }
 
 /// A document's analysis, possibly still in progress.
@@ -231,6 +275,9 @@ pub struct Report {
     pub timings: Option<Timings>,
     pub error: Option<String>,
     pub cancelled: bool,
+    /// The ATT&CK catalogue the report is made in (the process's [`Catalog::active`] when it was
+    /// created): technique names, tactics and the version the exports name.
+    pub attack: &'static Catalog,
 }
 
 impl Report {
@@ -262,6 +309,7 @@ impl Report {
             timings: None,
             error: None,
             cancelled: false,
+            attack: Catalog::active(),
         }
     }
 
@@ -347,7 +395,11 @@ impl Report {
     /// otherwise. On the whole AnnoCTR dev reports this raised report-level recall from 0.50 to
     /// about 0.6 at the same threshold (docs/model-card.md).
     pub fn techniques(&self, threshold: f32) -> Vec<TechniqueHit> {
-        let catalog = Catalog::embedded();
+        let catalog = self.attack;
+        // Model labels are IDs of the embedded release (the label space the models are trained
+        // on); each is carried into the catalogue in use once.
+        let labels = Catalog::embedded();
+        let mut mapped = HashMap::new();
         let mut hits: BTreeMap<String, TechniqueHit> = BTreeMap::new();
         // Chunks supporting each hit below the threshold (shown only for evidence-only hits).
         let mut support: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -363,11 +415,19 @@ impl Report {
             family_in_chunk.clear();
             for p in chunk.above(floor) {
                 let label = self.label(p.label);
-                let resolved = catalog.resolve(label);
+                let m = mapped
+                    .entry(p.label)
+                    .or_insert_with(|| map_label(label, labels, catalog));
+                let resolved = m.technique;
                 let id = resolved.map_or(label, |t| t.id.as_str()).to_owned();
                 let hit = hits.entry(id.clone()).or_insert_with(|| TechniqueHit {
                     name: resolved.map_or_else(
-                        || format!("{label} (not in ATT&CK {})", catalog.attack_version),
+                        || match labels.get(label) {
+                            Some(t) if catalog.attack_version != labels.attack_version => {
+                                format!("{} (no v{} equivalent)", t.name, catalog.attack_version)
+                            }
+                            _ => format!("{label} (not in ATT&CK {})", catalog.attack_version),
+                        },
                         |t| t.name.clone(),
                     ),
                     tactics: resolved.map(|t| t.tactics.clone()).unwrap_or_default(),
@@ -382,6 +442,7 @@ impl Report {
                     chunk_count: 0,
                     chunks: Vec::new(),
                     model_labels: Vec::new(),
+                    mapping: Vec::new(),
                 });
                 hit.confidence = hit.confidence.max(p.score);
                 let best_here = in_chunk.entry(hit.id.clone()).or_insert(0.0);
@@ -399,6 +460,13 @@ impl Report {
                 }
                 if label != hit.id && !hit.model_labels.iter().any(|l| l == label) {
                     hit.model_labels.push(label.to_owned());
+                }
+                if m.kind != MappingKind::Same && !hit.mapping.iter().any(|l| l.label == label) {
+                    hit.mapping.push(LabelMapping {
+                        label: label.to_owned(),
+                        kind: m.kind,
+                        alternatives: m.alternatives.clone(),
+                    });
                 }
             }
             for (id, &score) in &in_chunk {
@@ -455,6 +523,7 @@ impl Report {
                 chunk_count: family.chunks.len(),
                 chunks: family.chunks,
                 model_labels: Vec::new(),
+                mapping: Vec::new(),
             });
         }
         out.sort_by(|a, b| {
@@ -480,7 +549,7 @@ impl Report {
     /// A borrowed, serialisable view of the JSON document: `serde_json::to_writer(w, &view)`
     /// streams it without copying chunk texts or building a `Value` tree.
     pub fn json_view(&self, include_text: bool) -> ReportJson<'_> {
-        let catalog = Catalog::embedded();
+        let catalog = self.attack;
         let threshold = self.options.threshold;
         let summaries = self.ioc_summaries();
         ReportJson {
@@ -495,6 +564,7 @@ impl Report {
             attack: AttackJson {
                 domain: "enterprise-attack",
                 version: &catalog.attack_version,
+                source: catalog.origin_kind(),
                 notice: &catalog.notice,
             },
             options: &self.options,
@@ -562,6 +632,8 @@ struct Generator {
 struct AttackJson<'a> {
     domain: &'static str,
     version: &'a str,
+    /// `embedded` or `imported` (`mitremap attack import`).
+    source: &'static str,
     notice: &'a str,
 }
 
@@ -585,6 +657,8 @@ struct TechniqueJson {
     chunks: Vec<usize>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     model_labels: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mapping: Vec<LabelMapping>,
 }
 
 impl From<TechniqueHit> for TechniqueJson {
@@ -603,6 +677,7 @@ impl From<TechniqueHit> for TechniqueJson {
             chunk_count: t.chunk_count,
             chunks: t.chunks,
             model_labels: t.model_labels,
+            mapping: t.mapping,
         }
     }
 }

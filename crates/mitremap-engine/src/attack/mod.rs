@@ -1,11 +1,19 @@
-//! The MITRE ATT&CK Enterprise catalogue, embedded in the binary.
+//! The MITRE ATT&CK Enterprise catalogue: the one embedded in the binary (v18.1, the model's label
+//! space) and catalogues imported from MITRE's STIX bundles (`mitremap attack import`, see
+//! [`stix`] and [`store`]), and how a model label is reported in the catalogue in use
+//! ([`mapping`]).
 //!
-//! Reduced from MITRE's STIX data by `tools/build_attack_catalog.py`.
+//! The embedded one is reduced from MITRE's STIX data by `tools/build_attack_catalog.py`.
 //! © 2025 The MITRE Corporation. This work is reproduced and distributed with the permission of
 //! The MITRE Corporation.
 
+pub mod mapping;
+pub mod stix;
+pub mod store;
+
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::path::PathBuf;
+use std::sync::{LazyLock, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +27,10 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
         .expect("embedded ATT&CK catalogue is valid JSON (checked by tests)")
         .build_index()
 });
+
+/// The catalogue chosen for this process (`--attack-version`, else the newest installed); unset
+/// means the embedded one.
+static ACTIVE: OnceLock<&'static Catalog> = OnceLock::new();
 
 /// Whether a technique is current.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,8 +63,12 @@ pub struct Technique {
     /// Tactic shortnames, e.g. `["execution"]`.
     pub tactics: Vec<String>,
     pub status: Status,
-    /// For revoked techniques: the technique that replaced it.
+    /// For revoked techniques: the technique that replaced it (the first one, when it was split).
     pub replaced_by: Option<String>,
+    /// For a technique revoked in favour of several (a split: one `revoked-by` relationship per
+    /// successor), every successor, `replaced_by` first. Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub split_into: Vec<String>,
     /// MITRE's STIX id (`attack-pattern--...`), reused in STIX exports so platforms deduplicate.
     pub stix_id: String,
 }
@@ -77,23 +93,142 @@ pub fn technique_url(id: &str) -> String {
     )
 }
 
-/// The embedded catalogue.
-#[derive(Debug, Deserialize)]
+/// Where a catalogue in use came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled into the binary.
+    #[default]
+    Embedded,
+    /// Imported with `mitremap attack import`, loaded from this file.
+    File(PathBuf),
+}
+
+/// An ATT&CK Enterprise catalogue: the embedded one, or one imported from a STIX bundle (same
+/// JSON shape; `tools/build_attack_catalog.py` and [`stix::import`] write it).
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Catalog {
     /// ATT&CK release, e.g. `18.1`.
     pub attack_version: String,
+    #[serde(default = "enterprise_domain")]
+    pub domain: String,
+    /// Where the data came from (`mitre/cti commit ...`, or the imported bundle's file name,
+    /// SHA-256 and import time).
+    #[serde(default)]
+    pub source: String,
     pub notice: String,
     /// Tactics in kill-chain order (the matrix's columns, left to right).
     pub tactics: Vec<Tactic>,
     techniques: Vec<Technique>,
     #[serde(skip)]
     index: HashMap<String, usize>,
+    #[serde(skip)]
+    origin: Origin,
+}
+
+fn enterprise_domain() -> String {
+    "enterprise-attack".to_owned()
+}
+
+/// A catalogue holds ~800 techniques: `{:?}` says which catalogue, not all of them.
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("attack_version", &self.attack_version)
+            .field("origin", &self.origin)
+            .field("tactics", &self.tactics.len())
+            .field("techniques", &self.techniques.len())
+            .finish()
+    }
 }
 
 impl Catalog {
-    /// The ATT&CK Enterprise catalogue compiled into this binary.
+    /// The ATT&CK Enterprise catalogue compiled into this binary (v18.1: the label space of the
+    /// shipped model).
     pub fn embedded() -> &'static Catalog {
         &CATALOG
+    }
+
+    /// The catalogue in use in this process: the one given to [`Catalog::set_active`], else the
+    /// embedded one.
+    pub fn active() -> &'static Catalog {
+        ACTIVE.get().copied().unwrap_or_else(Catalog::embedded)
+    }
+
+    /// Chooses the catalogue reports use from now on (once per process; the front end calls it at
+    /// start-up, see [`store::select`]). Returns false if one was already chosen.
+    pub fn set_active(catalog: &'static Catalog) -> bool {
+        ACTIVE.set(catalog).is_ok()
+    }
+
+    /// Builds a catalogue from its parts (used by the STIX importer); techniques are sorted by ID.
+    /// Its origin is a file not yet named: set it with [`Catalog::with_origin`] once written.
+    pub fn new(
+        attack_version: String,
+        source: String,
+        tactics: Vec<Tactic>,
+        mut techniques: Vec<Technique>,
+    ) -> Self {
+        techniques.sort_by(|a, b| a.id.cmp(&b.id));
+        Catalog {
+            attack_version,
+            domain: enterprise_domain(),
+            source,
+            notice: ATTACK_NOTICE.to_owned(),
+            tactics,
+            techniques,
+            index: HashMap::new(),
+            origin: Origin::File(PathBuf::new()),
+        }
+        .build_index()
+    }
+
+    /// Reads a catalogue file written by `mitremap attack import` (checking its shape: it is read
+    /// from the user's data folder, which may hold anything). The error is one line.
+    pub fn from_json(bytes: &[u8], origin: Origin) -> Result<Catalog, String> {
+        let mut catalog: Catalog = serde_json::from_slice(bytes)
+            .map_err(|e| format!("not a mitremap ATT&CK catalogue: {e}"))?;
+        if !store::is_version(&catalog.attack_version) {
+            return Err(format!(
+                "bad ATT&CK version {:?} in the catalogue",
+                crate::text::terminal_safe_line(&catalog.attack_version)
+            ));
+        }
+        if catalog.domain != "enterprise-attack" {
+            return Err("not an Enterprise ATT&CK catalogue".to_owned());
+        }
+        if catalog.techniques.is_empty() || catalog.tactics.is_empty() {
+            return Err("the catalogue holds no techniques or no tactics".to_owned());
+        }
+        catalog.techniques.sort_by(|a, b| a.id.cmp(&b.id));
+        catalog.origin = origin;
+        Ok(catalog.build_index())
+    }
+
+    /// Where this catalogue came from.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// Sets where the catalogue came from (after writing or loading it).
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// `embedded` or `imported`, as the JSON report's `attack.source` says.
+    pub fn origin_kind(&self) -> &'static str {
+        match self.origin {
+            Origin::Embedded => "embedded",
+            Origin::File(_) => "imported",
+        }
+    }
+
+    /// Techniques that are neither revoked nor deprecated.
+    pub fn active_count(&self) -> usize {
+        self.techniques
+            .iter()
+            .filter(|t| t.status == Status::Active)
+            .count()
     }
 
     /// Looks a technique up by ID (any status).

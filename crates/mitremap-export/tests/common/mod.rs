@@ -87,3 +87,81 @@ pub fn fresh_report() -> Report {
         }
     }
 }
+
+/// A catalogue imported from one of the STIX bundles in `tests/fixtures/attack/` (kept for the
+/// rest of the test binary, as a run keeps its catalogue).
+pub fn imported_catalogue(file: &str) -> &'static mitremap_engine::attack::Catalog {
+    use mitremap_engine::attack::{Origin, stix};
+    let path = repo_root().join("tests/fixtures/attack").join(file);
+    let bundle = std::fs::File::open(&path).unwrap();
+    let catalog = stix::import(bundle, None, file.to_owned())
+        .unwrap()
+        .with_origin(Origin::File(path));
+    Box::leak(Box::new(catalog))
+}
+
+/// Text for [`labelled_report`]: one sentence per chunk.
+pub const LABELLED_TEXT: &str = "The actor disabled Defender. \
+It impaired defences on the host. \
+Tools were copied laterally. \
+The payload was packed. \
+Rundll32 ran the loader. \
+PowerShell fetched stage two.";
+
+/// A report whose model names `labels` (ATT&CK v18.1 IDs), chunk `i` (sentence `i` of
+/// [`LABELLED_TEXT`]) scoring label `i` at 0.9 and the others at 0.01, made in `catalog`.
+pub fn labelled_report(
+    labels: &[&str],
+    catalog: &'static mitremap_engine::attack::Catalog,
+) -> Report {
+    use mitremap_engine::analysis::{ChunkResult, Event, ModelInfo, ReportOptions};
+    use mitremap_engine::model::{Activation, Architecture, Integrity};
+    let doc = Arc::new(Document::from_text(LABELLED_TEXT));
+    let model = ModelInfo {
+        name: "labelled".into(),
+        version: "1".into(),
+        architecture: Architecture::Gpt2,
+        activation: Activation::Sigmoid,
+        attack_version: "18.1".into(),
+        integrity: Integrity::Verified,
+        labels: labels.iter().map(|s| s.to_string()).collect(),
+    };
+    let options = ReportOptions {
+        threshold: 0.5,
+        chunk_sentences: 1,
+        max_tokens: None,
+        explain: false,
+    };
+    let mut report = Report::new(
+        doc.clone(),
+        Some("labelled.txt".into()),
+        Some(model),
+        options,
+    );
+    report.attack = catalog;
+    let sentences: Vec<(usize, usize)> = {
+        let text = doc.text();
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, _) in text.match_indices(". ") {
+            out.push((start, i + 1));
+            start = i + 2;
+        }
+        out.push((start, text.len()));
+        out
+    };
+    for (i, _) in labels.iter().enumerate() {
+        let (start, end) = sentences[i % sentences.len()];
+        let mut row = vec![0.01; labels.len()];
+        row[i] = 0.9;
+        report.apply(&Event::Chunk(ChunkResult::from_scores(
+            i,
+            start..end,
+            8,
+            &row,
+            0.05,
+        )));
+    }
+    report.apply(&Event::Finished(Default::default()));
+    report
+}
