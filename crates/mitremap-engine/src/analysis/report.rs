@@ -8,6 +8,7 @@ use mitremap_ioc::{Ioc, IocSummary};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::review::{ReviewOverlay, ReviewStatus};
 use super::{AnalysisOptions, Event, Progress};
 use crate::attack::{Catalog, Status, technique_url};
 use crate::explain::Explanation;
@@ -186,6 +187,8 @@ pub struct TechniqueHit {
     /// The model labels that map here, when they differ from `id` (revoked IDs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub model_labels: Vec<String>,
+    /// The analyst's verdict (see [`Report::review`]); `unreviewed` without one.
+    pub review: ReviewStatus,
 }
 
 /// A document's analysis, possibly still in progress.
@@ -203,6 +206,9 @@ pub struct Report {
     pub timings: Option<Timings>,
     pub error: Option<String>,
     pub cancelled: bool,
+    /// An analyst's verdicts on this report's techniques (`mitremap-review` resolves a review
+    /// file into this). `None`: never reviewed.
+    pub review: Option<ReviewOverlay>,
 }
 
 impl Report {
@@ -234,6 +240,7 @@ impl Report {
             timings: None,
             error: None,
             cancelled: false,
+            review: None,
         }
     }
 
@@ -332,6 +339,7 @@ impl Report {
                     chunk_count: 0,
                     chunks: Vec::new(),
                     model_labels: Vec::new(),
+                    review: ReviewStatus::Unreviewed,
                 });
                 hit.confidence = hit.confidence.max(p.score);
                 if hit.chunks.last() != Some(&chunk.index) {
@@ -348,15 +356,77 @@ impl Report {
                 h.chunks.sort_unstable();
                 h.chunks.dedup();
                 h.chunk_count = h.chunks.len();
+                if let Some(review) = &self.review {
+                    h.review = review.technique_status(&h.id, &h.chunks);
+                }
                 h
             })
             .collect();
+        if let Some(review) = &self.review {
+            let predicted: std::collections::HashSet<String> =
+                out.iter().map(|h| h.id.clone()).collect();
+            for (id, chunks) in review.added() {
+                if !predicted.contains(id) {
+                    out.push(self.added_hit(id, chunks));
+                }
+            }
+        }
         out.sort_by(|a, b| {
             b.confidence
                 .total_cmp(&a.confidence)
                 .then_with(|| a.id.cmp(&b.id))
         });
         out
+    }
+
+    /// A technique the analyst added that the model did not predict above the threshold: its
+    /// confidence is the model's best score for it in those chunks (0 when it was not kept).
+    fn added_hit(&self, id: &str, mut chunks: Vec<usize>) -> TechniqueHit {
+        let catalog = Catalog::embedded();
+        let resolved = catalog.get(id);
+        chunks.sort_unstable();
+        chunks.dedup();
+        let confidence = self
+            .chunks
+            .iter()
+            .filter(|c| chunks.binary_search(&c.index).is_ok())
+            .flat_map(|c| c.scores.iter())
+            .filter(|p| {
+                catalog
+                    .resolve(self.label(p.label))
+                    .is_some_and(|t| t.id == id)
+            })
+            .map(|p| p.score)
+            .fold(0.0_f32, f32::max);
+        TechniqueHit {
+            id: id.to_owned(),
+            name: resolved.map_or_else(|| id.to_owned(), |t| t.name.clone()),
+            tactics: resolved.map(|t| t.tactics.clone()).unwrap_or_default(),
+            url: technique_url(id),
+            stix_id: resolved.map(|t| t.stix_id.clone()),
+            parent: resolved.and_then(|t| t.parent.clone()),
+            status: resolved.map(|t| t.status),
+            confidence,
+            chunk_count: chunks.len(),
+            chunks,
+            model_labels: Vec::new(),
+            review: ReviewStatus::Added,
+        }
+    }
+
+    /// How many of the techniques at `threshold` (added ones included) carry a verdict, and how
+    /// many there are: the status bar's "12/31 reviewed".
+    pub fn review_progress(&self, threshold: f32) -> (usize, usize) {
+        let hits = self.techniques(threshold);
+        let reviewed = hits.iter().filter(|h| h.review.is_reviewed()).count();
+        (reviewed, hits.len())
+    }
+
+    /// True when every technique has a verdict and there is at least one verdict: exports then no
+    /// longer call the report unreviewed.
+    pub fn fully_reviewed(&self) -> bool {
+        let (reviewed, total) = self.review_progress(self.options.threshold);
+        total > 0 && reviewed == total
     }
 
     /// IoCs deduplicated per type.
@@ -393,6 +463,14 @@ impl Report {
             },
             options: &self.options,
             complete: self.timings.is_some(),
+            review: self.review.as_ref().map(|_| {
+                let (reviewed, total) = self.review_progress(threshold);
+                ReviewSummaryJson {
+                    reviewed,
+                    techniques: total,
+                    complete: total > 0 && reviewed == total,
+                }
+            }),
             techniques: self
                 .techniques(threshold)
                 .into_iter()
@@ -432,6 +510,8 @@ pub struct ReportJson<'a> {
     attack: AttackJson<'a>,
     options: &'a ReportOptions,
     complete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<ReviewSummaryJson>,
     techniques: Vec<TechniqueJson>,
     chunks: ChunksJson<'a>,
     iocs: IocsJson,
@@ -444,6 +524,14 @@ impl ReportJson<'_> {
         self.timings = None;
         self
     }
+}
+
+/// How far the analyst's review got (only in reviewed reports).
+#[derive(Serialize)]
+struct ReviewSummaryJson {
+    reviewed: usize,
+    techniques: usize,
+    complete: bool,
 }
 
 #[derive(Serialize)]
@@ -476,6 +564,7 @@ struct TechniqueJson {
     chunks: Vec<usize>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     model_labels: Vec<String>,
+    review: ReviewStatus,
 }
 
 impl From<TechniqueHit> for TechniqueJson {
@@ -492,6 +581,7 @@ impl From<TechniqueHit> for TechniqueJson {
             chunk_count: t.chunk_count,
             chunks: t.chunks,
             model_labels: t.model_labels,
+            review: t.review,
         }
     }
 }
@@ -522,14 +612,21 @@ impl Serialize for ChunksJson<'_> {
                 cut_words: c.cut_words,
                 predictions: c
                     .above(report.options.threshold)
-                    .map(|p| PredictionJson::of(report, p))
+                    .map(|p| PredictionJson::of(report, c.index, p))
                     .collect(),
                 top: c
                     .scores
                     .iter()
                     .take(TOP_PER_CHUNK)
-                    .map(|p| PredictionJson::of(report, p))
+                    .map(|p| PredictionJson::of(report, c.index, p))
                     .collect(),
+                added: report.review.as_ref().map_or_else(Vec::new, |r| {
+                    r.chunks
+                        .range((c.index, String::new())..(c.index + 1, String::new()))
+                        .filter(|(_, s)| **s == ReviewStatus::Added)
+                        .map(|((_, id), _)| id.as_str())
+                        .collect()
+                }),
                 text: self.include_text.then(|| report.chunk_text(c)),
                 explanations: report.explanations.get(&c.index),
             })?;
@@ -548,6 +645,9 @@ struct ChunkJson<'a> {
     cut_words: usize,
     predictions: Vec<PredictionJson<'a>>,
     top: Vec<PredictionJson<'a>>,
+    /// Techniques the analyst added to this chunk.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    added: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -558,13 +658,24 @@ struct ChunkJson<'a> {
 struct PredictionJson<'a> {
     technique: &'a str,
     confidence: f64,
+    /// The verdict on this technique in this chunk (only in reviewed reports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<ReviewStatus>,
 }
 
 impl<'a> PredictionJson<'a> {
-    fn of(report: &'a Report, p: &ChunkPrediction) -> Self {
+    fn of(report: &'a Report, chunk: usize, p: &ChunkPrediction) -> Self {
+        let technique = report.label(p.label);
+        let review = report.review.as_ref().map(|r| {
+            let id = Catalog::embedded()
+                .resolve(technique)
+                .map_or(technique, |t| t.id.as_str());
+            r.chunk_status(chunk, id)
+        });
         Self {
-            technique: report.label(p.label),
+            technique,
             confidence: round4(p.score),
+            review,
         }
     }
 }
