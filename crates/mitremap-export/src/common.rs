@@ -1,6 +1,6 @@
 //! Helpers shared by the exporters: timestamps, confidence scaling, evidence lookup, text trimming.
 
-use mitremap_engine::analysis::{Report, TechniqueHit};
+use mitremap_engine::analysis::{Report, ReviewStatus, TechniqueHit};
 use mitremap_engine::attack::Catalog;
 use time::OffsetDateTime;
 
@@ -24,6 +24,41 @@ pub(crate) fn timestamp(options: &ExportOptions) -> String {
         now.second(),
         now.millisecond()
     )
+}
+
+/// What the export says about review: unreviewed machine output, partly reviewed (with counts),
+/// or fully reviewed, in which case it no longer says "unreviewed".
+pub(crate) fn review_sentence(report: &Report) -> String {
+    let hits = report.techniques(report.options.threshold);
+    let count = |s: ReviewStatus| hits.iter().filter(|h| h.review == s).count();
+    let (accepted, rejected, added) = (
+        count(ReviewStatus::Accepted),
+        count(ReviewStatus::Rejected),
+        count(ReviewStatus::Added),
+    );
+    let reviewed = accepted + rejected + added;
+    let counts = format!("{accepted} accepted, {rejected} rejected, {added} added");
+    if report.review.is_none() || reviewed == 0 {
+        "Predictions are machine-generated and unreviewed.".to_owned()
+    } else if reviewed == hits.len() {
+        format!("Every technique was reviewed by an analyst: {counts}.")
+    } else {
+        format!(
+            "Predictions are machine-generated; an analyst reviewed {reviewed} of {} technique(s): {counts}, {} not yet reviewed.",
+            hits.len(),
+            hits.len() - reviewed
+        )
+    }
+}
+
+/// The techniques a feed-style export (STIX, Navigator) carries: an analyst's rejections are
+/// left out unless `include_rejected`.
+pub(crate) fn exported_hits(report: &Report, options: &ExportOptions) -> Vec<TechniqueHit> {
+    report
+        .techniques(report.options.threshold)
+        .into_iter()
+        .filter(|h| options.include_rejected || h.review != ReviewStatus::Rejected)
+        .collect()
 }
 
 /// A model score (0-1) as an integer percentage (0-100), the scale STIX `confidence` and the
@@ -50,9 +85,15 @@ pub(crate) struct Evidence<'a> {
 }
 
 /// The chunks that predicted `hit` at or above the report's threshold, best score first (ties:
-/// earlier chunk first).
+/// earlier chunk first). For a technique an analyst added, the chunks it was added to, with
+/// whatever score the model gave it there (0 when it kept none).
 pub(crate) fn evidence<'a>(report: &'a Report, hit: &TechniqueHit) -> Vec<Evidence<'a>> {
-    let threshold = report.options.threshold;
+    let added = hit.review == ReviewStatus::Added;
+    let threshold = if added {
+        f32::NEG_INFINITY
+    } else {
+        report.options.threshold
+    };
     let mut out: Vec<Evidence<'a>> = report
         .chunks
         .iter()
@@ -67,7 +108,8 @@ pub(crate) fn evidence<'a>(report: &'a Report, hit: &TechniqueHit) -> Vec<Eviden
                 .map(|p| p.score)
                 .fold(None, |best: Option<f32>, s| {
                     Some(best.map_or(s, |b| b.max(s)))
-                })?;
+                })
+                .or(added.then_some(0.0))?;
             Some(Evidence {
                 chunk: c.index,
                 range: c.range.clone(),
