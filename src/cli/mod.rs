@@ -6,6 +6,7 @@ mod generate;
 mod input;
 mod iocs;
 mod models;
+mod review;
 mod table;
 
 pub use input::{default_model_dir, model_search_roots};
@@ -22,6 +23,8 @@ Examples:
   mitremap analyze report.txt -o out.json    JSON report (schema: schemas/report.schema.json)
   mitremap analyze report.txt --format stix -o bundle.json
   mitremap iocs report.txt --format table
+  mitremap analyze report.txt --review report.txt.mitremap-review.json --format stix -o b.json
+  mitremap review export *.mitremap-review.json -o reviews.jsonl
   mitremap models
 
 Lookup (first hit wins; never the working directory or its parents):
@@ -67,6 +70,8 @@ pub enum Command {
     Iocs(iocs::IocsArgs),
     /// List installed models with their model cards.
     Models(models::ModelsArgs),
+    /// Analysts' reviews: `review export` writes their verdicts as training data.
+    Review(review::ReviewArgs),
     /// Write the man pages or a shell completion script (for packagers; see tools/package.sh).
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -91,6 +96,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => analyze::run(args),
         Command::Iocs(args) => iocs::run(args),
         Command::Models(args) => models::run(args),
+        Command::Review(args) => review::run(args),
         Command::Generate(args) => generate::run(args),
     }
 }

@@ -28,19 +28,25 @@ pub fn report_table(report: &Report) -> String {
         let rows: Vec<Vec<String>> = techniques
             .iter()
             .map(|t| {
-                vec![
+                let mut row = vec![
                     t.id.clone(),
                     format!("{:.3}", t.confidence),
                     t.chunk_count.to_string(),
                     t.tactics.join(","),
                     terminal_safe_line(&t.name).into_owned(),
-                ]
+                ];
+                if report.review.is_some() {
+                    row.insert(1, t.review.to_string());
+                }
+                row
             })
             .collect();
-        out.push_str(&render(
-            &["TECHNIQUE", "CONF", "CHUNKS", "TACTICS", "NAME"],
-            &rows,
-        ));
+        let header: &[&str] = if report.review.is_some() {
+            &["TECHNIQUE", "REVIEW", "CONF", "CHUNKS", "TACTICS", "NAME"]
+        } else {
+            &["TECHNIQUE", "CONF", "CHUNKS", "TACTICS", "NAME"]
+        };
+        out.push_str(&render(header, &rows));
         out.push('\n');
     }
     out.push_str(&ioc_table(&report.ioc_summaries(), false));

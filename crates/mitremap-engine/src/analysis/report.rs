@@ -379,8 +379,9 @@ impl Report {
         out
     }
 
-    /// A technique the analyst added that the model did not predict above the threshold: its
-    /// confidence is the model's best score for it in those chunks (0 when it was not kept).
+    /// A technique the analyst added (or accepted for the report) that the model did not predict
+    /// above the threshold: its confidence is the model's best score for it in those chunks (0
+    /// when it was not kept, or for a report-level verdict).
     fn added_hit(&self, id: &str, mut chunks: Vec<usize>) -> TechniqueHit {
         let catalog = Catalog::embedded();
         let resolved = catalog.get(id);
@@ -410,7 +411,10 @@ impl Report {
             chunk_count: chunks.len(),
             chunks,
             model_labels: Vec::new(),
-            review: ReviewStatus::Added,
+            review: self
+                .review
+                .as_ref()
+                .map_or(ReviewStatus::Added, |r| r.technique_status(id, &[])),
         }
     }
 
@@ -748,6 +752,46 @@ mod tests {
         assert_eq!(t[0].id, "T1059.001");
         assert_eq!(t[0].model_labels, ["T1086"]);
         assert_eq!(t[0].chunks, [0, 1]);
+    }
+
+    #[test]
+    fn verdicts_give_each_technique_a_status_and_keep_confirmed_ones_the_model_missed() {
+        let mut r = report_with(
+            &["T1059.001", "T1003"],
+            &[&[0.9, 0.1], &[0.7, 0.65], &[0.2, 0.8]],
+        );
+        let mut overlay = ReviewOverlay::default();
+        overlay
+            .report
+            .insert("T1059.001".into(), ReviewStatus::Rejected);
+        // Accepted for the report, but under the threshold (or no longer predicted).
+        overlay
+            .report
+            .insert("T1486".into(), ReviewStatus::Accepted);
+        overlay
+            .chunks
+            .insert((2, "T1566".into()), ReviewStatus::Added);
+        r.review = Some(overlay);
+        let statuses: Vec<(String, ReviewStatus, Vec<usize>)> = r
+            .techniques(0.6)
+            .into_iter()
+            .map(|h| (h.id, h.review, h.chunks))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("T1059.001".to_owned(), ReviewStatus::Rejected, vec![0, 1]),
+                ("T1003".to_owned(), ReviewStatus::Unreviewed, vec![1, 2]),
+                ("T1486".to_owned(), ReviewStatus::Accepted, vec![]),
+                ("T1566".to_owned(), ReviewStatus::Added, vec![2]),
+            ]
+        );
+        assert_eq!(r.review_progress(0.6), (3, 4));
+        assert!(!r.fully_reviewed());
+        let json = r.to_json(false);
+        assert_eq!(json["review"]["reviewed"], 3);
+        assert_eq!(json["chunks"][2]["added"][0], "T1566");
+        assert_eq!(json["chunks"][0]["predictions"][0]["review"], "rejected");
     }
 
     #[test]

@@ -111,11 +111,13 @@ impl ReviewOverlay {
         }
     }
 
-    /// Techniques the analyst added, with the chunks they were added to (empty: report level).
+    /// Techniques the analyst holds present whatever the model says: added ones (with the chunks
+    /// they were added to; none for report level) and report-level acceptances (which stay in the
+    /// report when the model no longer predicts them, e.g. after an edit or a higher threshold).
     pub fn added(&self) -> BTreeMap<&str, Vec<usize>> {
         let mut out: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (id, status) in &self.report {
-            if *status == ReviewStatus::Added {
+            if status.is_confirmed() {
                 out.entry(id.as_str()).or_default();
             }
         }
