@@ -60,6 +60,12 @@ pub struct TuiArgs {
     /// Colour theme: dark, light, high-contrast, colorblind, or a theme file in the config folder.
     #[arg(long)]
     pub theme: Option<String>,
+    /// Review file to read and save verdicts in (default: FILE.mitremap-review.json).
+    #[arg(long, value_name = "PATH")]
+    pub review: Option<PathBuf>,
+    /// Name recorded with each verdict (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub analyst: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -68,6 +68,10 @@ commands! {
     Activate => "activate", "show the selected item in the editor";
     NextChunk => "next_chunk", "next chunk of the technique (matrix: next tactic)";
     PrevChunk => "prev_chunk", "previous chunk of the technique (matrix: previous tactic)";
+    Accept => "accept", "review: accept (list: whole report; chunk view: this chunk)";
+    Reject => "reject", "review: reject (list: whole report; chunk view: this chunk)";
+    ResetVerdict => "reset_verdict", "review: take the verdict back";
+    UnreviewedOnly => "unreviewed_only", "review: show only unreviewed techniques (again: all)";
     Confirm => "confirm", "do it: search, restore the recovered text, export, save";
     Close => "close", "close the popup (a recovered text is kept for the next start)";
     Discard => "discard", "delete the recovered text (asks for yes)";
