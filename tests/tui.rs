@@ -2189,3 +2189,75 @@ fn snapshot_reviewed_techniques() {
     act(&mut app, Action::Tick(t0() + Duration::from_secs(60))); // the notice fades
     snap("reviewed", &app);
 }
+
+/// A technique the model missed, found in the catalogue by a fuzzy name, added to the report
+/// and to a chunk; a note on it; both saved.
+#[test]
+fn add_a_missed_technique_and_a_note() {
+    use mitremap_engine::analysis::ReviewStatus::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let sidecar = dir.path().join("report.txt.mitremap-review.json");
+    let mut app = opened(&path);
+    assert!(!app.techniques.iter().any(|t| t.id == "T1105"));
+    act(&mut app, key(KeyCode::Char('A')));
+    assert!(matches!(app.popup, Some(Popup::AddTechnique(_))));
+    typed(&mut app, "ingress tool");
+    act(&mut app, key(KeyCode::Enter));
+    assert!(app.popup.is_none());
+    let added = app.techniques.iter().find(|t| t.id == "T1105").unwrap();
+    assert_eq!(added.review, Added);
+    assert!(notice_text(&app).contains("added T1105 for the report"));
+
+    // Escape closes without adding; arrows choose among the matches.
+    act(&mut app, key(KeyCode::Char('A')));
+    typed(&mut app, "T1059");
+    act(&mut app, key(KeyCode::Down));
+    act(&mut app, key(KeyCode::Esc));
+    assert!(app.popup.is_none());
+    assert!(!app.techniques.iter().any(|t| t.id.starts_with("T1059.")));
+
+    // In the chunk view: added to that chunk.
+    act(&mut app, Action::Command(Command::FocusNext));
+    let chunk = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap()].index;
+    act(&mut app, key(KeyCode::Char('A')));
+    typed(&mut app, "pwrshl");
+    act(&mut app, key(KeyCode::Enter));
+    let review = app.report.as_ref().unwrap().review.clone().unwrap();
+    assert_eq!(review.chunk_status(chunk, "T1059.001"), Added);
+
+    // A note on the report-level addition.
+    act(&mut app, Action::Command(Command::FocusNext));
+    act(&mut app, Action::Command(Command::FocusNext));
+    let at = app.techniques.iter().position(|t| t.id == "T1105").unwrap();
+    act(&mut app, Action::Command(Command::Top));
+    for _ in 0..at {
+        act(&mut app, Action::Command(Command::Down));
+    }
+    act(&mut app, key(KeyCode::Char('o')));
+    typed(&mut app, "seen in the proxy logs");
+    act(&mut app, key(KeyCode::Enter));
+    let file = mitremap_review::ReviewFile::load(&sidecar)
+        .unwrap()
+        .unwrap();
+    let record = file
+        .verdicts
+        .iter()
+        .find(|v| v.technique == "T1105")
+        .unwrap();
+    assert_eq!(record.note.as_deref(), Some("seen in the proxy logs"));
+    assert!(file.verdicts.iter().any(|v| v.technique == "T1059.001"
+        && v.verdict == mitremap_review::Verdict::Added
+        && v.chunk.is_some()));
+}
+
+#[test]
+fn snapshot_add_technique_popup() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = analysed(REPORT);
+    app.open_review(Some(dir.path().join("review.json")), Some("tester".into()));
+    act(&mut app, key(KeyCode::Char('A')));
+    typed(&mut app, "phish");
+    act(&mut app, key(KeyCode::Down));
+    snap("add_technique", &app);
+}

@@ -96,6 +96,27 @@ pub struct SaveAsDialog {
     pub confirm: bool,
 }
 
+/// Adding a technique the model missed: a catalogue search (ID or name, fuzzy).
+#[derive(Debug, Clone)]
+pub struct AddDialog {
+    pub query: String,
+    /// Position in the matches.
+    pub selected: usize,
+    /// The whole report, or the chunk the dialog was opened on.
+    pub scope: Scope,
+}
+
+/// How many catalogue matches the add dialog lists.
+pub const ADD_MATCHES: usize = 10;
+
+/// A note on the verdict on a technique.
+#[derive(Debug, Clone)]
+pub struct NoteDialog {
+    pub text: String,
+    pub technique: String,
+    pub scope: Scope,
+}
+
 /// Text saved by a session that did not end cleanly, offered back.
 #[derive(Debug, Clone)]
 pub struct Recovered {
@@ -117,6 +138,8 @@ pub enum Popup {
     Search(String),
     /// Problems found at start (theme, keymap, config), in full: any key closes.
     Problems(Vec<String>),
+    AddTechnique(AddDialog),
+    Note(NoteDialog),
     /// Offer back text of a session that did not end cleanly. `confirm_discard`: `d` was
     /// pressed once; deleting the text for good needs `y` now (Esc never deletes it).
     Recovery {
@@ -386,6 +409,123 @@ impl App {
         }
     }
 
+    /// Where an added technique goes: the whole report from the techniques list and the matrix,
+    /// else the chunk on show (chunk view, chunks tab, report text).
+    fn add_scope(&self) -> Option<Scope> {
+        match (self.focus, self.tab) {
+            (Focus::Results, Tab::Techniques | Tab::Matrix) => Some(Scope::Report),
+            (Focus::Results, Tab::Iocs) => None,
+            _ => {
+                let pos = self.current_chunk?;
+                Some(Scope::Chunk(self.report.as_ref()?.chunks.get(pos)?.index))
+            }
+        }
+    }
+
+    fn review_ready(&mut self) -> bool {
+        if self.stale || self.report.as_ref().is_none_or(|r| !r.is_done()) {
+            self.error("wait for the analysis to finish before reviewing".into());
+            return false;
+        }
+        true
+    }
+
+    fn open_add_dialog(&mut self) {
+        if !self.review_ready() {
+            return;
+        }
+        match self.add_scope() {
+            Some(scope) => {
+                self.popup = Some(Popup::AddTechnique(AddDialog {
+                    query: String::new(),
+                    selected: 0,
+                    scope,
+                }))
+            }
+            None => self.error("select a technique or a chunk to add a technique to".into()),
+        }
+    }
+
+    fn open_note_dialog(&mut self) {
+        if !self.review_ready() {
+            return;
+        }
+        let Some((technique, scope)) = self.verdict_target() else {
+            self.error("select a technique (or a chunk) to note".into());
+            return;
+        };
+        let text = match (&self.review.file, &self.report) {
+            (Some(file), Some(report)) => file
+                .note(report, &technique, scope)
+                .unwrap_or_default()
+                .to_owned(),
+            _ => String::new(),
+        };
+        self.popup = Some(Popup::Note(NoteDialog {
+            text,
+            technique,
+            scope,
+        }));
+    }
+
+    fn add_key(&mut self, mut d: AddDialog, key: KeyEvent) -> Vec<Effect> {
+        let cmd = self.popup_command(&key);
+        if let Some(c) = Self::typed_char(&key) {
+            d.query.push(c);
+            d.selected = 0;
+        } else if key.code == KeyCode::Backspace {
+            d.query.pop();
+            d.selected = 0;
+        } else if cmd == Some(Command::Down) {
+            let n = mitremap_review::search_catalog(&d.query, ADD_MATCHES).len();
+            d.selected = (d.selected + 1).min(n.saturating_sub(1));
+        } else if cmd == Some(Command::Up) {
+            d.selected = d.selected.saturating_sub(1);
+        } else if cmd == Some(Command::Confirm) {
+            let found = mitremap_review::search_catalog(&d.query, ADD_MATCHES);
+            match found.get(d.selected) {
+                Some(t) => return self.record_verdict(t.id.clone(), d.scope, Verdict::Added),
+                None => self.error("no technique matches: type an ID or a name".into()),
+            }
+        } else if cmd == Some(Command::Close) {
+            return Vec::new();
+        }
+        self.popup = Some(Popup::AddTechnique(d));
+        Vec::new()
+    }
+
+    fn note_key(&mut self, mut d: NoteDialog, key: KeyEvent) -> Vec<Effect> {
+        let cmd = self.popup_command(&key);
+        if let Some(c) = Self::typed_char(&key) {
+            d.text.push(c);
+        } else if key.code == KeyCode::Backspace {
+            d.text.pop();
+        } else if cmd == Some(Command::Confirm) {
+            let Some(report) = &self.report else {
+                return Vec::new();
+            };
+            return match self.review.note(report, &d.technique, d.scope, &d.text) {
+                Ok((path, file)) => {
+                    self.apply_review();
+                    self.refresh();
+                    self.info(format!("noted {}", d.technique));
+                    vec![Effect::SaveReview {
+                        path,
+                        file: Box::new(file),
+                    }]
+                }
+                Err(e) => {
+                    self.error(e);
+                    Vec::new()
+                }
+            };
+        } else if cmd == Some(Command::Close) {
+            return Vec::new();
+        }
+        self.popup = Some(Popup::Note(d));
+        Vec::new()
+    }
+
     fn give_verdict(&mut self, verdict: Verdict) -> Vec<Effect> {
         if self.stale || self.report.as_ref().is_none_or(|r| !r.is_done()) {
             self.error("wait for the analysis to finish before reviewing".into());
@@ -395,6 +535,11 @@ impl App {
             self.error("select a technique (or a chunk) to review".into());
             return Vec::new();
         };
+        self.record_verdict(technique, scope, verdict)
+    }
+
+    /// Records a verdict, lays it over the report and asks for the review file to be saved.
+    fn record_verdict(&mut self, technique: String, scope: Scope, verdict: Verdict) -> Vec<Effect> {
         let Some(report) = &self.report else {
             return Vec::new();
         };
@@ -1111,7 +1256,9 @@ impl App {
     fn paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(Popup::Search(s))
         | Some(Popup::Export(ExportDialog { path: s, .. }))
-        | Some(Popup::SaveAs(SaveAsDialog { path: s, .. })) = &mut self.popup
+        | Some(Popup::SaveAs(SaveAsDialog { path: s, .. }))
+        | Some(Popup::AddTechnique(AddDialog { query: s, .. }))
+        | Some(Popup::Note(NoteDialog { text: s, .. })) = &mut self.popup
         {
             s.push_str(&text.replace(['\n', '\r'], " "));
             return Vec::new();
@@ -1299,6 +1446,8 @@ impl App {
             },
             Popup::Export(d) => return self.export_key(d, key),
             Popup::SaveAs(d) => return self.save_as_key(d, key),
+            Popup::AddTechnique(d) => return self.add_key(d, key),
+            Popup::Note(d) => return self.note_key(d, key),
             Popup::Problems(_) => {}
         }
         Vec::new()
@@ -1638,6 +1787,8 @@ impl App {
             Command::Accept => return self.give_verdict(Verdict::Accepted),
             Command::Reject => return self.give_verdict(Verdict::Rejected),
             Command::ResetVerdict => return self.give_verdict(Verdict::Reset),
+            Command::AddTechnique => self.open_add_dialog(),
+            Command::Note => self.open_note_dialog(),
             Command::UnreviewedOnly => {
                 self.review.unreviewed_only = !self.review.unreviewed_only;
                 self.techniques_dirty = true;

@@ -72,6 +72,8 @@ commands! {
     Reject => "reject", "review: reject (list: whole report; chunk view: this chunk)";
     ResetVerdict => "reset_verdict", "review: take the verdict back";
     UnreviewedOnly => "unreviewed_only", "review: show only unreviewed techniques (again: all)";
+    AddTechnique => "add_technique", "review: add a technique the model missed (search ID/name)";
+    Note => "note", "review: write a note on the verdict";
     Confirm => "confirm", "do it: search, restore the recovered text, export, save";
     Close => "close", "close the popup (a recovered text is kept for the next start)";
     Discard => "discard", "delete the recovered text (asks for yes)";

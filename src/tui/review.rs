@@ -99,6 +99,27 @@ impl ReviewState {
         Ok((path, file.clone()))
     }
 
+    /// Sets the note on the verdict already given on `technique` in `scope`.
+    pub fn note(
+        &mut self,
+        report: &Report,
+        technique: &str,
+        scope: Scope,
+        note: &str,
+    ) -> Result<(PathBuf, ReviewFile), String> {
+        if let Some(e) = &self.broken {
+            return Err(format!("review not saved: {e}"));
+        }
+        let (Some(path), Some(file)) = (self.path.clone(), self.file.as_mut()) else {
+            return Err(format!(
+                "no verdict on {technique} here yet: accept, reject or add it first"
+            ));
+        };
+        file.set_note(report, &self.reviewer, technique, scope, note)
+            .map_err(|e| e.to_string())?;
+        Ok((path, file.clone()))
+    }
+
     /// A save finished: what was written holds other instances' verdicts too.
     pub fn saved(&mut self, written: ReviewFile) {
         match &mut self.file {

@@ -14,8 +14,10 @@
 //! - A file that cannot be read as a review is never replaced: it is copied to `<file>.bak` and
 //!   the error says so.
 
+mod search;
 mod training;
 
+pub use search::{full_name, search_catalog};
 pub use training::{TRAINING_SOURCE, TrainingRecord, training_records};
 
 use std::collections::BTreeMap;
@@ -85,6 +87,8 @@ pub enum ReviewError {
     Write(#[from] mitremap_export::ExportError),
     #[error("chunk {0} is not in the report")]
     NoSuchChunk(usize),
+    #[error("no verdict on {0} here yet: accept, reject or add it first, then note it")]
+    NoVerdict(String),
     #[error("{0} is not an ATT&CK technique ID known to this build (ATT&CK {1})")]
     UnknownTechnique(String, String),
 }
@@ -177,7 +181,7 @@ pub struct VerdictRecord {
 
 impl VerdictRecord {
     /// What two records must share to be verdicts on the same thing.
-    fn key(&self) -> (String, Option<(usize, usize, String)>) {
+    fn key(&self) -> VerdictKey {
         (
             self.technique.clone(),
             self.chunk
@@ -198,6 +202,10 @@ impl VerdictRecord {
         }
     }
 }
+
+/// Technique and, for a chunk verdict, the chunk's (start, end, text sha256): two records with
+/// the same key are verdicts on the same thing.
+type VerdictKey = (String, Option<(usize, usize, String)>);
 
 /// Where a verdict applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -473,13 +481,65 @@ impl ReviewFile {
         Ok(())
     }
 
-    /// Puts `record` in, replacing the record on the same technique and scope.
-    fn upsert(&mut self, record: VerdictRecord) {
+    /// Puts `record` in, replacing the record on the same technique and scope (a new verdict
+    /// without a note keeps the note already there).
+    fn upsert(&mut self, mut record: VerdictRecord) {
         let key = record.key();
         match self.verdicts.iter_mut().find(|v| v.key() == key) {
-            Some(existing) => *existing = record,
+            Some(existing) => {
+                if record.note.is_none() {
+                    record.note = existing.note.take();
+                }
+                *existing = record;
+            }
             None => self.verdicts.push(record),
         }
+    }
+
+    /// The note on the verdict on `technique` in `scope`, if there is one.
+    pub fn note(&self, report: &Report, technique: &str, scope: Scope) -> Option<&str> {
+        let key = self.scope_key(report, technique, scope)?;
+        self.verdicts
+            .iter()
+            .find(|v| v.key() == key)
+            .and_then(|v| v.note.as_deref())
+    }
+
+    /// Sets the note (empty: removes it) of the verdict already given on `technique` in
+    /// `scope`, as `reviewer` now (so a merge keeps the newer note).
+    pub fn set_note(
+        &mut self,
+        report: &Report,
+        reviewer: &Reviewer,
+        technique: &str,
+        scope: Scope,
+        note: &str,
+    ) -> Result<(), ReviewError> {
+        let key = self
+            .scope_key(report, technique, scope)
+            .ok_or_else(|| ReviewError::NoVerdict(technique.to_owned()))?;
+        let record = self
+            .verdicts
+            .iter_mut()
+            .find(|v| v.key() == key && v.verdict != Verdict::Reset)
+            .ok_or_else(|| ReviewError::NoVerdict(technique.to_owned()))?;
+        let note = note.trim();
+        record.note = (!note.is_empty()).then(|| note.to_owned());
+        record.analyst = reviewer.analyst.clone();
+        record.at = reviewer.timestamp();
+        Ok(())
+    }
+
+    /// The merge key a verdict on `technique` in `scope` of `report` has.
+    fn scope_key(&self, report: &Report, technique: &str, scope: Scope) -> Option<VerdictKey> {
+        let span = match scope {
+            Scope::Report => None,
+            Scope::Chunk(index) => {
+                let s = Span::of(report, index)?;
+                Some((s.start, s.end, s.sha256))
+            }
+        };
+        Some((technique.to_owned(), span))
     }
 
     /// Merges `other` into `self`: per technique and scope, the later verdict wins.

@@ -497,3 +497,56 @@ fn training_records_hold_present_and_rejected_techniques_per_text() {
         ]
     );
 }
+
+#[test]
+fn notes_go_on_an_existing_verdict_and_survive_a_new_verdict() {
+    let report = report();
+    let mut review = ReviewFile::new(&report);
+    let err = review
+        .set_note(&report, &reviewer("a", 1), "T1486", Scope::Report, "why")
+        .unwrap_err();
+    assert!(err.to_string().contains("no verdict on T1486"), "{err}");
+    review
+        .record(
+            &report,
+            &reviewer("a", 1),
+            "T1486",
+            Scope::Chunk(2),
+            Verdict::Accepted,
+            None,
+        )
+        .unwrap();
+    review
+        .set_note(
+            &report,
+            &reviewer("b", 2),
+            "T1486",
+            Scope::Chunk(2),
+            "  ransom note seen ",
+        )
+        .unwrap();
+    assert_eq!(
+        review.note(&report, "T1486", Scope::Chunk(2)),
+        Some("ransom note seen")
+    );
+    assert_eq!(review.verdicts[0].analyst, "b");
+    // Changing the verdict keeps the note; an empty note removes it.
+    review
+        .record(
+            &report,
+            &reviewer("a", 3),
+            "T1486",
+            Scope::Chunk(2),
+            Verdict::Rejected,
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        review.note(&report, "T1486", Scope::Chunk(2)),
+        Some("ransom note seen")
+    );
+    review
+        .set_note(&report, &reviewer("a", 4), "T1486", Scope::Chunk(2), "")
+        .unwrap();
+    assert_eq!(review.note(&report, "T1486", Scope::Chunk(2)), None);
+}
