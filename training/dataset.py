@@ -21,7 +21,8 @@ Analyst reviews (`mitremap review export` JSONL, source `analyst_review`: {text,
 negatives, source, doc}) are another source, passed as `reviews=[paths]` or $MITREMAP_REVIEWS
 (paths separated by `:`). They are split by document like TRAM2 (20% val, 10% tune, by a hash of
 `doc`, the reviewed input's sha256); a record keeps the techniques the analyst rejected as
-`negatives` (canonical IDs), and a passage with only rejections is a negative of its split.
+`negatives` (canonical IDs). A passage with only rejections is left out of the splits: the analyst
+said what it is not, not that it describes no technique (load_reviews() still returns it).
 
 Labels: revoked IDs are remapped with attack_id_remap.json (null -> dropped); deprecated or
 unknown IDs are dropped. A record's target set = its IDs (mapped into the label space) plus
@@ -164,7 +165,8 @@ def load(ddir: str | Path | None = None, benchmark: bool = False, neg_train: int
         r = dict(text=r["text"], source=r["source"], doc=r["doc"], source_id=r["source_id"], gold=gold)
         out[split_of(r)].append(r)
     for r in load_reviews(review_paths(reviews), atk):
-        out[split_of(r)].append(r)
+        if r["gold"]:
+            out[split_of(r)].append(r)
     neg_pool = []
     for r in negs:
         r = dict(text=r["text"], source=r["source"] + ":neg" if r["source"] == "tram2_sentences" else r["source"],

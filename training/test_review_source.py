@@ -63,6 +63,7 @@ def review(doc_index: int) -> dict:
             verdict("T1003.001", "added", chunk=sb),
             verdict("T1486", "rejected", chunk=sb),
             verdict("T1486", "reset", chunk=sc),
+            verdict("T1566", "rejected", chunk=sc),
         ],
     }
 
@@ -101,7 +102,7 @@ class ReviewRoundTrip(unittest.TestCase):
         run = self.export(files, out)
         self.assertEqual(run.returncode, 0, run.stderr)
         lines = [json.loads(l) for l in out.read_text().splitlines()]
-        self.assertEqual(len(lines), 24)  # two reviewed passages per document
+        self.assertEqual(len(lines), 36)  # three reviewed passages per document
         self.assertEqual({l["source"] for l in lines}, {"analyst_review"})
         self.assertEqual(set(lines[0]), {"text", "techniques", "negatives", "source", "doc"})
 
@@ -109,7 +110,12 @@ class ReviewRoundTrip(unittest.TestCase):
                               bootstrap_cap=None)
         reviewed = [(sp, r) for sp in ("train", "tune", "val") for r in splits[sp]
                     if r["source"] == "analyst_review"]
+        # The passage with only a rejection is not a negative example: left out of the splits.
         self.assertEqual(len(reviewed), 24)
+        self.assertFalse(any("encrypted" in r["text"] for _, r in reviewed))
+        only_rejected = [r for r in dataset.load_reviews([out], splits["attack"]) if not r["gold"]]
+        self.assertEqual(len(only_rejected), 12)
+        self.assertTrue(all(r["negatives"] == ["T1566"] for r in only_rejected))
         by_doc = {}
         for sp, r in reviewed:
             by_doc.setdefault(r["doc"], set()).add(sp)
