@@ -2188,6 +2188,8 @@ fn snapshot_reviewed_techniques() {
     act(&mut app, key(KeyCode::Char('d')));
     act(&mut app, Action::Tick(t0() + Duration::from_secs(60))); // the notice fades
     snap("reviewed", &app);
+    act(&mut app, Action::Command(Command::Matrix));
+    snap("reviewed_matrix", &app);
 }
 
 /// A technique the model missed, found in the catalogue by a fuzzy name, added to the report
