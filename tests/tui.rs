@@ -2263,3 +2263,36 @@ fn snapshot_add_technique_popup() {
     act(&mut app, key(KeyCode::Down));
     snap("add_technique", &app);
 }
+
+/// Pasted text: verdicts need a file; after saving the text the review goes next to it. A review
+/// file named with --review stays where it is.
+#[test]
+fn saving_pasted_text_gives_the_review_a_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = analysed(REPORT);
+    app.set_threshold(0.2);
+    act(&mut app, key(KeyCode::Char('a')));
+    assert!(notice_text(&app).contains("save the text first"));
+    let text_path = dir.path().join("pasted.txt");
+    let effects = app.update(Action::Saved {
+        path: text_path.clone(),
+        revision: app.revision,
+        result: Ok(()),
+    });
+    drive(&mut app, effects);
+    act(&mut app, key(KeyCode::Char('a')));
+    assert!(dir.path().join("pasted.txt.mitremap-review.json").is_file());
+
+    let named = dir.path().join("named-review.json");
+    let mut other = analysed(REPORT);
+    other.open_review(Some(named.clone()), None);
+    let effects = other.update(Action::Saved {
+        path: dir.path().join("other.txt"),
+        revision: other.revision,
+        result: Ok(()),
+    });
+    drive(&mut other, effects);
+    act(&mut other, key(KeyCode::Char('a')));
+    assert!(named.is_file());
+    assert!(!dir.path().join("other.txt.mitremap-review.json").exists());
+}

@@ -20,6 +20,9 @@ pub struct ReviewState {
     pub broken: Option<String>,
     /// Show only techniques without a verdict.
     pub unreviewed_only: bool,
+    /// The review file was named (`--review`): it stays where it is when the text is saved
+    /// elsewhere.
+    explicit: bool,
     /// Input of the last report whose re-attachment problems were said (said once per input).
     warned_for: Option<String>,
 }
@@ -32,9 +35,11 @@ impl ReviewState {
         explicit: Option<PathBuf>,
         analyst: String,
     ) -> (ReviewState, Option<String>) {
+        let named = explicit.is_some();
         let path = explicit.or_else(|| input.map(mitremap_review::sidecar_path));
         let mut state = ReviewState {
             path,
+            explicit: named,
             file: None,
             reviewer: Reviewer::new(analyst),
             broken: None,
@@ -129,9 +134,10 @@ impl ReviewState {
         }
     }
 
-    /// The text was saved to a (new) file: the review goes next to it from now on.
+    /// The text was saved to a (new) file: the review goes next to it from now on (unless a
+    /// review file was named).
     pub fn moved_to(&mut self, input: &std::path::Path) {
-        if self.broken.is_none() {
+        if self.broken.is_none() && !self.explicit {
             self.path = Some(mitremap_review::sidecar_path(input));
         }
     }
