@@ -19,8 +19,10 @@ from training entirely, as the data README requires.
 
 Analyst reviews (`mitremap review export` JSONL, source `analyst_review`: {text, techniques,
 negatives, source, doc}) are another source, passed as `reviews=[paths]` or $MITREMAP_REVIEWS
-(paths separated by `:`). They are split by document like TRAM2 (20% val, 10% tune, by a hash of
-`doc`, the reviewed input's sha256); a record keeps the techniques the analyst rejected as
+(paths separated by `:`). They are split by document (a hash of `doc`, the reviewed input's
+sha256): 20% tune, the rest train, and none into val, so that a model trained with reviews is
+measured on the same held-out validation set as the one without (it must not get worse there); a
+record keeps the techniques the analyst rejected as
 `negatives` (canonical IDs). A passage with only rejections is left out of the splits: the analyst
 said what it is not, not that it describes no technique (load_reviews() still returns it).
 
@@ -103,8 +105,11 @@ def split_of(rec: dict, benchmark: bool = False) -> str:
         if rec["source_id"].startswith("dev/") or doc.startswith("dev/"):
             return "val"
         return "tune" if _bucket("annoctr:" + doc) < 0.15 else "train"
-    if src in ("tram2_sentences", REVIEW_SOURCE):
-        b = _bucket(("tram2:" if src == "tram2_sentences" else "review:") + doc)
+    if src == REVIEW_SOURCE:
+        # never val: the held-out validation stays the one the base model is measured on
+        return "tune" if _bucket("review:" + doc) < 0.20 else "train"
+    if src == "tram2_sentences":
+        b = _bucket("tram2:" + doc)
         if b < 0.20:
             return "val"
         if b < 0.30:

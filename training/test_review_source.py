@@ -94,7 +94,7 @@ class ReviewRoundTrip(unittest.TestCase):
 
     def test_review_export_is_read_as_the_analyst_review_source_split_by_document(self):
         files = []
-        for i in range(12):
+        for i in range(16):
             p = self.dir / f"doc{i}.txt.mitremap-review.json"
             p.write_text(json.dumps(review(i)))
             files.append(p)
@@ -102,7 +102,7 @@ class ReviewRoundTrip(unittest.TestCase):
         run = self.export(files, out)
         self.assertEqual(run.returncode, 0, run.stderr)
         lines = [json.loads(l) for l in out.read_text().splitlines()]
-        self.assertEqual(len(lines), 36)  # three reviewed passages per document
+        self.assertEqual(len(lines), 48)  # three reviewed passages per document
         self.assertEqual({l["source"] for l in lines}, {"analyst_review"})
         self.assertEqual(set(lines[0]), {"text", "techniques", "negatives", "source", "doc"})
 
@@ -111,18 +111,19 @@ class ReviewRoundTrip(unittest.TestCase):
         reviewed = [(sp, r) for sp in ("train", "tune", "val") for r in splits[sp]
                     if r["source"] == "analyst_review"]
         # The passage with only a rejection is not a negative example: left out of the splits.
-        self.assertEqual(len(reviewed), 24)
+        self.assertEqual(len(reviewed), 32)
         self.assertFalse(any("encrypted" in r["text"] for _, r in reviewed))
         only_rejected = [r for r in dataset.load_reviews([out], splits["attack"]) if not r["gold"]]
-        self.assertEqual(len(only_rejected), 12)
+        self.assertEqual(len(only_rejected), 16)
         self.assertTrue(all(r["negatives"] == ["T1566"] for r in only_rejected))
         by_doc = {}
         for sp, r in reviewed:
             by_doc.setdefault(r["doc"], set()).add(sp)
-        self.assertEqual(len(by_doc), 12)
+        self.assertEqual(len(by_doc), 16)
         self.assertTrue(all(len(s) == 1 for s in by_doc.values()), by_doc)
-        # Split by document like TRAM2: with these 12 documents, 10 train and 2 tune.
-        self.assertEqual(sorted(next(iter(s)) for s in by_doc.values()).count("train"), 10)
+        # Split by document, never into val (the base validation set stays as it is): with these
+        # 16 documents, 14 train and 2 tune.
+        self.assertEqual(sorted(next(iter(s)) for s in by_doc.values()).count("train"), 14)
         self.assertEqual({next(iter(s)) for s in by_doc.values()}, {"train", "tune"})
         for doc, s in by_doc.items():
             self.assertEqual(s, {dataset.split_of({"source": "analyst_review", "doc": doc})})
