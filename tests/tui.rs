@@ -112,6 +112,11 @@ fn drive(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
                 let more = app.update(Action::ExportDone(result));
                 rest.extend(drive(app, more));
             }
+            Effect::SaveReview { path, file } => {
+                let result = tui::runtime::save_review(&path, *file);
+                let more = app.update(Action::ReviewSaved(result));
+                rest.extend(drive(app, more));
+            }
             other => rest.push(other),
         }
     }
@@ -2000,4 +2005,294 @@ fn the_tlp_marking_in_the_text_is_shown_and_exported() {
     let plain = analysed(REPORT);
     assert_eq!(plain.marking, None);
     assert!(!screen(&plain, 120, 40).contains("TLP:"));
+}
+
+// ---- review ----------------------------------------------------------------------------------
+
+fn notice_text(app: &App) -> String {
+    match &app.notice {
+        Some(tui::app::Notice::Info(s, _)) | Some(tui::app::Notice::Error(s)) => s.clone(),
+        None => String::new(),
+    }
+}
+
+fn statuses(app: &App) -> Vec<(String, mitremap_engine::analysis::ReviewStatus)> {
+    app.techniques
+        .iter()
+        .map(|t| (t.id.clone(), t.review))
+        .collect()
+}
+
+/// Accept, reject (report level and in one chunk), reset and the unreviewed filter, saved to the
+/// sidecar as they are made; a new session on the same file finds them; an export carries them.
+#[test]
+fn review_verdicts_are_saved_as_made_and_restored_on_reopen() {
+    use mitremap_engine::analysis::ReviewStatus::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let sidecar = dir.path().join("report.txt.mitremap-review.json");
+    let mut app = opened(&path);
+    app.set_threshold(0.2);
+    assert!(app.techniques.len() >= 3, "{:?}", statuses(&app));
+    assert!(app.techniques.iter().all(|t| t.review == Unreviewed));
+    let total = app.techniques.len();
+    assert_eq!(app.review_counts, (0, total));
+    let first = app.techniques[0].id.clone();
+    let second = app.techniques[1].id.clone();
+
+    // Techniques list: for the whole report.
+    act(&mut app, key(KeyCode::Char('a')));
+    assert_eq!(app.techniques[0].review, Accepted);
+    assert!(sidecar.is_file(), "saved at once");
+    act(&mut app, key(KeyCode::Char('j')));
+    act(&mut app, key(KeyCode::Char('d')));
+    assert_eq!(app.techniques[1].review, Rejected);
+    assert_eq!(app.review_counts, (2, total));
+    let on_disk = mitremap_review::ReviewFile::load(&sidecar)
+        .unwrap()
+        .unwrap();
+    assert_eq!(on_disk.verdicts.len(), 2);
+    assert!(on_disk.verdicts.iter().all(|v| v.chunk.is_none()));
+
+    // The chunk view: the technique it shows, in that chunk only.
+    act(&mut app, Action::Command(Command::FocusNext));
+    assert_eq!(app.focus, Focus::Heatmap);
+    let (pos, _, shown, _) = app.heat_target().unwrap();
+    let chunk = app.report.as_ref().unwrap().chunks[pos].index;
+    act(&mut app, key(KeyCode::Char('a')));
+    let review = app.report.as_ref().unwrap().review.clone().unwrap();
+    assert_eq!(review.chunk_status(chunk, &shown), Accepted);
+    assert!(notice_text(&app).contains(&format!("in chunk {chunk}")));
+
+    // Reset takes a verdict back; the filter shows what is left to review.
+    act(&mut app, Action::Command(Command::FocusNext));
+    act(&mut app, Action::Command(Command::FocusNext));
+    assert_eq!(app.focus, Focus::Results);
+    act(&mut app, Action::Command(Command::Top));
+    act(&mut app, key(KeyCode::Char('u')));
+    assert_eq!(app.techniques[0].id, first);
+    assert_ne!(app.techniques[0].review, Accepted);
+    act(&mut app, key(KeyCode::Char('a')));
+    act(&mut app, key(KeyCode::Char('f')));
+    assert!(
+        app.techniques.iter().all(|t| t.review == Unreviewed),
+        "{:?}",
+        statuses(&app)
+    );
+    assert!(
+        !app.techniques
+            .iter()
+            .any(|t| t.id == first || t.id == second)
+    );
+    act(&mut app, key(KeyCode::Char('f')));
+    assert_eq!(app.techniques.len(), total);
+
+    // A new session on the same file finds the verdicts.
+    drop(app);
+    let mut again = opened(&path);
+    again.set_threshold(0.2);
+    let restored = statuses(&again);
+    assert!(
+        restored.contains(&(first.clone(), Accepted)),
+        "{restored:?}"
+    );
+    assert!(
+        restored.contains(&(second.clone(), Rejected)),
+        "{restored:?}"
+    );
+    assert_eq!(
+        again
+            .report
+            .as_ref()
+            .unwrap()
+            .review
+            .as_ref()
+            .unwrap()
+            .chunk_status(chunk, &shown),
+        Accepted
+    );
+
+    // An export from the TUI carries them.
+    let out = dir.path().join("out.json");
+    tui::runtime::export(
+        mitremap_export::Format::Json,
+        &out,
+        false,
+        again.report.as_ref().unwrap(),
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let review_of = |id: &str| {
+        v["techniques"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .map(|t| t["review"].clone())
+    };
+    assert_eq!(review_of(&first), Some("accepted".into()));
+    assert_eq!(review_of(&second), Some("rejected".into()));
+}
+
+/// A damaged review file is said at start, kept, and never replaced by the verdicts made after.
+#[test]
+fn a_damaged_review_file_refuses_verdicts_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let sidecar = dir.path().join("report.txt.mitremap-review.json");
+    std::fs::write(
+        &sidecar,
+        b"{\"schema\": \"mitremap-review\", \"schema_version\": 1, \"inp",
+    )
+    .unwrap();
+    let mut app = opened(&path);
+    app.set_threshold(0.2);
+    act(&mut app, key(KeyCode::Char('a')));
+    assert!(
+        notice_text(&app).contains("review not saved") && notice_text(&app).contains(".bak"),
+        "{}",
+        notice_text(&app)
+    );
+    assert_eq!(
+        std::fs::read(&sidecar).unwrap(),
+        b"{\"schema\": \"mitremap-review\", \"schema_version\": 1, \"inp"
+    );
+    assert!(
+        dir.path()
+            .join("report.txt.mitremap-review.json.bak")
+            .is_file()
+    );
+}
+
+/// Pasted text has no file to keep a review next to: the verdict is refused with the reason.
+#[test]
+fn without_a_file_verdicts_ask_for_one() {
+    let mut app = analysed(REPORT);
+    act(&mut app, key(KeyCode::Char('a')));
+    assert!(
+        notice_text(&app).contains("save the text first"),
+        "{}",
+        notice_text(&app)
+    );
+    assert!(app.report.as_ref().unwrap().review.is_none());
+}
+
+#[test]
+fn snapshot_reviewed_techniques() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = analysed(REPORT);
+    app.open_review(Some(dir.path().join("review.json")), Some("tester".into()));
+    app.set_threshold(0.2);
+    act(&mut app, key(KeyCode::Char('a')));
+    act(&mut app, key(KeyCode::Char('j')));
+    act(&mut app, key(KeyCode::Char('d')));
+    act(&mut app, Action::Tick(t0() + Duration::from_secs(60))); // the notice fades
+    snap("reviewed", &app);
+    act(&mut app, Action::Command(Command::Matrix));
+    snap("reviewed_matrix", &app);
+}
+
+/// A technique the model missed, found in the catalogue by a fuzzy name, added to the report
+/// and to a chunk; a note on it; both saved.
+#[test]
+fn add_a_missed_technique_and_a_note() {
+    use mitremap_engine::analysis::ReviewStatus::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = report_file(dir.path());
+    let sidecar = dir.path().join("report.txt.mitremap-review.json");
+    let mut app = opened(&path);
+    assert!(!app.techniques.iter().any(|t| t.id == "T1105"));
+    act(&mut app, key(KeyCode::Char('A')));
+    assert!(matches!(app.popup, Some(Popup::AddTechnique(_))));
+    typed(&mut app, "ingress tool");
+    act(&mut app, key(KeyCode::Enter));
+    assert!(app.popup.is_none());
+    let added = app.techniques.iter().find(|t| t.id == "T1105").unwrap();
+    assert_eq!(added.review, Added);
+    assert!(notice_text(&app).contains("added T1105 for the report"));
+
+    // Escape closes without adding; arrows choose among the matches.
+    act(&mut app, key(KeyCode::Char('A')));
+    typed(&mut app, "T1059");
+    act(&mut app, key(KeyCode::Down));
+    act(&mut app, key(KeyCode::Esc));
+    assert!(app.popup.is_none());
+    assert!(!app.techniques.iter().any(|t| t.id.starts_with("T1059.")));
+
+    // In the chunk view: added to that chunk.
+    act(&mut app, Action::Command(Command::FocusNext));
+    let chunk = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap()].index;
+    act(&mut app, key(KeyCode::Char('A')));
+    typed(&mut app, "pwrshl");
+    act(&mut app, key(KeyCode::Enter));
+    let review = app.report.as_ref().unwrap().review.clone().unwrap();
+    assert_eq!(review.chunk_status(chunk, "T1059.001"), Added);
+
+    // A note on the report-level addition.
+    act(&mut app, Action::Command(Command::FocusNext));
+    act(&mut app, Action::Command(Command::FocusNext));
+    let at = app.techniques.iter().position(|t| t.id == "T1105").unwrap();
+    act(&mut app, Action::Command(Command::Top));
+    for _ in 0..at {
+        act(&mut app, Action::Command(Command::Down));
+    }
+    act(&mut app, key(KeyCode::Char('o')));
+    typed(&mut app, "seen in the proxy logs");
+    act(&mut app, key(KeyCode::Enter));
+    let file = mitremap_review::ReviewFile::load(&sidecar)
+        .unwrap()
+        .unwrap();
+    let record = file
+        .verdicts
+        .iter()
+        .find(|v| v.technique == "T1105")
+        .unwrap();
+    assert_eq!(record.note.as_deref(), Some("seen in the proxy logs"));
+    assert!(file.verdicts.iter().any(|v| v.technique == "T1059.001"
+        && v.verdict == mitremap_review::Verdict::Added
+        && v.chunk.is_some()));
+}
+
+#[test]
+fn snapshot_add_technique_popup() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = analysed(REPORT);
+    app.open_review(Some(dir.path().join("review.json")), Some("tester".into()));
+    act(&mut app, key(KeyCode::Char('A')));
+    typed(&mut app, "phish");
+    act(&mut app, key(KeyCode::Down));
+    snap("add_technique", &app);
+}
+
+/// Pasted text: verdicts need a file; after saving the text the review goes next to it. A review
+/// file named with --review stays where it is.
+#[test]
+fn saving_pasted_text_gives_the_review_a_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = analysed(REPORT);
+    app.set_threshold(0.2);
+    act(&mut app, key(KeyCode::Char('a')));
+    assert!(notice_text(&app).contains("save the text first"));
+    let text_path = dir.path().join("pasted.txt");
+    let effects = app.update(Action::Saved {
+        path: text_path.clone(),
+        revision: app.revision,
+        result: Ok(()),
+    });
+    drive(&mut app, effects);
+    act(&mut app, key(KeyCode::Char('a')));
+    assert!(dir.path().join("pasted.txt.mitremap-review.json").is_file());
+
+    let named = dir.path().join("named-review.json");
+    let mut other = analysed(REPORT);
+    other.open_review(Some(named.clone()), None);
+    let effects = other.update(Action::Saved {
+        path: dir.path().join("other.txt"),
+        revision: other.revision,
+        result: Ok(()),
+    });
+    drive(&mut other, effects);
+    act(&mut other, key(KeyCode::Char('a')));
+    assert!(named.is_file());
+    assert!(!dir.path().join("other.txt.mitremap-review.json").exists());
 }

@@ -17,6 +17,15 @@ report are held out with it; TRAM v1 negatives (one doc) stay in the training po
 `benchmark` mode (for the public TRAM benchmark) drops tram2_sentences and tram_bootstrap
 from training entirely, as the data README requires.
 
+Analyst reviews (`mitremap review export` JSONL, source `analyst_review`: {text, techniques,
+negatives, source, doc}) are another source, passed as `reviews=[paths]` or $MITREMAP_REVIEWS
+(paths separated by `:`). They are split by document (a hash of `doc`, the reviewed input's
+sha256): 20% tune, the rest train, and none into val, so that a model trained with reviews is
+measured on the same held-out validation set as the one without (it must not get worse there); a
+record keeps the techniques the analyst rejected as
+`negatives` (canonical IDs). A passage with only rejections is left out of the splits: the analyst
+said what it is not, not that it describes no technique (load_reviews() still returns it).
+
 Labels: revoked IDs are remapped with attack_id_remap.json (null -> dropped); deprecated or
 unknown IDs are dropped. A record's target set = its IDs (mapped into the label space) plus
 their parents, so the model scores parents and the sub-techniques it knows.
@@ -34,6 +43,7 @@ from pathlib import Path
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 VAL_SOURCES = ("tram2_sentences", "annoctr")
+REVIEW_SOURCE = "analyst_review"
 
 
 def data_dir(path: str | None = None) -> Path:
@@ -70,7 +80,7 @@ class Attack:
 
     def __init__(self, ddir: Path):
         self.tech = {r["id"]: r for r in _read_jsonl(ddir / "attack_enterprise_v18.1_techniques.jsonl")}
-        self.remap = json.load(open(ddir / "attack_id_remap.json"))
+        self.remap = json.loads((ddir / "attack_id_remap.json").read_text(encoding="utf-8"))
 
     def canon(self, tid: str) -> str | None:
         seen = 0
@@ -95,6 +105,9 @@ def split_of(rec: dict, benchmark: bool = False) -> str:
         if rec["source_id"].startswith("dev/") or doc.startswith("dev/"):
             return "val"
         return "tune" if _bucket("annoctr:" + doc) < 0.15 else "train"
+    if src == REVIEW_SOURCE:
+        # never val: the held-out validation stays the one the base model is measured on
+        return "tune" if _bucket("review:" + doc) < 0.20 else "train"
     if src == "tram2_sentences":
         b = _bucket("tram2:" + doc)
         if b < 0.20:
@@ -105,15 +118,43 @@ def split_of(rec: dict, benchmark: bool = False) -> str:
     return "train"
 
 
+def review_paths(reviews=None) -> list[Path]:
+    """The review exports to read: `reviews`, else $MITREMAP_REVIEWS (`:`-separated), else none."""
+    if reviews is None:
+        env = os.environ.get("MITREMAP_REVIEWS", "")
+        reviews = [p for p in env.split(os.pathsep) if p]
+    return [Path(p) for p in reviews]
+
+
+def load_reviews(paths, atk: "Attack") -> list[dict]:
+    """Records of `mitremap review export` files, labels canonicalised like the other sources.
+
+    Lines of another source are refused (a review export holds only `analyst_review` lines), so a
+    wrong file is an error rather than silently mixed-in data."""
+    out = []
+    for p in paths:
+        for i, r in enumerate(_read_jsonl(Path(p)), 1):
+            if r.get("source") != REVIEW_SOURCE:
+                raise ValueError(f"{p}:{i}: source {r.get('source')!r} is not {REVIEW_SOURCE!r}")
+            gold = sorted({c for t in r["techniques"] if (c := atk.canon(t))})
+            negatives = sorted({c for t in r.get("negatives", []) if (c := atk.canon(t))} - set(gold))
+            if not gold and not negatives:
+                continue
+            out.append(dict(text=r["text"], source=REVIEW_SOURCE, doc=r["doc"],
+                            source_id=f"review/{r['doc']}", gold=gold, negatives=negatives))
+    return out
+
+
 def load(ddir: str | Path | None = None, benchmark: bool = False, neg_train: int = 8000,
          bootstrap_cap: int | None = 5000, seed: int = 13, verbose: bool = True,
-         caps: dict | None = None):
+         caps: dict | None = None, reviews=None):
     """Return dict(train=[...], tune=[...], val=[...], attack=Attack).
 
     Each record gets `gold` (canonical full IDs, remapped) and keeps source/doc/text.
     neg_train: how many negatives to sample into train (None = all).
     bootstrap_cap: subsample tram_bootstrap (short, 50-technique fragments) to this many.
     caps: {source: n} further per-source subsampling of the training split (CPU budget).
+    reviews: `mitremap review export` files (default: $MITREMAP_REVIEWS), split by document.
     """
     ddir = data_dir(str(ddir) if ddir else None)
     atk = Attack(ddir)
@@ -128,6 +169,9 @@ def load(ddir: str | Path | None = None, benchmark: bool = False, neg_train: int
             continue
         r = dict(text=r["text"], source=r["source"], doc=r["doc"], source_id=r["source_id"], gold=gold)
         out[split_of(r)].append(r)
+    for r in load_reviews(review_paths(reviews), atk):
+        if r["gold"]:
+            out[split_of(r)].append(r)
     neg_pool = []
     for r in negs:
         r = dict(text=r["text"], source=r["source"] + ":neg" if r["source"] == "tram2_sentences" else r["source"],

@@ -100,6 +100,14 @@ pub struct AnalyzeArgs {
     /// Name recorded for the input (default: the file name, `-` for stdin).
     #[arg(long)]
     pub name: Option<String>,
+    /// Apply an analyst's review (e.g. `report.txt.mitremap-review.json`, written by the terminal
+    /// UI) to the output: each technique gets its verdict; verdicts on text that changed are
+    /// re-attached where the text still exists, the others are named on stderr.
+    #[arg(long, value_name = "FILE", conflicts_with = "jsonl")]
+    pub review: Option<PathBuf>,
+    /// With --review: keep techniques the analyst rejected in STIX and Navigator output.
+    #[arg(long)]
+    pub include_rejected: bool,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -127,7 +135,14 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     if let Some(items) = batch_items {
+        if args.review.is_some() {
+            bail!("--review applies to one report, not to a folder or --jsonl batch");
+        }
         return run_batch(&args, items);
+    }
+    // A damaged review file is reported before the analysis, not after it.
+    if let Some(review) = &args.review {
+        mitremap_review::ReviewFile::load(review)?;
     }
     let input = read_input(args.input.as_deref(), args.limits())?;
     if input.document.is_blank() {
@@ -140,7 +155,10 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let options = analysis_options(&args, &classifier);
     let analyzer = Analyzer::new(classifier);
     let name = args.name.clone().unwrap_or(input.name);
-    let report = analyzer.analyze(input.document, Some(name), &options, &CancelToken::new())?;
+    let mut report = analyzer.analyze(input.document, Some(name), &options, &CancelToken::new())?;
+    if let Some(review) = &args.review {
+        super::review::apply(&mut report, review)?;
+    }
     let (cut, first) = report.cut_words();
     if let Some(first) = first {
         eprintln!(
@@ -182,6 +200,7 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 include_text: true,
                 tlp,
                 include_noise: args.include_noise,
+                include_rejected: args.include_rejected,
                 ..ExportOptions::default()
             };
             let bytes = mitremap_export::render(format, &report, &export)?;

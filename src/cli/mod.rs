@@ -7,6 +7,7 @@ mod generate;
 mod input;
 mod iocs;
 mod models;
+mod review;
 mod table;
 
 pub use input::{default_model_dir, model_search_roots};
@@ -23,6 +24,8 @@ Examples:
   mitremap analyze report.txt -o out.json    JSON report (schema: schemas/report.schema.json)
   mitremap analyze report.txt --format stix -o bundle.json
   mitremap iocs report.txt --format table
+  mitremap analyze report.txt --review report.txt.mitremap-review.json --format stix -o b.json
+  mitremap review export *.mitremap-review.json -o reviews.jsonl
   mitremap models
   mitremap attack                            the ATT&CK release in use
   mitremap attack import enterprise-attack.json
@@ -66,6 +69,12 @@ pub struct TuiArgs {
     /// Colour theme: dark, light, high-contrast, colorblind, or a theme file in the config folder.
     #[arg(long)]
     pub theme: Option<String>,
+    /// Review file to read and save verdicts in (default: FILE.mitremap-review.json).
+    #[arg(long, value_name = "PATH")]
+    pub review: Option<PathBuf>,
+    /// Name recorded with each verdict (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub analyst: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +87,8 @@ pub enum Command {
     Models(models::ModelsArgs),
     /// Show the ATT&CK catalogue in use, or import a newer release from MITRE's STIX bundle.
     Attack(attack::AttackArgs),
+    /// Analysts' reviews: `review export` writes their verdicts as training data.
+    Review(review::ReviewArgs),
     /// Write the man pages or a shell completion script (for packagers; see tools/package.sh).
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -107,6 +118,7 @@ pub fn run(command: Command, attack_version: Option<&str>) -> anyhow::Result<Exi
         Command::Attack(args) => attack::run(args, attack_version),
         Command::Iocs(args) => iocs::run(args),
         Command::Models(args) => models::run(args),
+        Command::Review(args) => review::run(args),
         Command::Generate(args) => generate::run(args),
     }
 }

@@ -29,7 +29,7 @@ pub fn report_table(report: &Report) -> String {
         let rows: Vec<Vec<String>> = techniques
             .iter()
             .map(|t| {
-                vec![
+                let mut row = vec![
                     t.id.clone(),
                     format!(
                         "{:.3}{}",
@@ -40,13 +40,27 @@ pub fn report_table(report: &Report) -> String {
                     t.chunk_count.to_string(),
                     t.tactics.join(","),
                     terminal_safe_line(&name_with_mapping(t)).into_owned(),
-                ]
+                ];
+                if report.review.is_some() {
+                    row.insert(1, t.review.to_string());
+                }
+                row
             })
             .collect();
-        out.push_str(&render(
-            &["TECHNIQUE", "CONF", "EVIDENCE", "CHUNKS", "TACTICS", "NAME"],
-            &rows,
-        ));
+        let header: &[&str] = if report.review.is_some() {
+            &[
+                "TECHNIQUE",
+                "REVIEW",
+                "CONF",
+                "EVIDENCE",
+                "CHUNKS",
+                "TACTICS",
+                "NAME",
+            ]
+        } else {
+            &["TECHNIQUE", "CONF", "EVIDENCE", "CHUNKS", "TACTICS", "NAME"]
+        };
+        out.push_str(&render(header, &rows));
         if techniques.iter().any(|t| t.evidence_only) {
             out.push_str(
                 "* no single chunk reaches the threshold; listed because its evidence \

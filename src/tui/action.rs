@@ -47,6 +47,9 @@ pub enum Action {
     },
     /// Text read from the system clipboard, or why not.
     ClipboardText(Result<String, String>),
+    /// Outcome of saving the review file: what was written (other instances' verdicts merged
+    /// in), or why not.
+    ReviewSaved(Result<mitremap_review::ReviewFile, String>),
     /// A one-line message for the status bar (`Err` shows as an error).
     Notice(Result<String, String>),
     /// SIGTERM / SIGHUP: save what can be saved and leave.
@@ -100,6 +103,12 @@ pub enum Effect {
         text: String,
         overwrite: bool,
         revision: u64,
+    },
+    /// Save the review (atomically, merged under a lock with what another instance saved).
+    /// Answered with [`Action::ReviewSaved`].
+    SaveReview {
+        path: PathBuf,
+        file: Box<mitremap_review::ReviewFile>,
     },
     /// Save the editor text in the recovery file (atomic, 0600), with the file it belongs to.
     WriteRecovery {

@@ -19,7 +19,9 @@ use ratatui::layout::Rect;
 use super::action::{Action, AnalysisJob, Effect};
 use super::editor::Editor;
 use super::keymap::{Command, Context, Key, Keymap};
+use super::review::ReviewState;
 use super::theme::Theme;
+use mitremap_review::{Scope, Verdict};
 
 /// Pause after the last edit before re-running the analysis.
 pub const DEBOUNCE: Duration = Duration::from_millis(400);
@@ -94,6 +96,27 @@ pub struct SaveAsDialog {
     pub confirm: bool,
 }
 
+/// Adding a technique the model missed: a catalogue search (ID or name, fuzzy).
+#[derive(Debug, Clone)]
+pub struct AddDialog {
+    pub query: String,
+    /// Position in the matches.
+    pub selected: usize,
+    /// The whole report, or the chunk the dialog was opened on.
+    pub scope: Scope,
+}
+
+/// How many catalogue matches the add dialog lists.
+pub const ADD_MATCHES: usize = 10;
+
+/// A note on the verdict on a technique.
+#[derive(Debug, Clone)]
+pub struct NoteDialog {
+    pub text: String,
+    pub technique: String,
+    pub scope: Scope,
+}
+
 /// Text saved by a session that did not end cleanly, offered back.
 #[derive(Debug, Clone)]
 pub struct Recovered {
@@ -115,6 +138,8 @@ pub enum Popup {
     Search(String),
     /// Problems found at start (theme, keymap, config), in full: any key closes.
     Problems(Vec<String>),
+    AddTechnique(AddDialog),
+    Note(NoteDialog),
     /// Offer back text of a session that did not end cleanly. `confirm_discard`: `d` was
     /// pressed once; deleting the text for good needs `y` now (Esc never deletes it).
     Recovery {
@@ -230,6 +255,10 @@ pub struct App {
     pub auto_follow: bool,
     /// Quit was pressed once with unsaved text; the next quit leaves.
     pub quit_armed: bool,
+    /// The analyst's review of this text (accept / reject / reset, saved as they are made).
+    pub review: ReviewState,
+    /// (techniques with a verdict, techniques) at the current threshold, for the status bar.
+    pub review_counts: (usize, usize),
 }
 
 /// A report taking over from the one on screen (see `App::incoming`).
@@ -256,6 +285,11 @@ impl App {
         // A report opens read-only with the results focused; an empty session in the editor.
         let blank = editor.is_blank();
         let clean_hash = (!config.unsaved).then(|| text_hash(&editor.text()));
+        let (review, review_problem) = ReviewState::open(
+            config.path.as_deref(),
+            None,
+            mitremap_review::default_analyst(),
+        );
         let mut app = App {
             modified: config.unsaved && !blank,
             editor,
@@ -308,7 +342,12 @@ impl App {
             explain_requested: Default::default(),
             auto_follow: true,
             quit_armed: false,
+            review,
+            review_counts: (0, 0),
         };
+        if let Some(problem) = review_problem {
+            app.notice = Some(Notice::Error(problem));
+        }
         if !config.notices.is_empty() {
             if config.recovery.is_some() {
                 app.notice = Some(Notice::Error(config.notices.join(" · ")));
@@ -327,6 +366,211 @@ impl App {
             });
         }
         app
+    }
+
+    /// Uses the review file `explicit` (else the sidecar of the text's file) and records verdicts
+    /// as `analyst` (else `$USER`): `mitremap --review FILE --analyst NAME`.
+    pub fn open_review(&mut self, explicit: Option<PathBuf>, analyst: Option<String>) {
+        let analyst = analyst.unwrap_or_else(mitremap_review::default_analyst);
+        let (review, problem) = ReviewState::open(self.path.as_deref(), explicit, analyst);
+        self.review = review;
+        if let Some(problem) = problem {
+            self.error(problem);
+        }
+        self.apply_review();
+    }
+
+    /// Lays the review over the report on screen (again, after a verdict or a finished run).
+    fn apply_review(&mut self) {
+        let Some(report) = &mut self.report else {
+            return;
+        };
+        let warnings = self.review.apply(report);
+        if !warnings.is_empty() {
+            self.error(format!("review: {}", warnings.join("; ")));
+        }
+        self.techniques_dirty = true;
+    }
+
+    /// What a verdict key applies to: the selected technique for the whole report in the
+    /// techniques list and the matrix; in the chunk view, the chunks tab and the report text,
+    /// the technique the heatmap shows in its chunk.
+    fn verdict_target(&self) -> Option<(String, Scope)> {
+        match (self.focus, self.tab) {
+            (Focus::Results, Tab::Techniques | Tab::Matrix) => self
+                .selected_technique()
+                .map(|t| (t.id.clone(), Scope::Report)),
+            (Focus::Results, Tab::Iocs) => None,
+            _ => {
+                let (pos, _, id, _) = self.heat_target()?;
+                let chunk = self.report.as_ref()?.chunks.get(pos)?.index;
+                Some((id, Scope::Chunk(chunk)))
+            }
+        }
+    }
+
+    /// Where an added technique goes: the whole report from the techniques list and the matrix,
+    /// else the chunk on show (chunk view, chunks tab, report text).
+    fn add_scope(&self) -> Option<Scope> {
+        match (self.focus, self.tab) {
+            (Focus::Results, Tab::Techniques | Tab::Matrix) => Some(Scope::Report),
+            (Focus::Results, Tab::Iocs) => None,
+            _ => {
+                let pos = self.current_chunk?;
+                Some(Scope::Chunk(self.report.as_ref()?.chunks.get(pos)?.index))
+            }
+        }
+    }
+
+    fn review_ready(&mut self) -> bool {
+        if self.stale || self.report.as_ref().is_none_or(|r| !r.is_done()) {
+            self.error("wait for the analysis to finish before reviewing".into());
+            return false;
+        }
+        true
+    }
+
+    fn open_add_dialog(&mut self) {
+        if !self.review_ready() {
+            return;
+        }
+        match self.add_scope() {
+            Some(scope) => {
+                self.popup = Some(Popup::AddTechnique(AddDialog {
+                    query: String::new(),
+                    selected: 0,
+                    scope,
+                }))
+            }
+            None => self.error("select a technique or a chunk to add a technique to".into()),
+        }
+    }
+
+    fn open_note_dialog(&mut self) {
+        if !self.review_ready() {
+            return;
+        }
+        let Some((technique, scope)) = self.verdict_target() else {
+            self.error("select a technique (or a chunk) to note".into());
+            return;
+        };
+        let text = match (&self.review.file, &self.report) {
+            (Some(file), Some(report)) => file
+                .note(report, &technique, scope)
+                .unwrap_or_default()
+                .to_owned(),
+            _ => String::new(),
+        };
+        self.popup = Some(Popup::Note(NoteDialog {
+            text,
+            technique,
+            scope,
+        }));
+    }
+
+    fn add_key(&mut self, mut d: AddDialog, key: KeyEvent) -> Vec<Effect> {
+        let cmd = self.popup_command(&key);
+        if let Some(c) = Self::typed_char(&key) {
+            d.query.push(c);
+            d.selected = 0;
+        } else if key.code == KeyCode::Backspace {
+            d.query.pop();
+            d.selected = 0;
+        } else if cmd == Some(Command::Down) {
+            let n = mitremap_review::search_catalog(&d.query, ADD_MATCHES).len();
+            d.selected = (d.selected + 1).min(n.saturating_sub(1));
+        } else if cmd == Some(Command::Up) {
+            d.selected = d.selected.saturating_sub(1);
+        } else if cmd == Some(Command::Confirm) {
+            let found = mitremap_review::search_catalog(&d.query, ADD_MATCHES);
+            match found.get(d.selected) {
+                Some(t) => return self.record_verdict(t.id.clone(), d.scope, Verdict::Added),
+                None => self.error("no technique matches: type an ID or a name".into()),
+            }
+        } else if cmd == Some(Command::Close) {
+            return Vec::new();
+        }
+        self.popup = Some(Popup::AddTechnique(d));
+        Vec::new()
+    }
+
+    fn note_key(&mut self, mut d: NoteDialog, key: KeyEvent) -> Vec<Effect> {
+        let cmd = self.popup_command(&key);
+        if let Some(c) = Self::typed_char(&key) {
+            d.text.push(c);
+        } else if key.code == KeyCode::Backspace {
+            d.text.pop();
+        } else if cmd == Some(Command::Confirm) {
+            let Some(report) = &self.report else {
+                return Vec::new();
+            };
+            return match self.review.note(report, &d.technique, d.scope, &d.text) {
+                Ok((path, file)) => {
+                    self.apply_review();
+                    self.refresh();
+                    self.info(format!("noted {}", d.technique));
+                    vec![Effect::SaveReview {
+                        path,
+                        file: Box::new(file),
+                    }]
+                }
+                Err(e) => {
+                    self.error(e);
+                    Vec::new()
+                }
+            };
+        } else if cmd == Some(Command::Close) {
+            return Vec::new();
+        }
+        self.popup = Some(Popup::Note(d));
+        Vec::new()
+    }
+
+    fn give_verdict(&mut self, verdict: Verdict) -> Vec<Effect> {
+        if self.stale || self.report.as_ref().is_none_or(|r| !r.is_done()) {
+            self.error("wait for the analysis to finish before reviewing".into());
+            return Vec::new();
+        }
+        let Some((technique, scope)) = self.verdict_target() else {
+            self.error("select a technique (or a chunk) to review".into());
+            return Vec::new();
+        };
+        self.record_verdict(technique, scope, verdict)
+    }
+
+    /// Records a verdict, lays it over the report and asks for the review file to be saved.
+    fn record_verdict(&mut self, technique: String, scope: Scope, verdict: Verdict) -> Vec<Effect> {
+        let Some(report) = &self.report else {
+            return Vec::new();
+        };
+        match self.review.record(report, &technique, scope, verdict) {
+            Ok((path, file)) => {
+                self.apply_review();
+                self.refresh();
+                let what = match verdict {
+                    Verdict::Accepted => "accepted",
+                    Verdict::Rejected => "rejected",
+                    Verdict::Added => "added",
+                    Verdict::Reset => "reset",
+                };
+                let scope = match scope {
+                    Scope::Report => "for the report".to_owned(),
+                    Scope::Chunk(c) => format!("in chunk {c}"),
+                };
+                let (done, total) = self.review_counts;
+                self.info(format!(
+                    "{what} {technique} {scope} · {done}/{total} reviewed"
+                ));
+                vec![Effect::SaveReview {
+                    path,
+                    file: Box::new(file),
+                }]
+            }
+            Err(e) => {
+                self.error(e);
+                Vec::new()
+            }
+        }
     }
 
     /// Effects to perform at start: the first run (IoCs at once; techniques once the model is in).
@@ -404,6 +648,17 @@ impl App {
                     Vec::new()
                 }
             },
+            Action::ReviewSaved(result) => {
+                match result {
+                    Ok(written) => {
+                        self.review.saved(written);
+                        self.apply_review();
+                        self.refresh();
+                    }
+                    Err(e) => self.error(format!("review not saved: {e}")),
+                }
+                Vec::new()
+            }
             Action::Notice(n) => {
                 match n {
                     Ok(s) => self.info(s),
@@ -497,6 +752,7 @@ impl App {
         }
         let shown = path.display().to_string();
         self.name = Some(shown.clone());
+        self.review.moved_to(&path);
         self.path = Some(path);
         self.input_lossy = false;
         if let Some((rev, hash)) = pending {
@@ -636,6 +892,15 @@ impl App {
                 .as_ref()
                 .map(|r| r.techniques(self.threshold))
                 .unwrap_or_default();
+            let reviewed = self
+                .techniques
+                .iter()
+                .filter(|t| t.review.is_reviewed())
+                .count();
+            self.review_counts = (reviewed, self.techniques.len());
+            if self.review.unreviewed_only {
+                self.techniques.retain(|t| !t.review.is_reviewed());
+            }
             self.sel_technique = self
                 .sel_technique
                 .min(self.techniques.len().saturating_sub(1));
@@ -797,6 +1062,7 @@ impl App {
         self.stale = self.revision != self.report_revision;
         self.current_chunk = None;
         self.techniques_dirty = true;
+        self.apply_review();
     }
 
     fn on_event(&mut self, generation: u64, event: Event) -> Vec<Effect> {
@@ -837,6 +1103,8 @@ impl App {
                     self.error(format!("analysis failed: {e}"));
                 }
                 self.techniques_dirty = true;
+                // chunk verdicts attach once their chunks are in
+                self.apply_review();
             }
             _ => {}
         }
@@ -993,7 +1261,9 @@ impl App {
     fn paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(Popup::Search(s))
         | Some(Popup::Export(ExportDialog { path: s, .. }))
-        | Some(Popup::SaveAs(SaveAsDialog { path: s, .. })) = &mut self.popup
+        | Some(Popup::SaveAs(SaveAsDialog { path: s, .. }))
+        | Some(Popup::AddTechnique(AddDialog { query: s, .. }))
+        | Some(Popup::Note(NoteDialog { text: s, .. })) = &mut self.popup
         {
             s.push_str(&text.replace(['\n', '\r'], " "));
             return Vec::new();
@@ -1181,6 +1451,8 @@ impl App {
             },
             Popup::Export(d) => return self.export_key(d, key),
             Popup::SaveAs(d) => return self.save_as_key(d, key),
+            Popup::AddTechnique(d) => return self.add_key(d, key),
+            Popup::Note(d) => return self.note_key(d, key),
             Popup::Problems(_) => {}
         }
         Vec::new()
@@ -1517,6 +1789,21 @@ impl App {
             Command::NextChunk => self.step_chunk(1),
             Command::PrevChunk => self.step_chunk(-1),
             // popup commands mean something only in a popup (`popup_key`)
+            Command::Accept => return self.give_verdict(Verdict::Accepted),
+            Command::Reject => return self.give_verdict(Verdict::Rejected),
+            Command::ResetVerdict => return self.give_verdict(Verdict::Reset),
+            Command::AddTechnique => self.open_add_dialog(),
+            Command::Note => self.open_note_dialog(),
+            Command::UnreviewedOnly => {
+                self.review.unreviewed_only = !self.review.unreviewed_only;
+                self.techniques_dirty = true;
+                self.refresh();
+                self.info(if self.review.unreviewed_only {
+                    "showing unreviewed techniques only".into()
+                } else {
+                    "showing all techniques".into()
+                });
+            }
             Command::Confirm | Command::Close | Command::Discard | Command::Yes => {}
         }
         Vec::new()

@@ -68,6 +68,12 @@ commands! {
     Activate => "activate", "show the selected item in the editor";
     NextChunk => "next_chunk", "next chunk of the technique (matrix: next tactic)";
     PrevChunk => "prev_chunk", "previous chunk of the technique (matrix: previous tactic)";
+    Accept => "accept", "review: accept (list: whole report; chunk view: this chunk)";
+    Reject => "reject", "review: reject (list: whole report; chunk view: this chunk)";
+    ResetVerdict => "reset_verdict", "review: take the verdict back";
+    UnreviewedOnly => "unreviewed_only", "review: show only unreviewed techniques (again: all)";
+    AddTechnique => "add_technique", "review: add a technique the model missed (search ID/name)";
+    Note => "note", "review: write a note on the verdict";
     Confirm => "confirm", "do it: search, restore the recovered text, export, save";
     Close => "close", "close the popup (a recovered text is kept for the next start)";
     Discard => "discard", "delete the recovered text (asks for yes)";

@@ -12,6 +12,7 @@ pub mod editor;
 pub mod keymap;
 pub mod paths;
 pub mod recovery;
+pub mod review;
 pub mod runtime;
 pub mod terminal;
 pub mod textbuf;
@@ -50,7 +51,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<ExitCode> {
     notices.extend(config_notices);
     let recovery = state_dir.clone().map(Recovery::new);
     let previous = recovery.as_ref().and_then(Recovery::find_previous);
-    let app = App::new(AppConfig {
+    let mut app = App::new(AppConfig {
         text,
         name,
         path,
@@ -63,6 +64,9 @@ pub fn run(args: TuiArgs) -> anyhow::Result<ExitCode> {
         recovery: previous,
         now: Instant::now(),
     });
+    if args.review.is_some() || args.analyst.is_some() {
+        app.open_review(args.review.clone(), args.analyst.clone());
+    }
     let model_dir = worker::model_dir(args.model.model.as_deref());
     let model_options = ModelOptions {
         ort_lib: args.model.ort_lib.clone(),

@@ -215,6 +215,11 @@ impl Runtime {
                         });
                     });
                 }
+                Effect::SaveReview { path, file } => {
+                    // On this thread, small and at once: a verdict is on disk before the next
+                    // key (and before a quit).
+                    let _ = self.tx.send(Action::ReviewSaved(save_review(&path, *file)));
+                }
                 Effect::WriteRecovery { text, original } => {
                     // fsync of a big text must not stall a frame: write on a thread, except
                     // when leaving (the process is about to exit).
@@ -276,6 +281,16 @@ pub fn export(
     let bytes = render(format, report, &options).map_err(|e| e.to_string())?;
     write_atomic(path, &bytes, overwrite).map_err(|e| e.to_string())?;
     Ok(path.to_path_buf())
+}
+
+/// Saves a review: atomic, under the review file's lock, merged with what another instance
+/// saved meanwhile; returns what was written (also used by tests).
+pub fn save_review(
+    path: &std::path::Path,
+    mut file: mitremap_review::ReviewFile,
+) -> Result<mitremap_review::ReviewFile, String> {
+    file.save(path).map_err(|e| e.to_string())?;
+    Ok(file)
 }
 
 /// Saves the report text itself with the exports' atomic write (temporary file in the same

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the terminal UI in a real terminal (tmux): start mitremap, paste a report
 # with bracketed paste, wait for results, export JSON through the dialog, check the file, quit.
-# Then: piped stdin (keys from /dev/tty) and SIGTERM (terminal restored, recovery file 0600).
+# Then: piped stdin (keys from /dev/tty) and SIGTERM (terminal restored, recovery file 0600), and
+# an analyst's review that survives a restart and reaches the export.
 #
 #   tests/e2e/tmux_e2e.sh [path/to/mitremap] [model-dir]
 set -euo pipefail
@@ -33,6 +34,16 @@ wait_for() {
     sleep 0.2
   done
   fail "timed out waiting for: $1"
+}
+
+# wait_for_re REGEX [seconds]: until the screen matches the extended regular expression
+wait_for_re() {
+  local deadline=$((SECONDS + ${2:-20}))
+  while ((SECONDS < deadline)); do
+    if $T capture-pane -p -t e2e 2>/dev/null | grep -qE -- "$1"; then return 0; fi
+    sleep 0.2
+  done
+  fail "timed out waiting for /$1/"
 }
 
 cat >"$WORK/report.txt" <<'REPORT'
@@ -214,6 +225,52 @@ done
 $T send-keys -t e2e C-q
 wait_for "ctrl-q again quits and discards"
 $T send-keys -t e2e C-q
+wait_for "EXIT=0"
+$T kill-session -t e2e
+
+echo "9. review: accept and reject in a FILE (saved at once next to it), quit, reopen: the verdicts"
+echo "   are back, and an export carries them"
+cp "$WORK/report.txt" "$WORK/reviewed.txt"
+rm -f "$XDG_STATE_HOME"/mitremap/recovery-*
+start_review_session() {
+  $T new-session -d -s e2e -x 120 -y 40 \
+    "cd '$WORK' && '$BIN' --model '$MODEL' --threads 1 --threshold 0.2 --analyst e2e-analyst reviewed.txt; echo \"EXIT=\$?\"; sleep 60"
+  wait_for "done 2/2" 60
+}
+start_review_session
+wait_for_re "│ 0/[0-9]+ reviewed"       # in the status bar
+$T send-keys -t e2e a                    # accept the first technique (for the report)
+wait_for "accepted T"
+$T send-keys -t e2e j d                  # reject the second
+wait_for "rejected T"
+python3 - "$WORK/reviewed.txt.mitremap-review.json" <<'PY' || fail "review file not saved as the verdicts were made"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["schema"] == "mitremap-review", r
+v = sorted((x["verdict"], x["analyst"]) for x in r["verdicts"])
+assert v == [("accepted", "e2e-analyst"), ("rejected", "e2e-analyst")], v
+PY
+$T send-keys -t e2e q                    # the text is unchanged: quits at once
+wait_for "EXIT=0"
+$T kill-session -t e2e
+start_review_session
+wait_for_re "│ 2/[0-9]+ reviewed"       # restored
+$T capture-pane -p -t e2e | grep -qF "✓ T" || fail "accepted mark not shown after reopening"
+$T capture-pane -p -t e2e | grep -qF "✗ T" || fail "rejected mark not shown after reopening"
+$T send-keys -t e2e C-o
+wait_for "Export"
+$T send-keys -t e2e C-u
+$T send-keys -t e2e -l "$WORK/reviewed.json"
+$T send-keys -t e2e Enter
+wait_for "exported" 20
+python3 - "$WORK/reviewed.json" <<'PY' || fail "the export does not carry the verdicts"
+import json, sys
+r = json.load(open(sys.argv[1]))
+statuses = sorted(t["review"] for t in r["techniques"])
+assert statuses.count("accepted") == 1 and statuses.count("rejected") == 1, statuses
+assert r["review"]["reviewed"] == 2, r["review"]
+PY
+$T send-keys -t e2e q
 wait_for "EXIT=0"
 $T kill-session -t e2e
 

@@ -1,6 +1,6 @@
 //! Helpers shared by the exporters: timestamps, confidence scaling, evidence lookup, text trimming.
 
-use mitremap_engine::analysis::{EVIDENCE_FLOOR, Report, TechniqueHit};
+use mitremap_engine::analysis::{EVIDENCE_FLOOR, Report, ReviewStatus, TechniqueHit};
 use mitremap_engine::attack::Catalog;
 use mitremap_engine::attack::mapping::MappingKind;
 use time::OffsetDateTime;
@@ -27,6 +27,41 @@ pub(crate) fn timestamp(options: &ExportOptions) -> String {
     )
 }
 
+/// What the export says about review: unreviewed machine output, partly reviewed (with counts),
+/// or fully reviewed, in which case it no longer says "unreviewed".
+pub(crate) fn review_sentence(report: &Report) -> String {
+    let hits = report.techniques(report.options.threshold);
+    let count = |s: ReviewStatus| hits.iter().filter(|h| h.review == s).count();
+    let (accepted, rejected, added) = (
+        count(ReviewStatus::Accepted),
+        count(ReviewStatus::Rejected),
+        count(ReviewStatus::Added),
+    );
+    let reviewed = accepted + rejected + added;
+    let counts = format!("{accepted} accepted, {rejected} rejected, {added} added");
+    if report.review.is_none() || reviewed == 0 {
+        "Predictions are machine-generated and unreviewed.".to_owned()
+    } else if reviewed == hits.len() {
+        format!("Every technique was reviewed by an analyst: {counts}.")
+    } else {
+        format!(
+            "Predictions are machine-generated; an analyst reviewed {reviewed} of {} technique(s): {counts}, {} not yet reviewed.",
+            hits.len(),
+            hits.len() - reviewed
+        )
+    }
+}
+
+/// The techniques a feed-style export (STIX, Navigator) carries: an analyst's rejections are
+/// left out unless `include_rejected`.
+pub(crate) fn exported_hits(report: &Report, options: &ExportOptions) -> Vec<TechniqueHit> {
+    report
+        .techniques(report.options.threshold)
+        .into_iter()
+        .filter(|h| options.include_rejected || h.review != ReviewStatus::Rejected)
+        .collect()
+}
+
 /// A model score (0-1) as an integer percentage (0-100), the scale STIX `confidence` and the
 /// Navigator score use.
 pub(crate) fn percent(score: f32) -> u8 {
@@ -51,14 +86,17 @@ pub(crate) struct Evidence<'a> {
 }
 
 /// The chunks that predicted `hit` at or above the report's threshold, best score first (ties:
-/// earlier chunk first).
+/// earlier chunk first). For a technique an analyst added, the chunks it was added to, with
+/// whatever score the model gave it there (0 when it kept none).
 pub(crate) fn evidence<'a>(report: &'a Report, hit: &TechniqueHit) -> Vec<Evidence<'a>> {
-    let threshold = report.options.threshold;
+    let added = hit.review == ReviewStatus::Added;
     // A hit listed on evidence alone has no chunk at the threshold: its support is below it.
-    let threshold = if hit.evidence_only {
-        EVIDENCE_FLOOR.min(threshold)
+    let threshold = if added {
+        f32::NEG_INFINITY
+    } else if hit.evidence_only {
+        EVIDENCE_FLOOR.min(report.options.threshold)
     } else {
-        threshold
+        report.options.threshold
     };
     let mut out: Vec<Evidence<'a>> = report
         .chunks
@@ -69,12 +107,19 @@ pub(crate) fn evidence<'a>(report: &'a Report, hit: &TechniqueHit) -> Vec<Eviden
                 .above(threshold)
                 .filter(|p| {
                     let label = report.label(p.label);
-                    label == hit.id || hit.model_labels.iter().any(|l| l == label)
+                    label == hit.id
+                        || hit.model_labels.iter().any(|l| l == label)
+                        // a parent listed on its family's evidence: its sub-techniques' scores
+                        || hit.evidence_only
+                            && label
+                                .strip_prefix(hit.id.as_str())
+                                .is_some_and(|r| r.starts_with('.'))
                 })
                 .map(|p| p.score)
                 .fold(None, |best: Option<f32>, s| {
                     Some(best.map_or(s, |b| b.max(s)))
-                })?;
+                })
+                .or(added.then_some(0.0))?;
             Some(Evidence {
                 chunk: c.index,
                 range: c.range.clone(),

@@ -3,7 +3,8 @@
 //! Columns: `record_type` (`technique` or `ioc`), `id`, `name`, `tactics` (`;`-separated
 //! shortnames, kill-chain order), `confidence` (0-1, four decimals), `chunk_count`, `chunks`
 //! (`;`-separated indices), `url`, `ioc_type`, `value` (refanged, as extracted), `count`,
-//! `first_offset` (byte), `private`, `benign`. Cells that do not apply are empty.
+//! `first_offset` (byte), `private`, `benign`, `review` (`unreviewed`, `accepted`, `rejected` or
+//! `added`). Cells that do not apply are empty.
 //!
 //! Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
 //! carriage return) get a leading `'` (OWASP "CSV injection"); values are otherwise verbatim.
@@ -13,7 +14,7 @@ use mitremap_engine::analysis::Report;
 use crate::ExportError;
 use crate::common::{round4, tactics_in_order};
 
-const HEADER: [&str; 14] = [
+const HEADER: [&str; 15] = [
     "record_type",
     "id",
     "name",
@@ -28,6 +29,7 @@ const HEADER: [&str; 14] = [
     "first_offset",
     "private",
     "benign",
+    "review",
 ];
 
 pub(crate) fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
@@ -53,6 +55,7 @@ pub(crate) fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
             String::new(),
             String::new(),
             String::new(),
+            t.review.to_string(),
         ])?;
     }
     for s in report.ioc_summaries() {
@@ -71,6 +74,7 @@ pub(crate) fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
             s.first.to_string(),
             s.flags.private.to_string(),
             s.flags.benign.to_string(),
+            String::new(),
         ])?;
     }
     w.flush().map_err(csv::Error::from)?;

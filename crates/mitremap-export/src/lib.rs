@@ -101,6 +101,10 @@ pub struct ExportOptions {
     /// indicators too. Off by default: such indicators do harm in blocking feeds. CSV and Markdown
     /// always list them, with their flags.
     pub include_noise: bool,
+    /// Keep techniques an analyst rejected in STIX and Navigator exports (marked as rejected).
+    /// Off by default: a rejected technique is not intelligence. JSON, CSV and Markdown always
+    /// list them with their review status.
+    pub include_rejected: bool,
 }
 
 /// Traffic Light Protocol 2.0 levels, with the OASIS STIX 2.1 TLP 2.0 marking definitions

@@ -68,20 +68,26 @@ pub(crate) fn render(report: &Report, options: &ExportOptions) -> Vec<u8> {
         "in progress: partial results"
     };
     let _ = writeln!(md, "- **Analysis:** {status}");
-    md.push_str("\nPredictions are machine-generated and unreviewed.\n\n");
+    let _ = writeln!(md, "\n{}\n", common::review_sentence(report));
 
     let _ = writeln!(md, "## Techniques ({})\n", hits.len());
     if hits.is_empty() {
         md.push_str("No technique reached the confidence threshold.\n\n");
     } else {
-        md.push_str("| ID | Technique | Tactics | Confidence | Passages |\n");
-        md.push_str("|----|-----------|---------|-----------:|---------:|\n");
+        let reviewed = report.review.is_some();
+        if reviewed {
+            md.push_str("| ID | Technique | Tactics | Confidence | Passages | Review |\n");
+            md.push_str("|----|-----------|---------|-----------:|---------:|--------|\n");
+        } else {
+            md.push_str("| ID | Technique | Tactics | Confidence | Passages |\n");
+            md.push_str("|----|-----------|---------|-----------:|---------:|\n");
+        }
         for hit in &hits {
             let tactics: Vec<String> = tactics_in_order(catalog, &hit.tactics)
                 .into_iter()
                 .map(|t| tactic_name(catalog, t))
                 .collect();
-            let _ = writeln!(
+            let _ = write!(
                 md,
                 "| [{}]({}) | {} | {} | {}%{} | {} |",
                 escape(&hit.id),
@@ -95,6 +101,10 @@ pub(crate) fn render(report: &Report, options: &ExportOptions) -> Vec<u8> {
                 if hit.evidence_only { "\\*" } else { "" },
                 hit.chunk_count
             );
+            if reviewed {
+                let _ = write!(md, " {} |", hit.review);
+            }
+            md.push('\n');
         }
         if hits.iter().any(|h| h.evidence_only) {
             md.push_str(

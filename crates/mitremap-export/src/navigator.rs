@@ -14,7 +14,7 @@
 //! - Entries sorted by score (highest first), then technique ID, then tactic order; the layer's
 //!   own `sorting` is 3 (score, descending).
 
-use mitremap_engine::analysis::Report;
+use mitremap_engine::analysis::{Report, ReviewStatus};
 use serde_json::{Value, json};
 
 use crate::ExportOptions;
@@ -29,6 +29,34 @@ const COMMENT_MAX: usize = 400;
 
 /// Low to high confidence.
 const GRADIENT: [&str; 3] = ["#ffe766", "#ffaf66", "#ff6666"];
+/// Techniques an analyst accepted (green), added (blue) or rejected (grey; only with
+/// `include_rejected`). Unreviewed ones keep the confidence gradient.
+const ACCEPTED_COLOR: &str = "#8ec843";
+const ADDED_COLOR: &str = "#66b3ff";
+const REJECTED_COLOR: &str = "#bbbbbb";
+
+fn review_color(status: ReviewStatus) -> Option<&'static str> {
+    match status {
+        ReviewStatus::Unreviewed => None,
+        ReviewStatus::Accepted => Some(ACCEPTED_COLOR),
+        ReviewStatus::Added => Some(ADDED_COLOR),
+        ReviewStatus::Rejected => Some(REJECTED_COLOR),
+    }
+}
+
+fn legend(report: &Report, min: u8) -> Value {
+    let mut items = vec![
+        json!({"label": format!("confidence {min}%"), "color": GRADIENT[0]}),
+        json!({"label": format!("confidence {}%", (u32::from(min) + 100) / 2), "color": GRADIENT[1]}),
+        json!({"label": "confidence 100%", "color": GRADIENT[2]}),
+    ];
+    if report.review.is_some() {
+        items.push(json!({"label": "accepted by an analyst", "color": ACCEPTED_COLOR}));
+        items.push(json!({"label": "added by an analyst", "color": ADDED_COLOR}));
+        items.push(json!({"label": "rejected by an analyst", "color": REJECTED_COLOR}));
+    }
+    Value::Array(items)
+}
 
 pub(crate) fn render(
     report: &Report,
@@ -41,7 +69,7 @@ pub(crate) fn render(
 
 fn layer(report: &Report, options: &ExportOptions) -> Value {
     let threshold = report.options.threshold;
-    let hits = report.techniques(threshold);
+    let hits = common::exported_hits(report, options);
     let mut techniques: Vec<Value> = Vec::new();
     // Labels with no technique in the report's ATT&CK release have no cell in its matrix
     // (Navigator would drop them without a word): they are named in the metadata instead.
@@ -70,6 +98,14 @@ fn layer(report: &Report, options: &ExportOptions) -> Value {
             ),
             None => format!("Confidence {score}%."),
         };
+        let comment = match hit.review {
+            ReviewStatus::Unreviewed => comment,
+            ReviewStatus::Accepted => format!("Accepted by an analyst. {comment}"),
+            ReviewStatus::Rejected => format!("Rejected by an analyst. {comment}"),
+            ReviewStatus::Added => {
+                format!("Added by an analyst (the model's confidence {score}%).")
+            }
+        };
         let comment = common::truncate_chars(&comment, COMMENT_MAX + 120);
         let mut metadata = vec![
             json!({"name": "confidence", "value": format!("{}", round4(hit.confidence))}),
@@ -77,6 +113,9 @@ fn layer(report: &Report, options: &ExportOptions) -> Value {
         ];
         if !hit.model_labels.is_empty() {
             metadata.push(json!({"name": "model labels", "value": hit.model_labels.join(", ")}));
+        }
+        if report.review.is_some() {
+            metadata.push(json!({"name": "review", "value": hit.review.as_str()}));
         }
         let tactics = common::tactics_in_order(report.attack, &hit.tactics);
         let tactic_slots: Vec<Option<&str>> = if tactics.is_empty() {
@@ -91,6 +130,10 @@ fn layer(report: &Report, options: &ExportOptions) -> Value {
                 t.insert("tactic".into(), json!(tactic));
             }
             t.insert("score".into(), json!(score));
+            // An analyst's verdict overrides the confidence gradient.
+            if let Some(color) = review_color(hit.review) {
+                t.insert("color".into(), json!(color));
+            }
             t.insert("comment".into(), json!(comment));
             t.insert("enabled".into(), json!(true));
             t.insert("metadata".into(), json!(metadata));
@@ -108,9 +151,10 @@ fn layer(report: &Report, options: &ExportOptions) -> Value {
         "versions": {"attack": attack_major, "navigator": NAVIGATOR_VERSION, "layer": LAYER_VERSION},
         "domain": "enterprise-attack",
         "description": format!(
-            "Techniques predicted by {} (ATT&CK {attack}) in {name}, at confidence >= {:.2}. Score = confidence in percent. Machine-generated, unreviewed.",
+            "Techniques predicted by {} (ATT&CK {attack}) in {name}, at confidence >= {:.2}. Score = confidence in percent. {}",
             common::model_label(report),
-            threshold
+            threshold,
+            common::review_sentence(report),
         ),
         "sorting": 3,
         "layout": {
@@ -125,11 +169,7 @@ fn layer(report: &Report, options: &ExportOptions) -> Value {
         "hideDisabled": false,
         "techniques": techniques,
         "gradient": {"colors": GRADIENT, "minValue": min, "maxValue": 100},
-        "legendItems": [
-            {"label": format!("confidence {min}%"), "color": GRADIENT[0]},
-            {"label": format!("confidence {}%", (u32::from(min) + 100) / 2), "color": GRADIENT[1]},
-            {"label": "confidence 100%", "color": GRADIENT[2]}
-        ],
+        "legendItems": legend(report, min),
         "showTacticRowBackground": false,
         "tacticRowBackground": "#dddddd",
         "selectTechniquesAcrossTactics": true,

@@ -10,7 +10,11 @@
 //! - one `attack-pattern` per predicted technique, with MITRE's own STIX id and
 //!   `external_references` so platforms merge it with their ATT&CK copy; `confidence` is the
 //!   model's best score (0-100); the evidence chunks (text and byte range) go in
-//!   `x_mitremap_evidence`, the only custom property, because STIX has no place for them;
+//!   `x_mitremap_evidence`, a custom property, because STIX has no place for them; in a reviewed
+//!   report each one with a verdict also carries `x_mitremap_review` (verdict and note), `confidence`
+//!   becomes 100 for accepted or added techniques, and rejected ones are left out unless
+//!   [`ExportOptions::include_rejected`] (then with `confidence` 0); the report's `confidence` is
+//!   the share of its techniques an analyst confirmed;
 //! - one `vulnerability` per CVE;
 //! - per IoC: the observable (SCO, deterministic id per STIX 2.1 §2.9), an `indicator` whose STIX
 //!   pattern matches it, and a `based-on` relationship from the indicator to the observable.
@@ -28,7 +32,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use mitremap_engine::analysis::{Report, TechniqueHit};
+use mitremap_engine::analysis::{Report, ReviewStatus, TechniqueHit};
 use mitremap_ioc::{IocKind, IocSummary};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -52,6 +56,17 @@ pub fn evidence_extension_id() -> String {
         Uuid::new_v5(
             &MITREMAP_NAMESPACE,
             b"extension-definition:x_mitremap_evidence:1"
+        )
+    )
+}
+
+/// The id of mitremap's `extension-definition` for `x_mitremap_review`.
+pub fn review_extension_id() -> String {
+    format!(
+        "extension-definition--{}",
+        Uuid::new_v5(
+            &MITREMAP_NAMESPACE,
+            b"extension-definition:x_mitremap_review:1"
         )
     )
 }
@@ -134,9 +149,12 @@ fn bundle(report: &Report, options: &ExportOptions) -> Value {
         objects.push(tlp.marking_definition());
     }
 
-    let hits = report.techniques(report.options.threshold);
+    let hits = common::exported_hits(report, options);
     if !hits.is_empty() {
         objects.push(evidence_extension(&ctx));
+        if report.review.is_some() {
+            objects.push(review_extension(&ctx));
+        }
     }
     let mut body: Vec<Value> = Vec::new();
     for hit in &hits {
@@ -210,14 +228,16 @@ fn identity(ctx: &Ctx) -> Value {
     let mut m = ctx.sdo("identity", &ctx.identity);
     // A fixed creation time: the producer is the same object in every export.
     m.insert("created".into(), json!("2025-01-01T00:00:00.000Z"));
-    m.insert("modified".into(), json!("2025-01-01T00:00:00.000Z"));
+    // Bumped when the description changed (analyst review).
+    m.insert("modified".into(), json!("2026-12-02T00:00:00.000Z"));
     m.insert("name".into(), json!("mitremap"));
     m.insert(
         "description".into(),
         json!(
             "mitremap: maps threat-intelligence prose to MITRE ATT&CK techniques with a local \
              language model and extracts indicators of compromise. Objects it creates are \
-             machine-generated and unreviewed."
+             machine-generated, except for the verdicts of an analyst's review, which \
+             attack-patterns carry in x_mitremap_review."
         ),
     );
     m.insert("identity_class".into(), json!("system"));
@@ -262,6 +282,37 @@ fn evidence_extension(ctx: &Ctx) -> Value {
     Value::Object(m)
 }
 
+/// Declares `x_mitremap_review` (only in bundles of reviewed reports).
+fn review_extension(ctx: &Ctx) -> Value {
+    let mut m = ctx.sdo("extension-definition", &review_extension_id());
+    m.insert("created".into(), json!("2026-12-02T00:00:00.000Z"));
+    m.insert("modified".into(), json!("2026-12-02T00:00:00.000Z"));
+    m.insert("name".into(), json!("mitremap review"));
+    m.insert(
+        "description".into(),
+        json!(
+            "Adds x_mitremap_review to attack-pattern objects: an analyst's verdict on the \
+             model's prediction."
+        ),
+    );
+    m.insert(
+        "schema".into(),
+        json!(
+            "x_mitremap_review: object with status (string: accepted, rejected or added; added \
+             means the analyst found a technique the model did not predict) and optionally note \
+             (string, the analyst's note). An attack-pattern without it has no verdict yet."
+        ),
+    );
+    m.insert("version".into(), json!("1.0.0"));
+    m.insert(
+        "extension_types".into(),
+        json!(["toplevel-property-extension"]),
+    );
+    m.insert("extension_properties".into(), json!(["x_mitremap_review"]));
+    ctx.mark(&mut m);
+    Value::Object(m)
+}
+
 fn report_object(
     ctx: &Ctx,
     mut refs: Vec<String>,
@@ -291,6 +342,16 @@ fn report_object(
             " Not representable as STIX 2.1 observables and left out: {}.",
             list.join(", ")
         ));
+    }
+    if report.review.is_some() {
+        description.push(' ');
+        description.push_str(&common::review_sentence(report));
+        if !hits.is_empty() {
+            let confirmed = hits.iter().filter(|h| h.review.is_confirmed()).count();
+            // The producer's confidence in the report: the share an analyst confirmed.
+            let share = (confirmed * 100 + hits.len() / 2) / hits.len();
+            m.insert("confidence".into(), json!(share));
+        }
     }
     m.insert("description".into(), json!(description));
     m.insert("report_types".into(), json!(["threat-report"]));
@@ -337,15 +398,23 @@ fn attack_pattern(ctx: &Ctx, hit: &TechniqueHit) -> Value {
     let mut m = ctx.sdo("attack-pattern", &id);
     m.insert("name".into(), json!(hit.name));
     let chunks = hit.chunk_count;
-    m.insert(
-        "description".into(),
-        json!(format!(
-            "Predicted by {} with confidence {}% in {chunks} passage(s) of {}.",
-            common::model_label(report),
-            percent(hit.confidence),
-            common::input_name(report),
-        )),
+    let predicted = format!(
+        "Predicted by {} with confidence {}% in {chunks} passage(s) of {}.",
+        common::model_label(report),
+        percent(hit.confidence),
+        common::input_name(report),
     );
+    let description = match hit.review {
+        ReviewStatus::Unreviewed => predicted,
+        ReviewStatus::Accepted => format!("{predicted} Accepted by an analyst."),
+        ReviewStatus::Rejected => format!("{predicted} Rejected by an analyst."),
+        ReviewStatus::Added => format!(
+            "Added by an analyst in {chunks} passage(s) of {} (the model's confidence: {}%).",
+            common::input_name(report),
+            percent(hit.confidence),
+        ),
+    };
+    m.insert("description".into(), json!(description));
     m.insert(
         "external_references".into(),
         json!([{"source_name": "mitre-attack", "external_id": hit.id, "url": hit.url}]),
@@ -357,7 +426,12 @@ fn attack_pattern(ctx: &Ctx, hit: &TechniqueHit) -> Value {
             .collect();
         m.insert("kill_chain_phases".into(), json!(phases));
     }
-    m.insert("confidence".into(), json!(percent(hit.confidence)));
+    let confidence = match hit.review {
+        ReviewStatus::Unreviewed => percent(hit.confidence),
+        ReviewStatus::Accepted | ReviewStatus::Added => 100,
+        ReviewStatus::Rejected => 0,
+    };
+    m.insert("confidence".into(), json!(confidence));
     let ev: Vec<Value> = evidence(report, hit)
         .into_iter()
         .map(|e| {
@@ -371,10 +445,24 @@ fn attack_pattern(ctx: &Ctx, hit: &TechniqueHit) -> Value {
         })
         .collect();
     m.insert("x_mitremap_evidence".into(), json!(ev));
-    m.insert(
-        "extensions".into(),
-        json!({ evidence_extension_id(): {"extension_type": "toplevel-property-extension"} }),
+    let mut extensions = Map::new();
+    extensions.insert(
+        evidence_extension_id(),
+        json!({"extension_type": "toplevel-property-extension"}),
     );
+    if let Some(review) = report.review.as_ref().filter(|_| hit.review.is_reviewed()) {
+        let mut verdict = Map::new();
+        verdict.insert("status".into(), json!(hit.review.as_str()));
+        if let Some(note) = review.notes.get(&hit.id) {
+            verdict.insert("note".into(), json!(note));
+        }
+        m.insert("x_mitremap_review".into(), Value::Object(verdict));
+        extensions.insert(
+            review_extension_id(),
+            json!({"extension_type": "toplevel-property-extension"}),
+        );
+    }
+    m.insert("extensions".into(), Value::Object(extensions));
     ctx.mark(&mut m);
     Value::Object(m)
 }

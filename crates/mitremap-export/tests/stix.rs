@@ -571,3 +571,40 @@ fn bundles_made_in_imported_attack_releases_pass_the_validator() {
         );
     }
 }
+
+#[test]
+fn reviewed_report_validates_with_and_without_rejected_techniques() {
+    use mitremap_engine::analysis::{ReviewOverlay, ReviewStatus};
+    let mut report = common::report();
+    let hits = report.techniques(report.options.threshold);
+    let mut overlay = ReviewOverlay::default();
+    overlay
+        .report
+        .insert(hits[0].id.clone(), ReviewStatus::Accepted);
+    overlay
+        .notes
+        .insert(hits[0].id.clone(), "confirmed \"by hand\"".into());
+    overlay
+        .report
+        .insert(hits[1].id.clone(), ReviewStatus::Rejected);
+    overlay
+        .chunks
+        .insert((0, "T1566".into()), ReviewStatus::Added);
+    report.review = Some(overlay);
+    for include_rejected in [false, true] {
+        let options = ExportOptions {
+            include_rejected,
+            ..common::options()
+        };
+        let bytes = render(Format::Stix, &report, &options).unwrap();
+        let b: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(of_type(&b, "extension-definition").len(), 2);
+        let (errors, warnings) = validate(&bytes);
+        assert!(errors.is_empty(), "stix2-validator errors: {errors:#?}");
+        let unexplained: Vec<&String> = warnings.iter().filter(|w| !is_justified(w)).collect();
+        assert!(
+            unexplained.is_empty(),
+            "unjustified warnings: {unexplained:#?}"
+        );
+    }
+}

@@ -32,6 +32,16 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             format!("· {} {} ", safe(id), safe(name)),
             app.theme.style(Role::dim),
         ));
+        // the verdict on this technique in this chunk (what the review keys act on here)
+        if let (Some((report, c)), true) = (chunk, !app.stale)
+            && let Some(review) = &report.review
+        {
+            let status = review.chunk_status(c.index, id);
+            title.push(Span::styled(
+                format!("{} {status} ", super::results::review_mark(status)),
+                super::results::review_style(app, status),
+            ));
+        }
     }
     let block = pane_block(app, Line::from(title), Focus::Heatmap);
     let inner = block.inner(area);

@@ -33,14 +33,26 @@ pub struct Column {
     pub width: usize,
 }
 
+/// A technique's cell: ID and name, after its verdict's mark in a reviewed report.
+fn cell_text(app: &App, t: &mitremap_engine::analysis::TechniqueHit) -> String {
+    let reviewed = app.report.as_ref().is_some_and(|r| r.review.is_some());
+    if reviewed {
+        safe(&format!(
+            "{} {} {}",
+            crate::tui::review::mark(t.review),
+            t.id,
+            t.name
+        ))
+    } else {
+        safe(&format!("{} {}", t.id, t.name))
+    }
+}
+
 /// The columns in display order at `width` columns, and whether tactics with hits were moved
 /// first because not all fit.
 pub fn columns(app: &App, width: usize) -> (Vec<Column>, bool) {
     let catalog = Catalog::active();
-    let cell = |i: usize| {
-        let t = &app.techniques[i];
-        width_of(&safe(&format!("{} {}", t.id, t.name)))
-    };
+    let cell = |i: usize| width_of(&cell_text(app, &app.techniques[i]));
     let all: Vec<Column> = catalog
         .tactics
         .iter()
@@ -189,10 +201,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     if i == app.sel_technique {
                         style = style.patch(t.style(Role::selected));
                     }
-                    let label = fit(
-                        &safe(&format!("{} {}", tech.id, tech.name)),
-                        w.saturating_sub(1),
-                    );
+                    let label = fit(&cell_text(app, tech), w.saturating_sub(1));
                     let pad = w.saturating_sub(width_of(&label));
                     spans.push(Span::styled(label, style));
                     spans.push(Span::raw(" ".repeat(pad)));

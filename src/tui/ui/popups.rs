@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{fit, safe, safe_lines};
-use crate::tui::app::{App, Popup, Recovered};
+use crate::tui::app::{ADD_MATCHES, AddDialog, App, NoteDialog, Popup, Recovered};
 use crate::tui::keymap::{Command, Context};
 use crate::tui::theme::Role;
 
@@ -135,6 +135,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             recovered,
             confirm_discard,
         }) => recovery(f, app, area, recovered, *confirm_discard),
+        Some(Popup::AddTechnique(d)) => add_technique(f, app, area, d),
+        Some(Popup::Note(d)) => note(f, app, area, d),
         Some(Popup::Problems(problems)) => {
             let mut lines: Vec<Line> = problems
                 .iter()
@@ -151,6 +153,94 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             show(f, app, rect, " Problems at start ", lines);
         }
     }
+}
+
+fn scope_label(scope: mitremap_review::Scope) -> String {
+    match scope {
+        mitremap_review::Scope::Report => "for the report".to_owned(),
+        mitremap_review::Scope::Chunk(c) => format!("in chunk {c}"),
+    }
+}
+
+/// The catalogue search for a technique the model missed: ID or name, fuzzy, sub-techniques
+/// listed with their parent's name.
+fn add_technique(f: &mut Frame, app: &App, area: Rect, d: &AddDialog) {
+    let w = area.width.saturating_sub(2).min(72);
+    let inner = w.saturating_sub(2) as usize;
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Technique ID or name: ", app.theme.style(Role::dim)),
+        Span::styled(safe(&d.query), app.theme.style(Role::key)),
+        Span::styled(" ", app.theme.style(Role::cursor)),
+    ])];
+    let found = mitremap_review::search_catalog(&d.query, ADD_MATCHES);
+    if found.is_empty() {
+        lines.push(Line::styled(
+            if d.query.trim().is_empty() {
+                "e.g. T1566.001, phishing, pwrshl"
+            } else {
+                "no technique matches"
+            },
+            app.theme.style(Role::dim),
+        ));
+    }
+    for (i, t) in found.iter().enumerate() {
+        let style = if i == d.selected {
+            app.theme.style(Role::selected)
+        } else {
+            app.theme.style(Role::base)
+        };
+        let text = format!(
+            " {} {:<10}{}",
+            if i == d.selected { "▸" } else { " " },
+            t.id,
+            mitremap_review::full_name(t)
+        );
+        lines.push(Line::styled(fit(&text, inner), style));
+    }
+    for _ in found.len().max(1)..ADD_MATCHES {
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        format!(
+            "↑/↓: choose   {}: add   {}: close",
+            pk(app, Command::Confirm),
+            pk(app, Command::Close)
+        ),
+        app.theme.style(Role::hint),
+    ));
+    let rect = centered(area, w, lines.len() as u16 + 2);
+    let title = format!(
+        " Add a technique the model missed ({}) ",
+        scope_label(d.scope)
+    );
+    show(f, app, rect, &title, lines);
+}
+
+fn note(f: &mut Frame, app: &App, area: Rect, d: &NoteDialog) {
+    let w = area.width.saturating_sub(2).min(72);
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(safe(&d.text), app.theme.style(Role::key)),
+            Span::styled(" ", app.theme.style(Role::cursor)),
+        ]),
+        Line::raw(""),
+        Line::styled(
+            format!(
+                "{}: save (empty: remove)   {}: close",
+                pk(app, Command::Confirm),
+                pk(app, Command::Close)
+            ),
+            app.theme.style(Role::hint),
+        ),
+    ];
+    let h = wrapped_height(&lines, w.saturating_sub(2)) + 2;
+    let rect = centered(area, w, h);
+    let title = format!(
+        " Note on {} ({}) ",
+        safe(&d.technique),
+        scope_label(d.scope)
+    );
+    show(f, app, rect, &title, lines);
 }
 
 /// The recovery offer, laid out from its wrapped height: the key hints come first in the budget
@@ -255,7 +345,7 @@ fn help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
                     "global" => "Everywhere".to_owned(),
                     "editor" => "While editing the report (other keys type; shift+arrows select, ctrl+arrows move by word, ctrl-x cuts)".to_owned(),
                     "view" => "In the report while it is read-only (arrows move, shift+arrows select; the panes' keys work too)".to_owned(),
-                    "popup" => "In popups (the search and path prompts type letters)".to_owned(),
+                    "popup" => "In popups (text prompts type letters)".to_owned(),
                     _ => "In the results and heatmap panes".to_owned(),
                 },
                 app.theme.style(Role::title),

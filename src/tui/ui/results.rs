@@ -6,6 +6,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use mitremap_engine::analysis::ReviewStatus;
+
 use super::{bar, conf_style, fit, pane_block, safe};
 use crate::tui::app::{App, Focus, Tab};
 use crate::tui::theme::Role;
@@ -111,10 +113,18 @@ fn techniques(app: &App, width: usize) -> Rows {
         .max()
         .unwrap_or(1)
         .max(3);
-    // ID, name, [tactic], bar + confidence ("Confidence"), count
-    let fixed = 10 + 11 + 1 + count_w + if show_tactic { 13 } else { 0 };
+    // a reviewed report: each row starts with its verdict's mark
+    let reviewed = app.report.as_ref().is_some_and(|r| r.review.is_some());
+    let mark_w = if reviewed { 2 } else { 0 };
+    // [mark], ID, name, [tactic], bar + confidence ("Confidence"), count
+    let fixed = mark_w + 10 + 11 + 1 + count_w + if show_tactic { 13 } else { 0 };
     let name_w = width.saturating_sub(fixed);
-    let mut header = format!("{:<9} {:<name_w$}", "ID", "Technique");
+    let mut header = format!(
+        "{}{:<9} {:<name_w$}",
+        if reviewed { "  " } else { "" },
+        "ID",
+        "Technique"
+    );
     if show_tactic {
         header.push_str(&format!(" {:<12}", "Tactic"));
     }
@@ -143,10 +153,17 @@ fn techniques(app: &App, width: usize) -> Rows {
         .enumerate()
         .map(|(i, t)| {
             let sel = i == app.sel_technique;
-            let mut spans = vec![
+            let mut spans = Vec::new();
+            if reviewed {
+                spans.push(Span::styled(
+                    format!("{} ", review_mark(t.review)),
+                    review_style(app, t.review),
+                ));
+            }
+            spans.extend([
                 Span::raw(format!("{:<9} ", safe(&t.id))),
                 Span::raw(format!("{:<name_w$}", fit(&safe(&t.name), name_w))),
-            ];
+            ]);
             if show_tactic {
                 let tactic = t.tactics.first().map_or("", String::as_str);
                 spans.push(Span::styled(
@@ -173,6 +190,20 @@ fn techniques(app: &App, width: usize) -> Rows {
         })
         .collect();
     (header, rows, app.sel_technique)
+}
+
+/// A verdict's mark in lists (see `tui::review::mark`).
+pub fn review_mark(status: ReviewStatus) -> &'static str {
+    crate::tui::review::mark(status)
+}
+
+/// Accepted and added read as good, rejected as struck out, unreviewed dim.
+pub fn review_style(app: &App, status: ReviewStatus) -> Style {
+    match status {
+        ReviewStatus::Accepted | ReviewStatus::Added => app.theme.style(Role::ok),
+        ReviewStatus::Rejected => app.theme.style(Role::error),
+        ReviewStatus::Unreviewed => app.theme.style(Role::dim),
+    }
 }
 
 fn iocs(app: &App, width: usize, list_h: usize) -> Rows {
@@ -305,7 +336,19 @@ fn chunks(app: &App, width: usize, list_h: usize) -> Rows {
             let preds: Vec<String> = c
                 .above(app.threshold)
                 .take(2)
-                .map(|p| format!("{} {:.2}", report.label(p.label), p.score))
+                .map(|p| {
+                    let label = report.label(p.label);
+                    match &report.review {
+                        Some(review) => {
+                            let id = mitremap_engine::attack::Catalog::embedded()
+                                .resolve(label)
+                                .map_or(label, |t| t.id.as_str());
+                            let status = review.chunk_status(c.index, id);
+                            format!("{}{label} {:.2}", review_mark(status), p.score)
+                        }
+                        None => format!("{label} {:.2}", p.score),
+                    }
+                })
                 .collect();
             let preds = if preds.is_empty() {
                 "—".to_owned()

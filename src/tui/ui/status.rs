@@ -88,6 +88,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         format!("│ ≥{} ", super::threshold_label(app)),
         t.style(Role::status),
     ));
+    // "12/31 reviewed" once the text has a review file to keep verdicts in
+    if app.review.path.is_some() && app.report.is_some() {
+        let (done, total) = app.review_counts;
+        let filter = if app.review.unreviewed_only {
+            ", unreviewed shown"
+        } else {
+            ""
+        };
+        spans.push(Span::styled(
+            format!("│ {done}/{total} reviewed{filter} "),
+            t.style(Role::status),
+        ));
+    }
     if let Some(marking) = app.marking {
         spans.push(Span::styled(
             format!("│ {} ", marking.label()),
@@ -176,6 +189,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             (Command::ThresholdDown, "thr−"),
             (Command::Matrix, "matrix"),
             (Command::Save, "save"),
+            (Command::Accept, "accept"),
+            (Command::Reject, "reject"),
         ],
         (Focus::Heatmap, _) => &[
             (Command::Down, "scroll"),

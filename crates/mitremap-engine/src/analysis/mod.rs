@@ -6,12 +6,14 @@
 
 mod cache;
 mod report;
+mod review;
 
 pub use cache::{CacheStats, ChunkCache};
 pub use report::{
     ChunkPrediction, ChunkResult, EVIDENCE_FLOOR, InputInfo, LabelMapping, ModelInfo, Report,
     ReportOptions, SCHEMA_VERSION, TechniqueHit, Timings,
 };
+pub use review::{ReviewOverlay, ReviewStatus};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

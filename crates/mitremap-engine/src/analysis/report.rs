@@ -8,6 +8,7 @@ use mitremap_ioc::{Ioc, IocSummary};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::review::{ReviewOverlay, ReviewStatus};
 use super::{AnalysisOptions, Event, Progress};
 use crate::attack::mapping::{MappingKind, map_label};
 use crate::attack::{Catalog, Status, technique_url};
@@ -219,6 +220,8 @@ pub struct TechniqueHit {
     /// reported as itself (revoked, moved, split, approximate, deprecated, unmapped).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mapping: Vec<LabelMapping>,
+    /// The analyst's verdict (see [`Report::review`]); `unreviewed` without one.
+    pub review: ReviewStatus,
 }
 
 impl TechniqueHit {
@@ -278,6 +281,9 @@ pub struct Report {
     /// The ATT&CK catalogue the report is made in (the process's [`Catalog::active`] when it was
     /// created): technique names, tactics and the version the exports name.
     pub attack: &'static Catalog,
+    /// An analyst's verdicts on this report's techniques (`mitremap-review` resolves a review
+    /// file into this). `None`: never reviewed.
+    pub review: Option<ReviewOverlay>,
 }
 
 impl Report {
@@ -310,6 +316,7 @@ impl Report {
             error: None,
             cancelled: false,
             attack: Catalog::active(),
+            review: None,
         }
     }
 
@@ -443,6 +450,7 @@ impl Report {
                     chunks: Vec::new(),
                     model_labels: Vec::new(),
                     mapping: Vec::new(),
+                    review: ReviewStatus::Unreviewed,
                 });
                 hit.confidence = hit.confidence.max(p.score);
                 let best_here = in_chunk.entry(hit.id.clone()).or_insert(0.0);
@@ -495,6 +503,9 @@ impl Report {
                 h.chunks.sort_unstable();
                 h.chunks.dedup();
                 h.chunk_count = h.chunks.len();
+                if let Some(review) = &self.review {
+                    h.review = review.technique_status(&h.id, &h.chunks);
+                }
                 h
             })
             .collect();
@@ -509,6 +520,9 @@ impl Report {
                 continue;
             }
             let Some(t) = catalog.get(&id) else { continue };
+            let review = self.review.as_ref().map_or(ReviewStatus::Unreviewed, |r| {
+                r.technique_status(&id, &family.chunks)
+            });
             out.push(TechniqueHit {
                 id: id.clone(),
                 name: t.name.clone(),
@@ -524,7 +538,17 @@ impl Report {
                 chunks: family.chunks,
                 model_labels: Vec::new(),
                 mapping: Vec::new(),
+                review,
             });
+        }
+        if let Some(review) = &self.review {
+            let predicted: std::collections::HashSet<String> =
+                out.iter().map(|h| h.id.clone()).collect();
+            for (id, chunks) in review.added() {
+                if !predicted.contains(id) {
+                    out.push(self.added_hit(id, chunks));
+                }
+            }
         }
         out.sort_by(|a, b| {
             b.confidence
@@ -532,6 +556,65 @@ impl Report {
                 .then_with(|| a.id.cmp(&b.id))
         });
         out
+    }
+
+    /// A technique the analyst added (or accepted for the report) that the model did not predict
+    /// above the threshold: its confidence is the model's best score for it in those chunks (0
+    /// when it was not kept, or for a report-level verdict).
+    fn added_hit(&self, id: &str, mut chunks: Vec<usize>) -> TechniqueHit {
+        // Model labels are IDs of the embedded release; the analyst's ID is looked up in the
+        // release in use first.
+        let catalog = Catalog::embedded();
+        let resolved = self.attack.get(id).or_else(|| catalog.get(id));
+        chunks.sort_unstable();
+        chunks.dedup();
+        let confidence = self
+            .chunks
+            .iter()
+            .filter(|c| chunks.binary_search(&c.index).is_ok())
+            .flat_map(|c| c.scores.iter())
+            .filter(|p| {
+                catalog
+                    .resolve(self.label(p.label))
+                    .is_some_and(|t| t.id == id)
+            })
+            .map(|p| p.score)
+            .fold(0.0_f32, f32::max);
+        TechniqueHit {
+            id: id.to_owned(),
+            name: resolved.map_or_else(|| id.to_owned(), |t| t.name.clone()),
+            tactics: resolved.map(|t| t.tactics.clone()).unwrap_or_default(),
+            url: technique_url(id),
+            stix_id: resolved.map(|t| t.stix_id.clone()),
+            parent: resolved.and_then(|t| t.parent.clone()),
+            status: resolved.map(|t| t.status),
+            confidence,
+            evidence: confidence,
+            evidence_only: false,
+            chunk_count: chunks.len(),
+            chunks,
+            model_labels: Vec::new(),
+            mapping: Vec::new(),
+            review: self
+                .review
+                .as_ref()
+                .map_or(ReviewStatus::Added, |r| r.technique_status(id, &[])),
+        }
+    }
+
+    /// How many of the techniques at `threshold` (added ones included) carry a verdict, and how
+    /// many there are: the status bar's "12/31 reviewed".
+    pub fn review_progress(&self, threshold: f32) -> (usize, usize) {
+        let hits = self.techniques(threshold);
+        let reviewed = hits.iter().filter(|h| h.review.is_reviewed()).count();
+        (reviewed, hits.len())
+    }
+
+    /// True when every technique has a verdict and there is at least one verdict: exports then no
+    /// longer call the report unreviewed.
+    pub fn fully_reviewed(&self) -> bool {
+        let (reviewed, total) = self.review_progress(self.options.threshold);
+        total > 0 && reviewed == total
     }
 
     /// IoCs deduplicated per type.
@@ -569,6 +652,14 @@ impl Report {
             },
             options: &self.options,
             complete: self.timings.is_some(),
+            review: self.review.as_ref().map(|_| {
+                let (reviewed, total) = self.review_progress(threshold);
+                ReviewSummaryJson {
+                    reviewed,
+                    techniques: total,
+                    complete: total > 0 && reviewed == total,
+                }
+            }),
             techniques: self
                 .techniques(threshold)
                 .into_iter()
@@ -608,6 +699,8 @@ pub struct ReportJson<'a> {
     attack: AttackJson<'a>,
     options: &'a ReportOptions,
     complete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<ReviewSummaryJson>,
     techniques: Vec<TechniqueJson>,
     chunks: ChunksJson<'a>,
     iocs: IocsJson,
@@ -620,6 +713,14 @@ impl ReportJson<'_> {
         self.timings = None;
         self
     }
+}
+
+/// How far the analyst's review got (only in reviewed reports).
+#[derive(Serialize)]
+struct ReviewSummaryJson {
+    reviewed: usize,
+    techniques: usize,
+    complete: bool,
 }
 
 #[derive(Serialize)]
@@ -659,6 +760,7 @@ struct TechniqueJson {
     model_labels: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     mapping: Vec<LabelMapping>,
+    review: ReviewStatus,
 }
 
 impl From<TechniqueHit> for TechniqueJson {
@@ -678,6 +780,7 @@ impl From<TechniqueHit> for TechniqueJson {
             chunks: t.chunks,
             model_labels: t.model_labels,
             mapping: t.mapping,
+            review: t.review,
         }
     }
 }
@@ -708,14 +811,21 @@ impl Serialize for ChunksJson<'_> {
                 cut_words: c.cut_words,
                 predictions: c
                     .above(report.options.threshold)
-                    .map(|p| PredictionJson::of(report, p))
+                    .map(|p| PredictionJson::of(report, c.index, p))
                     .collect(),
                 top: c
                     .scores
                     .iter()
                     .take(TOP_PER_CHUNK)
-                    .map(|p| PredictionJson::of(report, p))
+                    .map(|p| PredictionJson::of(report, c.index, p))
                     .collect(),
+                added: report.review.as_ref().map_or_else(Vec::new, |r| {
+                    r.chunks
+                        .range((c.index, String::new())..(c.index + 1, String::new()))
+                        .filter(|(_, s)| **s == ReviewStatus::Added)
+                        .map(|((_, id), _)| id.as_str())
+                        .collect()
+                }),
                 text: self.include_text.then(|| report.chunk_text(c)),
                 explanations: report.explanations.get(&c.index),
             })?;
@@ -734,6 +844,9 @@ struct ChunkJson<'a> {
     cut_words: usize,
     predictions: Vec<PredictionJson<'a>>,
     top: Vec<PredictionJson<'a>>,
+    /// Techniques the analyst added to this chunk.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    added: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -744,13 +857,24 @@ struct ChunkJson<'a> {
 struct PredictionJson<'a> {
     technique: &'a str,
     confidence: f64,
+    /// The verdict on this technique in this chunk (only in reviewed reports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<ReviewStatus>,
 }
 
 impl<'a> PredictionJson<'a> {
-    fn of(report: &'a Report, p: &ChunkPrediction) -> Self {
+    fn of(report: &'a Report, chunk: usize, p: &ChunkPrediction) -> Self {
+        let technique = report.label(p.label);
+        let review = report.review.as_ref().map(|r| {
+            let id = Catalog::embedded()
+                .resolve(technique)
+                .map_or(technique, |t| t.id.as_str());
+            r.chunk_status(chunk, id)
+        });
         Self {
-            technique: report.label(p.label),
+            technique,
             confidence: round4(p.score),
+            review,
         }
     }
 }
@@ -868,6 +992,46 @@ mod tests {
         assert_eq!(t[0].id, "T1059.001");
         assert_eq!(t[0].model_labels, ["T1086"]);
         assert_eq!(t[0].chunks, [0, 1]);
+    }
+
+    #[test]
+    fn verdicts_give_each_technique_a_status_and_keep_confirmed_ones_the_model_missed() {
+        let mut r = report_with(
+            &["T1059.001", "T1003"],
+            &[&[0.9, 0.1], &[0.7, 0.65], &[0.2, 0.8]],
+        );
+        let mut overlay = ReviewOverlay::default();
+        overlay
+            .report
+            .insert("T1059.001".into(), ReviewStatus::Rejected);
+        // Accepted for the report, but under the threshold (or no longer predicted).
+        overlay
+            .report
+            .insert("T1486".into(), ReviewStatus::Accepted);
+        overlay
+            .chunks
+            .insert((2, "T1566".into()), ReviewStatus::Added);
+        r.review = Some(overlay);
+        let statuses: Vec<(String, ReviewStatus, Vec<usize>)> = r
+            .techniques(0.6)
+            .into_iter()
+            .map(|h| (h.id, h.review, h.chunks))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("T1059.001".to_owned(), ReviewStatus::Rejected, vec![0, 1]),
+                ("T1003".to_owned(), ReviewStatus::Unreviewed, vec![1, 2]),
+                ("T1486".to_owned(), ReviewStatus::Accepted, vec![]),
+                ("T1566".to_owned(), ReviewStatus::Added, vec![2]),
+            ]
+        );
+        assert_eq!(r.review_progress(0.6), (3, 4));
+        assert!(!r.fully_reviewed());
+        let json = r.to_json(false);
+        assert_eq!(json["review"]["reviewed"], 3);
+        assert_eq!(json["chunks"][2]["added"][0], "T1566");
+        assert_eq!(json["chunks"][0]["predictions"][0]["review"], "rejected");
     }
 
     #[test]
