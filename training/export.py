@@ -187,7 +187,8 @@ def report_level(rep: dict) -> dict:
                    "precision/recall/F1 over (report, parent technique) pairs against the annotated techniques "
                    "(precision is a lower bound: gold is what annotators marked). Thresholds compared: the "
                    "shipped one, and one chosen on held-out tune reports. A technique is listed when its best chunk "
-                   "or its evidence (chunk confidences >= 0.05 summed) reaches the threshold.",
+                   "reaches the threshold, or its evidence (chunk confidences >= 0.05 summed) does and its best chunk "
+                   "reaches half of it.",
            "reports": rep["reports"]}
     for k in ("model_at_shipped_threshold", "model_threshold_chosen_on_tune_reports",
               "tfidf_lr_threshold_chosen_on_tune_reports", "tfidf_lr_evidence_threshold_chosen_on_tune_reports"):
