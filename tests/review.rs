@@ -362,3 +362,20 @@ fn training_dataset_reads_review_exports() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// training/test_review_update.py: re-thresholding from reviews writes per-label cuts that move
+/// the engine's blended decision exactly where chosen, and keeps a reviewed folder only when
+/// held-out validation is not worse.
+#[test]
+fn training_review_update_rules_hold() {
+    let o = Command::new("python3")
+        .arg(root().join("training/test_review_update.py"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        o.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
