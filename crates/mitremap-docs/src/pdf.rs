@@ -275,19 +275,36 @@ fn joins_hyphenated(line: &str, next: &str) -> bool {
         && follow_core.chars().all(char::is_alphabetic)
 }
 
+/// A hash cut by a narrow table cell: hex at the end of a line and hex at the start of the next
+/// that together are as long as an MD5, SHA-1, SHA-256 or SHA-512.
+fn joins_wrapped_hash(line: &str, next: &str) -> bool {
+    let tail = line.rsplit(char::is_whitespace).next().unwrap_or("");
+    let head = next.trim_start().split(char::is_whitespace).next().unwrap_or("");
+    let hex = |s: &str| s.len() >= 4 && s.chars().all(|c| c.is_ascii_hexdigit());
+    hex(tail) && hex(head) && [32, 40, 64, 128].contains(&(tail.len() + head.len()))
+}
+
 fn join_lines(lines: &[&str]) -> String {
     let mut out = String::new();
     let mut blank_run = 0;
     let mut carry = String::new();
     for (i, line) in lines.iter().enumerate() {
-        let mut line = format!("{carry}{line}");
+        let mut line = if carry.is_empty() {
+            (*line).to_owned()
+        } else {
+            format!("{carry}{}", line.trim_start())
+        };
         carry.clear();
-        if let Some(next) = lines.get(i + 1)
-            && joins_hyphenated(&line, next)
-        {
-            line.pop();
-            carry = line;
-            continue;
+        if let Some(next) = lines.get(i + 1) {
+            if joins_hyphenated(&line, next) {
+                line.pop();
+                carry = line;
+                continue;
+            }
+            if joins_wrapped_hash(&line, next) {
+                carry = line;
+                continue;
+            }
         }
         if line.trim().is_empty() {
             blank_run += 1;
@@ -320,7 +337,7 @@ mod tests {
                 "The loader uses rundll32 for execu-\ntion of the payload.",
             ),
             page(3, "It beacons to evil-\ndomain.example every hour."),
-            page(4, "- 4 -\nConclusion."),
+            page(4, "- 4 -\nSHA-256 2c26b46b68ffc68ff99b453c1d3041341\n3422d706483bfa0f98a5e886266e7ae\nConclusion."),
         ];
         let clean = clean_pages(pages);
         assert_eq!(
@@ -333,7 +350,10 @@ mod tests {
         );
         // A hyphen before an indicator-looking word is kept (and the line break with it).
         assert_eq!(clean[2], "It beacons to evil-\ndomain.example every hour.");
-        assert_eq!(clean[3], "Conclusion.");
+        assert_eq!(
+            clean[3],
+            "SHA-256 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae\nConclusion."
+        );
     }
 
     #[test]
