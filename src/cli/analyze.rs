@@ -100,6 +100,8 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub name: Option<String>,
     #[command(flatten)]
+    pub documents: super::document::DocArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
@@ -128,7 +130,11 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(items) = batch_items {
         return run_batch(&args, items);
     }
-    let input = read_input(args.input.as_deref(), args.limits())?;
+    let input = read_input(
+        args.input.as_deref(),
+        args.limits(),
+        &args.documents.options(),
+    )?;
     if input.document.is_blank() {
         bail!(
             "{} is empty (nothing but whitespace): nothing to analyse",
@@ -138,8 +144,13 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let classifier = load_model(&args.model)?;
     let options = analysis_options(&args, &classifier);
     let analyzer = Analyzer::new(classifier);
-    let name = args.name.clone().unwrap_or(input.name);
-    let report = analyzer.analyze(input.document, Some(name), &options, &CancelToken::new())?;
+    let name = args.name.clone().unwrap_or(input.name.clone());
+    let report = analyzer.analyze(
+        input.document.clone(),
+        Some(name),
+        &options,
+        &CancelToken::new(),
+    )?;
     let (cut, first) = report.cut_words();
     if let Some(first) = first {
         eprintln!(
@@ -157,10 +168,21 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     // The JSON report streams straight to its destination (no second copy of a large report in
     // memory); other formats are rendered first.
     let write: Box<WriteOutput> = match args.format.export() {
-        Some(Format::Json) => Box::new(|w: &mut dyn Write| {
-            mitremap_export::json::to_writer_pretty(&mut *w, &report.json_view(true))?;
-            w.write_all(b"\n")
-        }),
+        Some(Format::Json) => match &input.source {
+            None => Box::new(|w: &mut dyn Write| {
+                mitremap_export::json::to_writer_pretty(&mut *w, &report.json_view(true))?;
+                w.write_all(b"\n")
+            }),
+            // A document's report carries pages/sections: built as a value to add them.
+            Some(source) => {
+                let mut value = serde_json::to_value(report.json_view(true))?;
+                super::document::annotate_report(&mut value, source);
+                Box::new(move |w: &mut dyn Write| {
+                    mitremap_export::json::to_writer_pretty(&mut *w, &value)?;
+                    w.write_all(b"\n")
+                })
+            }
+        },
         Some(format) => {
             // Unless --tlp says otherwise, an export carries the marking written in the text
             // (a TLP:AMBER report must not leave as an unmarked bundle), and says so.
@@ -233,19 +255,26 @@ fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Resu
     let options = analysis_options(args, &classifier);
     let analyzer = Analyzer::new(classifier);
     let limits = args.limits();
+    let documents = args.documents.options();
     let failed = match &args.output {
         None => super::batch::run(
             items,
             &analyzer,
             &options,
             args.jobs,
-            limits,
+            (limits, &documents),
             &mut std::io::stdout().lock(),
         )?,
         Some(path) => {
             let mut buffer = Vec::new();
-            let failed =
-                super::batch::run(items, &analyzer, &options, args.jobs, limits, &mut buffer)?;
+            let failed = super::batch::run(
+                items,
+                &analyzer,
+                &options,
+                args.jobs,
+                (limits, &documents),
+                &mut buffer,
+            )?;
             mitremap_export::write_atomic(path, &buffer, args.force)?;
             failed
         }

@@ -35,6 +35,8 @@ pub struct IocsArgs {
     /// Refuse inputs larger than SIZE (bytes, or with K/M/G), before reading past it.
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = super::input::parse_size)]
     pub max_input: u64,
+    #[command(flatten)]
+    pub documents: super::document::DocArgs,
 }
 
 pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
@@ -42,7 +44,7 @@ pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
         allow_binary: args.allow_binary,
         max_input: args.max_input,
     };
-    let input = read_input(args.input.as_deref(), limits)?;
+    let input = read_input(args.input.as_deref(), limits, &args.documents.options())?;
     let summaries: Vec<_> = ioc::summarize(&ioc::extract(input.document.text()))
         .into_iter()
         .filter(|s| !(args.hide_noise && s.flags.is_noise()))
@@ -54,8 +56,12 @@ pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
             for s in &summaries {
                 by_type.entry(s.kind.as_str()).or_default().push(&s.value);
             }
+            let mut details = serde_json::to_value(&summaries)?;
+            if let (Some(source), Some(items)) = (&input.source, details.as_array_mut()) {
+                super::document::annotate_iocs(items, source);
+            }
             let mut s = mitremap_export::json::to_string_pretty(
-                &json!({"iocs": by_type, "details": summaries}),
+                &json!({"iocs": by_type, "details": details}),
             )?;
             s.push('\n');
             s

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod batch;
+mod document;
 mod generate;
 mod input;
 mod iocs;

@@ -68,7 +68,9 @@ fn main() {
         eprintln!("usage: pdf_compare A.pdf A.txt [B.pdf B.txt ...]");
         std::process::exit(2);
     }
-    println!("| PDF | extractor | word recall | order (LCS) | indicator-like tokens intact | ms | MB/s |");
+    println!(
+        "| PDF | extractor | word recall | order (LCS) | indicator-like tokens intact | ms | MB/s |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for pair in args.chunks(2) {
         let pdf = std::fs::read(&pair[0]).expect("read PDF");

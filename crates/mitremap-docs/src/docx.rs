@@ -201,7 +201,7 @@ fn body(xml: &str, links: &HashMap<String, String>, out: &mut TextBuilder) -> Re
                 "delText" | "instrText" | "Fallback" => skipped = skipped.saturating_sub(1),
                 "hyperlink" => {
                     if let Some((start, target)) = link.take()
-                        && let Some(target) = keepable(&target)
+                        && let Some(target) = crate::keepable_link(&target)
                         && !paragraph[start.min(paragraph.len())..].contains(target.as_str())
                     {
                         paragraph.push_str(&format!(" ({target})"));
@@ -252,15 +252,6 @@ fn body(xml: &str, links: &HashMap<String, String>, out: &mut TextBuilder) -> Re
         }
     }
     Ok(())
-}
-
-fn keepable(target: &str) -> Option<String> {
-    let lower = target.trim().to_ascii_lowercase();
-    (["http://", "https://", "ftp://", "hxxp"]
-        .iter()
-        .any(|s| lower.starts_with(s))
-        && target.len() <= 2048)
-        .then(|| crate::one_line(target.trim(), 2048))
 }
 
 #[cfg(test)]

@@ -218,24 +218,6 @@ fn marks_boilerplate(value: &str) -> bool {
     })
 }
 
-/// An absolute link target worth keeping as text (defanged ones included).
-fn keepable_href(href: &str) -> Option<String> {
-    let h = href.trim();
-    let lower = h.to_ascii_lowercase();
-    let absolute = [
-        "http://",
-        "https://",
-        "ftp://",
-        "hxxp://",
-        "hxxps://",
-        "hxxp[:]//",
-        "hxxps[:]//",
-    ]
-    .iter()
-    .any(|s| lower.starts_with(s));
-    (absolute && h.len() <= 2048).then(|| crate::one_line(h, 2048))
-}
-
 /// Reads `html` into `out`; `part` is set on every locator (an e-mail part).
 pub(crate) fn extract_into(html: &str, limits: &Limits, part: Option<&str>, out: &mut TextBuilder) {
     // Script, style, textarea and title content is read as raw text, as a browser would.
@@ -339,7 +321,7 @@ pub(crate) fn extract_into(html: &str, limits: &Limits, part: Option<&str>, out:
                     }
                 });
                 let href = (name == "a")
-                    .then(|| attr("href").and_then(|h| keepable_href(&h)))
+                    .then(|| attr("href").and_then(|h| crate::keepable_link(&h)))
                     .flatten();
                 stack.push(Open {
                     name: name.clone(),

@@ -12,7 +12,7 @@ mod docx;
 mod email;
 mod guard;
 mod html;
-mod markdown;
+pub mod markdown;
 pub mod pdf;
 mod sourcemap;
 mod text;
@@ -218,6 +218,12 @@ pub fn detect(bytes: &[u8], file_name: Option<&str>) -> Result<Format, DocError>
     })
 }
 
+/// The first bytes of an input are those of a document format that is binary (PDF, DOCX), so a
+/// front end that refuses binary input must let it through.
+pub fn is_binary_document(head: &[u8]) -> bool {
+    memfind(&head[..head.len().min(1024)], b"%PDF-").is_some() || head.starts_with(b"PK\x03\x04")
+}
+
 /// Extracts the text of `bytes` read as `format` (see [`detect`]).
 pub fn extract(bytes: &[u8], format: Format, options: &Options) -> Result<Extracted, DocError> {
     let extracted = guard(format.name(), || match format {
@@ -258,6 +264,45 @@ pub(crate) fn one_line(s: &str, max: usize) -> String {
     out
 }
 
+/// An absolute link target worth keeping as text (defanged ones included), percent-decoded where
+/// that gives printable ASCII (`%5B.%5D` is `[.]`).
+pub(crate) fn keepable_link(target: &str) -> Option<String> {
+    let t = target.trim();
+    let lower = t.to_ascii_lowercase();
+    let absolute = [
+        "http://",
+        "https://",
+        "ftp://",
+        "hxxp://",
+        "hxxps://",
+        "hxxp[:]//",
+        "hxxps[:]//",
+    ]
+    .iter()
+    .any(|s| lower.starts_with(s));
+    if !absolute || t.len() > 2048 {
+        return None;
+    }
+    let bytes = t.as_bytes();
+    let mut out = String::with_capacity(t.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = t.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+            && (b.is_ascii_graphic() || b == b' ')
+        {
+            out.push(b as char);
+            i += 3;
+            continue;
+        }
+        let c = t[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    Some(one_line(&out, 2048))
+}
+
 pub(crate) fn memfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -283,6 +328,7 @@ pub(crate) fn normalise_into(out: &mut String, s: &str) {
     }
 }
 
+#[cfg(test)]
 pub(crate) fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     normalise_into(&mut out, s);
@@ -320,6 +366,16 @@ mod tests {
         assert_eq!(detect(b"plain words", None).unwrap(), Format::Text);
         let err = detect(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1....", Some("x.doc")).unwrap_err();
         assert!(err.to_string().contains("legacy Office"), "{err}");
+    }
+
+    #[test]
+    fn link_targets_are_kept_decoded() {
+        assert_eq!(
+            keepable_link("hxxps://files.harbor-notice%5B.%5Dcom/a%20b").as_deref(),
+            Some("hxxps://files.harbor-notice[.]com/a b")
+        );
+        assert_eq!(keepable_link("/relative"), None);
+        assert_eq!(keepable_link("mailto:x@y"), None);
     }
 
     #[test]

@@ -61,13 +61,44 @@ fn load(bytes: &[u8], password: Option<&str>) -> Result<lopdf::Document, DocErro
     Ok(doc)
 }
 
-/// The raw text of each page, as `extractor` reads it; a page it fails on is `None`.
+/// One page as read: its text (`None` when the extractor failed on it) and the targets of its
+/// link annotations (a defanged URL often hides behind link text).
+pub struct RawPage {
+    pub text: Option<String>,
+    pub links: Vec<String>,
+}
+
+fn page_links(doc: &lopdf::Document, page: lopdf::ObjectId) -> Vec<String> {
+    let Ok(annotations) = doc.get_page_annotations(page) else {
+        return Vec::new();
+    };
+    let mut links: Vec<String> = Vec::new();
+    for annotation in annotations.into_iter().take(10_000) {
+        let action = match annotation.get(b"A") {
+            Ok(lopdf::Object::Reference(id)) => doc.get_dictionary(*id).ok(),
+            Ok(lopdf::Object::Dictionary(d)) => Some(d),
+            _ => None,
+        };
+        let uri = action
+            .and_then(|a| a.get(b"URI").ok())
+            .and_then(|u| u.as_str().ok())
+            .map(|u| String::from_utf8_lossy(u).into_owned());
+        if let Some(uri) = uri.as_deref().and_then(crate::keepable_link)
+            && !links.contains(&uri)
+        {
+            links.push(uri);
+        }
+    }
+    links
+}
+
+/// Each page as `extractor` reads it.
 pub fn raw_pages(
     bytes: &[u8],
     password: Option<&str>,
     extractor: Extractor,
     max_pages: usize,
-) -> Result<Vec<Option<String>>, DocError> {
+) -> Result<Vec<RawPage>, DocError> {
     let doc = load(bytes, password)?;
     let pages = doc.get_pages();
     if pages.is_empty() {
@@ -81,7 +112,7 @@ pub fn raw_pages(
     }
     let started = Instant::now();
     let mut out = Vec::with_capacity(pages.len());
-    for (&number, _) in pages.iter() {
+    for (&number, &page_id) in pages.iter() {
         if started.elapsed() > TIME_LIMIT {
             return Err(DocError::TooLarge(format!(
                 "reading the PDF took over {} s (stopped at page {number}); refused",
@@ -102,7 +133,11 @@ pub fn raw_pages(
                 .extract_text(&[number])
                 .map_err(|e| DocError::malformed(FORMAT, e)),
         });
-        out.push(text.ok());
+        let links = guard("PDF", || Ok(page_links(&doc, page_id))).unwrap_or_default();
+        out.push(RawPage {
+            text: text.ok(),
+            links,
+        });
     }
     Ok(out)
 }
@@ -123,14 +158,33 @@ pub fn extract_with(
         options.limits.max_pages,
     )?;
     let page_count = raw.len();
-    let failed: Vec<usize> = (1..=page_count).filter(|&i| raw[i - 1].is_none()).collect();
+    let failed: Vec<usize> = (1..=page_count)
+        .filter(|&i| raw[i - 1].text.is_none())
+        .collect();
     if failed.len() == page_count {
         return Err(DocError::malformed(
             FORMAT,
             "no page could be read (damaged or truncated file?)",
         ));
     }
-    let pages = clean_pages(raw.into_iter().map(Option::unwrap_or_default).collect());
+    let links: Vec<Vec<String>> = raw.iter().map(|p| p.links.clone()).collect();
+    let mut pages = clean_pages(
+        raw.into_iter()
+            .map(|p| p.text.unwrap_or_default())
+            .collect(),
+    );
+    for (page, links) in pages.iter_mut().zip(links) {
+        let hidden: Vec<String> = links
+            .into_iter()
+            .filter(|l| !page.contains(l.as_str()))
+            .collect();
+        if !hidden.is_empty() {
+            page.push_str(&format!(
+                "\n\nLink targets on this page: {}",
+                hidden.join(" ")
+            ));
+        }
+    }
     let has_text = |p: &String| p.chars().any(char::is_alphanumeric);
     if !pages.iter().any(has_text) {
         return Err(DocError::NeedsOcr { pages: page_count });
@@ -279,9 +333,22 @@ fn joins_hyphenated(line: &str, next: &str) -> bool {
 /// that together are as long as an MD5, SHA-1, SHA-256 or SHA-512.
 fn joins_wrapped_hash(line: &str, next: &str) -> bool {
     let tail = line.rsplit(char::is_whitespace).next().unwrap_or("");
-    let head = next.trim_start().split(char::is_whitespace).next().unwrap_or("");
+    let head = next
+        .trim_start()
+        .split(char::is_whitespace)
+        .next()
+        .unwrap_or("");
     let hex = |s: &str| s.len() >= 4 && s.chars().all(|c| c.is_ascii_hexdigit());
     hex(tail) && hex(head) && [32, 40, 64, 128].contains(&(tail.len() + head.len()))
+}
+
+/// A path or URL cut at a separator: `HKCU\` + `Software\...`, `https://host/` + `path`.
+fn joins_wrapped_path(line: &str, next: &str) -> bool {
+    let tail = line.rsplit(char::is_whitespace).next().unwrap_or("");
+    let next_starts_word = next.chars().next().is_some_and(|c| !c.is_whitespace());
+    next_starts_word
+        && tail.len() >= 3
+        && (tail.ends_with('\\') || (tail.ends_with('/') && tail.contains("://")))
 }
 
 fn join_lines(lines: &[&str]) -> String {
@@ -301,7 +368,7 @@ fn join_lines(lines: &[&str]) -> String {
                 carry = line;
                 continue;
             }
-            if joins_wrapped_hash(&line, next) {
+            if joins_wrapped_hash(&line, next) || joins_wrapped_path(&line, next) {
                 carry = line;
                 continue;
             }
@@ -336,8 +403,14 @@ mod tests {
                 2,
                 "The loader uses rundll32 for execu-\ntion of the payload.",
             ),
-            page(3, "It beacons to evil-\ndomain.example every hour."),
-            page(4, "- 4 -\nSHA-256 2c26b46b68ffc68ff99b453c1d3041341\n3422d706483bfa0f98a5e886266e7ae\nConclusion."),
+            page(
+                3,
+                "It beacons to evil-\ndomain.example every hour.\nRun key HKCU\\\nSoftware\\Run and hxxp://x[.]example/\ngate.php",
+            ),
+            page(
+                4,
+                "- 4 -\nSHA-256 2c26b46b68ffc68ff99b453c1d3041341\n3422d706483bfa0f98a5e886266e7ae\nConclusion.",
+            ),
         ];
         let clean = clean_pages(pages);
         assert_eq!(
@@ -349,7 +422,10 @@ mod tests {
             "The loader uses rundll32 for execution of the payload."
         );
         // A hyphen before an indicator-looking word is kept (and the line break with it).
-        assert_eq!(clean[2], "It beacons to evil-\ndomain.example every hour.");
+        assert_eq!(
+            clean[2],
+            "It beacons to evil-\ndomain.example every hour.\nRun key HKCU\\Software\\Run and hxxp://x[.]example/gate.php"
+        );
         assert_eq!(
             clean[3],
             "SHA-256 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae\nConclusion."
