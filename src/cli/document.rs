@@ -133,7 +133,13 @@ pub fn load(
                 ..mitremap_docs::Options::default()
             };
             let extracted = mitremap_docs::extract(&bytes, format, &doc_options).map_err(|e| {
-                anyhow::anyhow!("{safe_name}: {}", terminal_safe_line(&e.to_string()))
+                let hint = match e {
+                    mitremap_docs::DocError::Encrypted(_) if options.password.is_none() => {
+                        " (pass --password, or set $MITREMAP_PDF_PASSWORD)"
+                    }
+                    _ => "",
+                };
+                anyhow::anyhow!("{safe_name}: {}{hint}", terminal_safe_line(&e.to_string()))
             })?;
             for note in &extracted.notes {
                 // ignore write errors: stderr may be a closed pipe

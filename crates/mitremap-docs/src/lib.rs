@@ -99,7 +99,7 @@ pub enum DocError {
     #[error("the PDF is encrypted{0}; mitremap cannot read it without the password")]
     Encrypted(&'static str),
     #[error(
-        "the PDF has no text layer ({pages} page{} of images, a scan?): it needs OCR first, which mitremap does not do",
+        "the PDF has no text layer ({pages} page{} without any text: a scan?): it needs OCR first, which mitremap does not do",
         if *pages == 1 { "" } else { "s" }
     )]
     NeedsOcr { pages: usize },
@@ -193,7 +193,7 @@ pub fn detect(bytes: &[u8], file_name: Option<&str>) -> Result<Format, DocError>
     }
     if head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
         return Err(DocError::Unsupported(
-            "a legacy Office file (.doc/.xls, OLE2) is not read: save it as DOCX or PDF".into(),
+            "a legacy Office file (.doc/.xls, or a password-protected DOCX: OLE2) is not read: save it as DOCX or PDF".into(),
         ));
     }
     if head.starts_with(b"{\\rtf") {
@@ -221,7 +221,10 @@ pub fn detect(bytes: &[u8], file_name: Option<&str>) -> Result<Format, DocError>
 /// The first bytes of an input are those of a document format that is binary (PDF, DOCX), so a
 /// front end that refuses binary input must let it through.
 pub fn is_binary_document(head: &[u8]) -> bool {
-    memfind(&head[..head.len().min(1024)], b"%PDF-").is_some() || head.starts_with(b"PK\x03\x04")
+    memfind(&head[..head.len().min(1024)], b"%PDF-").is_some()
+        || head.starts_with(b"PK\x03\x04")
+        // Legacy Office: let through to be refused with a message that says what it is.
+        || head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
 }
 
 /// Extracts the text of `bytes` read as `format` (see [`detect`]).
