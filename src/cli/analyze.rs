@@ -45,8 +45,9 @@ impl OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Report to analyse: a file, `-` for stdin (piped stdin is read when no FILE is given), or a
-    /// folder (batch mode: every file in it, one JSON line per report).
+    /// Report to analyse: a file (text, Markdown, HTML, DOCX, PDF or .eml, detected by content),
+    /// `-` for stdin (piped stdin is read when no FILE is given), or a folder (batch mode: every
+    /// file in it, one JSON line per report).
     pub input: Option<PathBuf>,
     /// Batch mode over a JSONL stream (`-` for stdin): each line `{"id": ..., "text": ...}`;
     /// writes one JSON report per line.

@@ -21,7 +21,8 @@ pub enum IocFormat {
 
 #[derive(Debug, Args)]
 pub struct IocsArgs {
-    /// Report to scan: a file, or `-` for stdin (piped stdin is read when no FILE is given).
+    /// Report to scan: a file (text, Markdown, HTML, DOCX, PDF or .eml, detected by content), or
+    /// `-` for stdin (piped stdin is read when no FILE is given).
     pub input: Option<PathBuf>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = IocFormat::Json)]

@@ -23,6 +23,9 @@ Examples:
   mitremap analyze report.txt -o out.json    JSON report (schema: schemas/report.schema.json)
   mitremap analyze report.txt --format stix -o bundle.json
   mitremap iocs report.txt --format table
+  mitremap analyze report.pdf                PDF, HTML, DOCX, Markdown or .eml (detected by content;
+                                             --input-format to say which); JSON gives each chunk's
+                                             and IoC's page or section
   mitremap models
 
 Lookup (first hit wins; never the working directory or its parents):
