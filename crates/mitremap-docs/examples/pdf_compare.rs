@@ -64,7 +64,7 @@ fn lcs(a: &[String], b: &[String]) -> usize {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.len() < 2 || args.len() % 2 != 0 {
+    if args.len() < 2 || !args.len().is_multiple_of(2) {
         eprintln!("usage: pdf_compare A.pdf A.txt [B.pdf B.txt ...]");
         std::process::exit(2);
     }
