@@ -499,3 +499,42 @@ fn a_five_thousand_page_pdf_is_read_page_by_page() {
     let item = details.iter().find(|d| d["value"] == ip.as_str()).unwrap();
     assert_eq!(item["source"]["page"], 4321);
 }
+
+/// A Navigator layer of a document says where each technique's evidence is.
+#[test]
+fn navigator_layer_of_a_docx_names_the_sections_of_the_evidence() {
+    let layer = json(&mitremap(&[
+        "analyze",
+        &doc("glass-harbor.docx"),
+        "--threads",
+        "1",
+        "--format",
+        "navigator",
+    ]));
+    let technique = layer["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["techniqueID"] == "T1003.001")
+        .unwrap();
+    let source = technique["metadata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "source")
+        .unwrap();
+    assert!(
+        source["value"]
+            .as_str()
+            .unwrap()
+            .contains("\"Credential access\""),
+        "{source}"
+    );
+    assert!(
+        layer["metadata"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "source document" && m["value"] == "docx")
+    );
+}

@@ -206,7 +206,10 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 include_noise: args.include_noise,
                 ..ExportOptions::default()
             };
-            let bytes = mitremap_export::render(format, &report, &export)?;
+            let mut bytes = mitremap_export::render(format, &report, &export)?;
+            if let (Format::Navigator, Some(source)) = (format, &input.source) {
+                bytes = super::document::annotate_navigator(&bytes, &report, source)?;
+            }
             Box::new(move |w: &mut dyn Write| w.write_all(&bytes))
         }
         None => {

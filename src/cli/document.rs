@@ -202,6 +202,58 @@ pub fn annotate_iocs(items: &mut [Value], source: &Source) {
     }
 }
 
+/// Adds to a Navigator layer where each technique's evidence is in the document: a `source`
+/// metadata entry (`page 1; page 3`) from the chunks its `chunks` entry lists, and the document's
+/// format and pages in the layer's metadata. Navigator shows metadata in a technique's tooltip.
+pub fn annotate_navigator(
+    layer: &[u8],
+    report: &mitremap_engine::analysis::Report,
+    source: &Source,
+) -> anyhow::Result<Vec<u8>> {
+    let mut layer: Value = serde_json::from_slice(layer)?;
+    let range_of = |index: usize| {
+        report
+            .chunks
+            .iter()
+            .find(|c| c.index == index)
+            .map(|c| c.range.clone())
+    };
+    if let Some(techniques) = layer["techniques"].as_array_mut() {
+        for technique in techniques {
+            let Some(metadata) = technique["metadata"].as_array_mut() else {
+                continue;
+            };
+            let chunks: Vec<usize> = metadata
+                .iter()
+                .find(|m| m["name"] == "chunks")
+                .and_then(|m| m["value"].as_str())
+                .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).collect())
+                .unwrap_or_default();
+            let mut labels: Vec<String> = Vec::new();
+            for range in chunks.into_iter().filter_map(range_of) {
+                if let Some(l) = source.map.locate(range.start).map(Locator::label)
+                    && !labels.contains(&l)
+                {
+                    labels.push(l);
+                }
+            }
+            if !labels.is_empty() {
+                metadata.push(json!({"name": "source", "value": labels.join("; ")}));
+            }
+        }
+    }
+    if let Some(metadata) = layer["metadata"].as_array_mut() {
+        let mut value = source.format.name().to_owned();
+        if let Some(pages) = source.pages {
+            value.push_str(&format!(", {pages} pages"));
+        }
+        metadata.push(json!({"name": "source document", "value": value}));
+    }
+    let mut out = mitremap_export::json::to_string_pretty(&layer)?.into_bytes();
+    out.push(b'\n');
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
