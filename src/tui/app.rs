@@ -151,7 +151,17 @@ pub struct AppConfig {
     pub now: Instant,
 }
 
+/// The document a text was extracted from, while the text is unedited.
+pub struct DocumentSource {
+    /// `PDF`, `HTML`, `DOCX`, `EML`.
+    pub format: String,
+    pub map: mitremap_docs::SourceMap,
+}
+
 pub struct App {
+    /// The document the text came from (PDF page, section... of the cursor in the status bar);
+    /// meaningful while `revision` is 0: an edit makes the text a plain-text document.
+    pub source: Option<DocumentSource>,
     pub editor: Editor,
     pub name: Option<String>,
     /// The file the text belongs to: read from it, or last saved to it.
@@ -257,6 +267,7 @@ impl App {
         let blank = editor.is_blank();
         let clean_hash = (!config.unsaved).then(|| text_hash(&editor.text()));
         let mut app = App {
+            source: None,
             modified: config.unsaved && !blank,
             editor,
             name: config.name,

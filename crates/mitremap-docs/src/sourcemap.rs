@@ -111,6 +111,16 @@ impl SourceMap {
     }
 }
 
+/// Line ends as `\n` only: the terminal UI's editor keeps LF lines, so offsets into extracted text
+/// stay the same there.
+fn lf_only(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\r') {
+        s.replace("\r\n", "\n").replace('\r', "\n").into()
+    } else {
+        s.into()
+    }
+}
+
 /// Text being built with its source map: extractors push text under a current locator.
 #[derive(Debug, Default)]
 pub(crate) struct TextBuilder {
@@ -136,7 +146,7 @@ impl TextBuilder {
         if self.map.locators.last() != Some(locator) {
             self.map.push(self.text.len(), locator.clone());
         }
-        crate::normalise_into(&mut self.text, s);
+        crate::normalise_into(&mut self.text, &lf_only(s));
         if self.text.len() > self.limit {
             self.over = true;
         }
@@ -150,7 +160,7 @@ impl TextBuilder {
         if self.map.locators.last() != Some(locator) {
             self.map.push(self.text.len(), locator.clone());
         }
-        self.text.push_str(s);
+        self.text.push_str(&lf_only(s));
         if self.text.len() > self.limit {
             self.over = true;
         }
