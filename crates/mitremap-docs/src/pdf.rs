@@ -92,6 +92,76 @@ fn page_links(doc: &lopdf::Document, page: lopdf::ObjectId) -> Vec<String> {
     links
 }
 
+/// Steps of the form-XObject walk per page before the page is called too complex.
+const FORM_WALK_LIMIT: usize = 100_000;
+
+/// A page whose form XObjects draw each other in a loop (or nest past 32 levels): pdf-extract
+/// would recurse without end and overflow the stack, which no `catch_unwind` can catch.
+fn forms_loop(doc: &lopdf::Document, page: lopdf::ObjectId) -> bool {
+    fn dict<'a>(doc: &'a lopdf::Document, o: &'a lopdf::Object) -> Option<&'a lopdf::Dictionary> {
+        doc.dereference(o).ok().and_then(|(_, o)| o.as_dict().ok())
+    }
+    fn walk(
+        doc: &lopdf::Document,
+        resources: &lopdf::Dictionary,
+        stack: &mut Vec<lopdf::ObjectId>,
+        steps: &mut usize,
+    ) -> bool {
+        let Some(xobjects) = resources.get(b"XObject").ok().and_then(|x| dict(doc, x)) else {
+            return false;
+        };
+        for (_, object) in xobjects.iter() {
+            *steps += 1;
+            if *steps > FORM_WALK_LIMIT || stack.len() > 32 {
+                return true;
+            }
+            let Ok(id) = object.as_reference() else {
+                continue;
+            };
+            let Some(stream) = doc.get_object(id).ok().and_then(|o| o.as_stream().ok()) else {
+                continue;
+            };
+            if stream
+                .dict
+                .get(b"Subtype")
+                .and_then(lopdf::Object::as_name)
+                .ok()
+                != Some(b"Form")
+            {
+                continue;
+            }
+            if stack.contains(&id) {
+                return true;
+            }
+            // A form without resources draws with its parent's (and so may reach itself again).
+            let own = stream
+                .dict
+                .get(b"Resources")
+                .ok()
+                .and_then(|r| dict(doc, r));
+            stack.push(id);
+            let looped = walk(doc, own.unwrap_or(resources), stack, steps);
+            stack.pop();
+            if looped {
+                return true;
+            }
+        }
+        false
+    }
+    let Ok((direct, inherited)) = doc.get_page_resources(page) else {
+        return false;
+    };
+    let mut steps = 0;
+    let mut stack = Vec::new();
+    direct
+        .into_iter()
+        .any(|r| walk(doc, r, &mut stack, &mut steps))
+        || inherited.into_iter().any(|id| {
+            doc.get_dictionary(id)
+                .is_ok_and(|r| walk(doc, r, &mut stack, &mut steps))
+        })
+}
+
 /// Each page as `extractor` reads it.
 pub fn raw_pages(
     bytes: &[u8],
@@ -118,6 +188,13 @@ pub fn raw_pages(
                 "reading the PDF took over {} s (stopped at page {number}); refused",
                 TIME_LIMIT.as_secs()
             )));
+        }
+        if guard("PDF", || Ok(forms_loop(&doc, page_id))).unwrap_or(true) {
+            out.push(RawPage {
+                text: None,
+                links: Vec::new(),
+            });
+            continue;
         }
         let text = guard("PDF", || match extractor {
             Extractor::PdfExtract => {
@@ -440,6 +517,68 @@ mod tests {
         for no in ["3 hosts", "Page three", "192.168.1.1", "2024-05-01", ""] {
             assert!(!is_page_number(no), "{no}");
         }
+    }
+
+    /// A PDF whose page draws a form that draws itself: the page is left out (pdf-extract would
+    /// recurse until the stack overflows), the others are read.
+    #[test]
+    fn a_form_that_draws_itself_is_left_out_not_followed() {
+        use lopdf::{Document, Object, Stream, dictionary};
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        });
+        let form_id = doc.new_object_id();
+        let form = Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form", "BBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
+                "Resources" => dictionary! { "XObject" => dictionary! { "X1" => form_id } },
+            },
+            b"/X1 Do".to_vec(),
+        );
+        doc.objects.insert(form_id, Object::Stream(form));
+        let page = |doc: &mut Document, content: &[u8], resources: lopdf::Dictionary| {
+            let contents = doc.add_object(Stream::new(dictionary! {}, content.to_vec()));
+            doc.add_object(dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+                "Contents" => contents,
+                "Resources" => resources,
+            })
+        };
+        let good = page(
+            &mut doc,
+            b"BT /F1 12 Tf 72 700 Td (Beacon to 198.51.100.3 seen.) Tj ET",
+            dictionary! { "Font" => dictionary! { "F1" => font } },
+        );
+        let looping = page(
+            &mut doc,
+            b"/X1 Do",
+            dictionary! { "XObject" => dictionary! { "X1" => form_id } },
+        );
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => vec![good.into(), looping.into()], "Count" => 2,
+            }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        let e = extract(&bytes, &Options::default()).unwrap();
+        assert!(
+            e.text.contains("Beacon to 198.51.100.3 seen."),
+            "{}",
+            e.text
+        );
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.contains("could not be read") && n.ends_with(": 2")),
+            "{:?}",
+            e.notes
+        );
     }
 
     #[test]
