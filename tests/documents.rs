@@ -538,3 +538,28 @@ fn navigator_layer_of_a_docx_names_the_sections_of_the_evidence() {
             .any(|m| m["name"] == "source document" && m["value"] == "docx")
     );
 }
+
+/// A document piped on stdin is recognised by its content (no name to go by).
+#[test]
+fn a_pdf_on_stdin_is_read_as_a_pdf() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mitremap"))
+        .args(["iocs", "-"])
+        .env("MITREMAP_LOG", "off")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(doc("glass-harbor.pdf")).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(&bytes);
+    });
+    let out = json(&child.wait_with_output().unwrap());
+    let details = out["details"].as_array().unwrap();
+    let cve = details
+        .iter()
+        .find(|d| d["value"] == "CVE-2024-3400")
+        .unwrap();
+    assert_eq!(cve["source"]["page"], 2, "{cve}");
+}
