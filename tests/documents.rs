@@ -328,6 +328,11 @@ fn scanned_truncated_and_mislabelled_documents_are_one_line_errors() {
         &mitremap(&["iocs", "--input-format", "docx", &doc("glass-harbor.md")]),
         "not a readable DOCX",
     );
+    // Forcing text on a PDF does not slip its bytes past the binary check.
+    assert_one_line_error(
+        &mitremap(&["iocs", "--input-format", "text", &doc("glass-harbor.pdf")]),
+        "is a binary document, not text",
+    );
     // An unknown format is a usage error (clap's, with the list of formats).
     let o = mitremap(&["iocs", "--input-format", "rtf", "x"]);
     assert_eq!(o.status.code(), Some(2));

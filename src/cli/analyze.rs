@@ -134,7 +134,7 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let input = read_input(
         args.input.as_deref(),
         args.limits(),
-        &args.documents.options(),
+        &args.documents.options(args.allow_binary),
     )?;
     if input.document.is_blank() {
         bail!(
@@ -259,7 +259,7 @@ fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Resu
     let options = analysis_options(args, &classifier);
     let analyzer = Analyzer::new(classifier);
     let limits = args.limits();
-    let documents = args.documents.options();
+    let documents = args.documents.options(args.allow_binary);
     let failed = match &args.output {
         None => super::batch::run(
             items,

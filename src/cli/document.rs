@@ -29,10 +29,12 @@ pub struct DocArgs {
 }
 
 impl DocArgs {
-    pub fn options(&self) -> DocOptions {
+    /// `allow_binary`: `--allow-binary`, which alone lets a binary document be read as text.
+    pub fn options(&self, allow_binary: bool) -> DocOptions {
         DocOptions {
             format: self.input_format,
             password: self.password.clone(),
+            allow_binary,
         }
     }
 }
@@ -48,6 +50,8 @@ pub struct DocOptions {
     pub format: Option<Format>,
     /// Password of an encrypted PDF.
     pub password: Option<String>,
+    /// `--allow-binary`: a PDF or DOCX read as plain text (`--input-format text`) is not refused.
+    pub allow_binary: bool,
 }
 
 /// The document an input was read as, when it was not plain text.
@@ -108,6 +112,12 @@ pub fn load(
             .map_err(|e| anyhow::anyhow!("{safe_name}: {e}"))?,
     };
     match format {
+        Format::Text if !options.allow_binary && mitremap_docs::is_binary_document(&bytes) => {
+            bail!(
+                "{safe_name} is a binary document, not text; drop --input-format text to read it \
+                 as a document, or pass --allow-binary to analyse its bytes as text"
+            )
+        }
         Format::Text => {
             let document = Document::from_vec(bytes);
             super::input::note_encoding(name, &document);

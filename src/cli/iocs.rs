@@ -45,7 +45,11 @@ pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
         allow_binary: args.allow_binary,
         max_input: args.max_input,
     };
-    let input = read_input(args.input.as_deref(), limits, &args.documents.options())?;
+    let input = read_input(
+        args.input.as_deref(),
+        limits,
+        &args.documents.options(args.allow_binary),
+    )?;
     let summaries: Vec<_> = ioc::summarize(&ioc::extract(input.document.text()))
         .into_iter()
         .filter(|s| !(args.hide_noise && s.flags.is_noise()))
