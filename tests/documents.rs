@@ -568,3 +568,31 @@ fn a_pdf_on_stdin_is_read_as_a_pdf() {
         .unwrap();
     assert_eq!(cve["source"]["page"], 2, "{cve}");
 }
+
+/// The IoC table of a document says where each indicator first appears.
+#[test]
+fn ioc_table_of_a_pdf_has_a_where_column() {
+    let o = mitremap(&["iocs", &doc("glass-harbor.pdf"), "--format", "table"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8(o.stdout).unwrap();
+    assert!(table.lines().next().unwrap().ends_with("WHERE"), "{table}");
+    let cve = table.lines().find(|l| l.contains("CVE-2024-3400")).unwrap();
+    assert!(cve.ends_with("page 2"), "{cve}");
+    // Markdown has sections; the same file read as plain text has no such column.
+    let o = mitremap(&["iocs", &doc("glass-harbor.md"), "--format", "table"]);
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        md.lines().next().unwrap().ends_with("WHERE"),
+        "Markdown has sections: {md}"
+    );
+    let o = mitremap(&[
+        "iocs",
+        "--input-format",
+        "text",
+        &doc("glass-harbor.md"),
+        "--format",
+        "table",
+    ]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(!text.contains("WHERE"), "{text}");
+}

@@ -213,7 +213,16 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             Box::new(move |w: &mut dyn Write| w.write_all(&bytes))
         }
         None => {
-            let table = table::report_table(&report);
+            let locate = input
+                .source
+                .as_ref()
+                .map(|source| move |offset: usize| source.map.locate(offset).map(|l| l.label()));
+            let table = table::report_table(
+                &report,
+                locate
+                    .as_ref()
+                    .map(|f| f as &dyn Fn(usize) -> Option<String>),
+            );
             Box::new(move |w: &mut dyn Write| w.write_all(table.as_bytes()))
         }
     };

@@ -55,7 +55,19 @@ pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
         .filter(|s| !(args.hide_noise && s.flags.is_noise()))
         .collect();
     let out = match args.format {
-        IocFormat::Table => ioc_table(&summaries, false),
+        IocFormat::Table => {
+            let locate = input
+                .source
+                .as_ref()
+                .map(|source| move |offset: usize| source.map.locate(offset).map(|l| l.label()));
+            ioc_table(
+                &summaries,
+                false,
+                locate
+                    .as_ref()
+                    .map(|f| f as &dyn Fn(usize) -> Option<String>),
+            )
+        }
         IocFormat::Json => {
             let mut by_type: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
             for s in &summaries {
