@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-120}
-for target in ioc_extract chunker manifest export; do
+for target in ioc_extract chunker manifest export documents; do
   echo "== $target ($secs s)"
   cargo +nightly fuzz run "$target" -- -max_total_time="$secs" -rss_limit_mb=4096 2>&1 | grep -E "^#[0-9]+ *DONE|Done [0-9]+ runs|ERROR|panicked|SUMMARY" || true
 done

@@ -2302,3 +2302,34 @@ fn saving_pasted_text_gives_the_review_a_home() {
     assert!(named.is_file());
     assert!(!dir.path().join("other.txt.mitremap-review.json").exists());
 }
+
+// ---- a document opened in the UI (issue 17) ----------------------------------------------
+
+/// A PDF opens as its extracted text: the status bar says which page the cursor is on, until an
+/// edit makes the text a plain-text document.
+#[test]
+fn a_pdf_shows_the_page_of_the_cursor_until_edited() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/documents/glass-harbor.pdf");
+    let bytes = std::fs::read(&path).unwrap();
+    let extracted = mitremap_docs::extract(
+        &bytes,
+        mitremap_docs::Format::Pdf,
+        &mitremap_docs::Options::default(),
+    )
+    .unwrap();
+    let gate = extracted.text.find("gate.php").unwrap();
+    let mut app = new_app(&extracted.text);
+    app.source = Some(mitremap::tui::app::DocumentSource {
+        format: "PDF".into(),
+        map: extracted.map,
+    });
+    assert!(screen(&app, 120, 30).contains("from PDF, page 1"));
+    app.editor.jump_to_byte(gate);
+    assert!(screen(&app, 120, 30).contains("from PDF, page 2"));
+    act(&mut app, key(KeyCode::Char('i')));
+    act(&mut app, key(KeyCode::Char('x')));
+    let shown = screen(&app, 120, 30);
+    assert!(shown.contains("edited: plain text (was PDF)"), "{shown}");
+    assert!(!shown.contains("from PDF, page"));
+}

@@ -45,8 +45,9 @@ impl OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Report to analyse: a file, `-` for stdin (piped stdin is read when no FILE is given), or a
-    /// folder (batch mode: every file in it, one JSON line per report).
+    /// Report to analyse: a file (text, Markdown, HTML, DOCX, PDF or .eml, detected by content),
+    /// `-` for stdin (piped stdin is read when no FILE is given), or a folder (batch mode: every
+    /// file in it, one JSON line per report).
     pub input: Option<PathBuf>,
     /// Batch mode over a JSONL stream (`-` for stdin): each line `{"id": ..., "text": ...}`;
     /// writes one JSON report per line.
@@ -109,6 +110,8 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub include_rejected: bool,
     #[command(flatten)]
+    pub documents: super::document::DocArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
@@ -144,7 +147,11 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(review) = &args.review {
         mitremap_review::ReviewFile::load(review)?;
     }
-    let input = read_input(args.input.as_deref(), args.limits())?;
+    let input = read_input(
+        args.input.as_deref(),
+        args.limits(),
+        &args.documents.options(args.allow_binary),
+    )?;
     if input.document.is_blank() {
         bail!(
             "{} is empty (nothing but whitespace): nothing to analyse",
@@ -154,8 +161,13 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let classifier = load_model(&args.model)?;
     let options = analysis_options(&args, &classifier);
     let analyzer = Analyzer::new(classifier);
-    let name = args.name.clone().unwrap_or(input.name);
-    let mut report = analyzer.analyze(input.document, Some(name), &options, &CancelToken::new())?;
+    let name = args.name.clone().unwrap_or(input.name.clone());
+    let mut report = analyzer.analyze(
+        input.document.clone(),
+        Some(name),
+        &options,
+        &CancelToken::new(),
+    )?;
     if let Some(review) = &args.review {
         super::review::apply(&mut report, review)?;
     }
@@ -176,10 +188,21 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     // The JSON report streams straight to its destination (no second copy of a large report in
     // memory); other formats are rendered first.
     let write: Box<WriteOutput> = match args.format.export() {
-        Some(Format::Json) => Box::new(|w: &mut dyn Write| {
-            mitremap_export::json::to_writer_pretty(&mut *w, &report.json_view(true))?;
-            w.write_all(b"\n")
-        }),
+        Some(Format::Json) => match &input.source {
+            None => Box::new(|w: &mut dyn Write| {
+                mitremap_export::json::to_writer_pretty(&mut *w, &report.json_view(true))?;
+                w.write_all(b"\n")
+            }),
+            // A document's report carries pages/sections: built as a value to add them.
+            Some(source) => {
+                let mut value = serde_json::to_value(report.json_view(true))?;
+                super::document::annotate_report(&mut value, source);
+                Box::new(move |w: &mut dyn Write| {
+                    mitremap_export::json::to_writer_pretty(&mut *w, &value)?;
+                    w.write_all(b"\n")
+                })
+            }
+        },
         Some(format) => {
             // Unless --tlp says otherwise, an export carries the marking written in the text
             // (a TLP:AMBER report must not leave as an unmarked bundle), and says so.
@@ -203,11 +226,23 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 include_rejected: args.include_rejected,
                 ..ExportOptions::default()
             };
-            let bytes = mitremap_export::render(format, &report, &export)?;
+            let mut bytes = mitremap_export::render(format, &report, &export)?;
+            if let (Format::Navigator, Some(source)) = (format, &input.source) {
+                bytes = super::document::annotate_navigator(&bytes, &report, source)?;
+            }
             Box::new(move |w: &mut dyn Write| w.write_all(&bytes))
         }
         None => {
-            let table = table::report_table(&report);
+            let locate = input
+                .source
+                .as_ref()
+                .map(|source| move |offset: usize| source.map.locate(offset).map(|l| l.label()));
+            let table = table::report_table(
+                &report,
+                locate
+                    .as_ref()
+                    .map(|f| f as &dyn Fn(usize) -> Option<String>),
+            );
             Box::new(move |w: &mut dyn Write| w.write_all(table.as_bytes()))
         }
     };
@@ -253,19 +288,26 @@ fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Resu
     let options = analysis_options(args, &classifier);
     let analyzer = Analyzer::new(classifier);
     let limits = args.limits();
+    let documents = args.documents.options(args.allow_binary);
     let failed = match &args.output {
         None => super::batch::run(
             items,
             &analyzer,
             &options,
             args.jobs,
-            limits,
+            (limits, &documents),
             &mut std::io::stdout().lock(),
         )?,
         Some(path) => {
             let mut buffer = Vec::new();
-            let failed =
-                super::batch::run(items, &analyzer, &options, args.jobs, limits, &mut buffer)?;
+            let failed = super::batch::run(
+                items,
+                &analyzer,
+                &options,
+                args.jobs,
+                (limits, &documents),
+                &mut buffer,
+            )?;
             mitremap_export::write_atomic(path, &buffer, args.force)?;
             failed
         }

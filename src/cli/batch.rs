@@ -149,7 +149,7 @@ pub fn run(
     analyzer: &Analyzer,
     options: &AnalysisOptions,
     jobs: usize,
-    limits: super::input::ReadLimits,
+    (limits, documents): (super::input::ReadLimits, &super::document::DocOptions),
     out: &mut dyn Write,
 ) -> anyhow::Result<usize> {
     let started = Instant::now();
@@ -164,7 +164,7 @@ pub fn run(
                 loop {
                     let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
                     let Some((index, item)) = next else { break };
-                    let (line, ok) = analyze_one(item, analyzer, options, limits);
+                    let (line, ok) = analyze_one(item, analyzer, options, limits, documents);
                     if tx.send((index, line, ok)).is_err() {
                         break;
                     }
@@ -200,18 +200,18 @@ fn analyze_one(
     analyzer: &Analyzer,
     options: &AnalysisOptions,
     limits: super::input::ReadLimits,
+    documents: &super::document::DocOptions,
 ) -> (String, bool) {
     let name = item.name();
     // The text is moved into the document, and the report line is serialised from a borrowed
     // view: one copy of a large text, not three.
     let result = (|| -> anyhow::Result<String> {
-        let document = match item {
+        let (document, source) = match item {
             Item::File(path) => {
-                let doc = Document::from_vec(super::input::read_file_bounded(&path, limits)?);
-                super::input::note_encoding(&name, &doc);
-                doc
+                let bytes = super::input::read_file_bounded(&path, limits)?;
+                super::document::load(&name, bytes, documents)?
             }
-            Item::Inline { text, .. } => Document::from_text(text),
+            Item::Inline { text, .. } => (Document::from_text(text), None),
             Item::Invalid { error, .. } => bail!("{error}"),
         };
         if document.is_blank() {
@@ -223,9 +223,14 @@ fn analyze_one(
             options,
             &CancelToken::new(),
         )?;
-        Ok(mitremap_export::json::to_string_compact(
-            &report.json_view(true),
-        )?)
+        Ok(match source {
+            None => mitremap_export::json::to_string_compact(&report.json_view(true))?,
+            Some(source) => {
+                let mut value = serde_json::to_value(report.json_view(true))?;
+                super::document::annotate_report(&mut value, &source);
+                mitremap_export::json::to_string_compact(&value)?
+            }
+        })
     })();
     // Serialising a `Value` cannot fail (its map keys are strings).
     let line = |v: &Value| mitremap_export::json::to_string_compact(v).unwrap_or_default();

@@ -15,6 +15,8 @@ use super::ModelArgs;
 pub struct Input {
     pub name: String,
     pub document: Arc<Document>,
+    /// The document (PDF, HTML, ...) the text was extracted from; `None` for plain text.
+    pub source: Option<super::document::Source>,
 }
 
 /// Parses a size: bytes, or a number with K/M/G (powers of 1024; `KiB`, `MB`... accepted).
@@ -62,7 +64,8 @@ pub fn read_bounded(
         .take(head)
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {name}"))?;
-    if looks_binary(&bytes) {
+    // PDF and DOCX are binary formats read as documents, not refused.
+    if looks_binary(&bytes) && !mitremap_docs::is_binary_document(&bytes) {
         if !allow_binary {
             bail!(
                 "{name} looks like a binary file, not text; pass --allow-binary to analyse it anyway"
@@ -118,7 +121,11 @@ pub fn read_file_bounded(path: &Path, limits: ReadLimits) -> anyhow::Result<Vec<
 
 /// Reads `FILE`, or stdin for `-` or when stdin is a pipe, within `limits`. Refuses binary input
 /// unless allowed; warns (on stderr) when invalid UTF-8 was decoded lossily.
-pub fn read_input(path: Option<&Path>, limits: ReadLimits) -> anyhow::Result<Input> {
+pub fn read_input(
+    path: Option<&Path>,
+    limits: ReadLimits,
+    doc_options: &super::document::DocOptions,
+) -> anyhow::Result<Input> {
     let (name, bytes) = match path {
         Some(p) if p != Path::new("-") => (p.display().to_string(), read_file_bounded(p, limits)?),
         _ => {
@@ -130,11 +137,11 @@ pub fn read_input(path: Option<&Path>, limits: ReadLimits) -> anyhow::Result<Inp
             ("-".to_owned(), bytes)
         }
     };
-    let document = Document::from_vec(bytes);
-    note_encoding(&name, &document);
+    let (document, source) = super::document::load(&name, bytes, doc_options)?;
     Ok(Input {
         name,
         document: Arc::new(document),
+        source,
     })
 }
 

@@ -21,7 +21,8 @@ pub enum IocFormat {
 
 #[derive(Debug, Args)]
 pub struct IocsArgs {
-    /// Report to scan: a file, or `-` for stdin (piped stdin is read when no FILE is given).
+    /// Report to scan: a file (text, Markdown, HTML, DOCX, PDF or .eml, detected by content), or
+    /// `-` for stdin (piped stdin is read when no FILE is given).
     pub input: Option<PathBuf>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = IocFormat::Json)]
@@ -35,6 +36,8 @@ pub struct IocsArgs {
     /// Refuse inputs larger than SIZE (bytes, or with K/M/G), before reading past it.
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = super::input::parse_size)]
     pub max_input: u64,
+    #[command(flatten)]
+    pub documents: super::document::DocArgs,
 }
 
 pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
@@ -42,20 +45,40 @@ pub fn run(args: IocsArgs) -> anyhow::Result<ExitCode> {
         allow_binary: args.allow_binary,
         max_input: args.max_input,
     };
-    let input = read_input(args.input.as_deref(), limits)?;
+    let input = read_input(
+        args.input.as_deref(),
+        limits,
+        &args.documents.options(args.allow_binary),
+    )?;
     let summaries: Vec<_> = ioc::summarize(&ioc::extract(input.document.text()))
         .into_iter()
         .filter(|s| !(args.hide_noise && s.flags.is_noise()))
         .collect();
     let out = match args.format {
-        IocFormat::Table => ioc_table(&summaries, false),
+        IocFormat::Table => {
+            let locate = input
+                .source
+                .as_ref()
+                .map(|source| move |offset: usize| source.map.locate(offset).map(|l| l.label()));
+            ioc_table(
+                &summaries,
+                false,
+                locate
+                    .as_ref()
+                    .map(|f| f as &dyn Fn(usize) -> Option<String>),
+            )
+        }
         IocFormat::Json => {
             let mut by_type: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
             for s in &summaries {
                 by_type.entry(s.kind.as_str()).or_default().push(&s.value);
             }
+            let mut details = serde_json::to_value(&summaries)?;
+            if let (Some(source), Some(items)) = (&input.source, details.as_array_mut()) {
+                super::document::annotate_iocs(items, source);
+            }
             let mut s = mitremap_export::json::to_string_pretty(
-                &json!({"iocs": by_type, "details": summaries}),
+                &json!({"iocs": by_type, "details": details}),
             )?;
             s.push('\n');
             s

@@ -3,6 +3,7 @@
 mod analyze;
 pub mod attack;
 mod batch;
+mod document;
 mod generate;
 mod input;
 mod iocs;
@@ -26,6 +27,9 @@ Examples:
   mitremap iocs report.txt --format table
   mitremap analyze report.txt --review report.txt.mitremap-review.json --format stix -o b.json
   mitremap review export *.mitremap-review.json -o reviews.jsonl
+  mitremap analyze report.pdf                PDF, HTML, DOCX, Markdown or .eml (detected by content;
+                                             --input-format to say which); JSON gives each chunk's
+                                             and IoC's page or section
   mitremap models
   mitremap attack                            the ATT&CK release in use
   mitremap attack import enterprise-attack.json

@@ -5,8 +5,11 @@ use mitremap_engine::analysis::{Report, TechniqueHit};
 use mitremap_engine::ioc::IocSummary;
 use mitremap_engine::text::terminal_safe_line;
 
+/// Where a byte offset of the analysed text is in the source document (`page 2`), for documents.
+pub type Locate<'a> = Option<&'a dyn Fn(usize) -> Option<String>>;
+
 /// Techniques, then IoCs.
-pub fn report_table(report: &Report) -> String {
+pub fn report_table(report: &Report, locate: Locate<'_>) -> String {
     let threshold = report.options.threshold;
     let techniques = report.techniques(threshold);
     let mut out = String::new();
@@ -69,7 +72,7 @@ pub fn report_table(report: &Report) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&ioc_table(&report.ioc_summaries(), false));
+    out.push_str(&ioc_table(&report.ioc_summaries(), false, locate));
     out
 }
 
@@ -82,8 +85,9 @@ fn name_with_mapping(t: &TechniqueHit) -> String {
     }
 }
 
-/// IoCs grouped by type.
-pub fn ioc_table(summaries: &[IocSummary], hide_noise: bool) -> String {
+/// IoCs grouped by type; with `locate`, a WHERE column gives the first occurrence's place in the
+/// document.
+pub fn ioc_table(summaries: &[IocSummary], hide_noise: bool, locate: Locate<'_>) -> String {
     let rows: Vec<Vec<String>> = summaries
         .iter()
         .filter(|s| !(hide_noise && s.flags.is_noise()))
@@ -98,18 +102,27 @@ pub fn ioc_table(summaries: &[IocSummary], hide_noise: bool) -> String {
             if s.flags.lookalike {
                 note.push("lookalike");
             }
-            vec![
+            let mut row = vec![
                 s.kind.as_str().to_owned(),
                 terminal_safe_line(&s.value).into_owned(),
                 s.count.to_string(),
                 note.join(","),
-            ]
+            ];
+            if let Some(locate) = locate {
+                let place = locate(s.first).unwrap_or_default();
+                row.push(terminal_safe_line(&place).into_owned());
+            }
+            row
         })
         .collect();
     if rows.is_empty() {
         return "no IoCs\n".to_owned();
     }
-    render(&["TYPE", "VALUE", "COUNT", "FLAGS"], &rows)
+    let mut header = vec!["TYPE", "VALUE", "COUNT", "FLAGS"];
+    if locate.is_some() {
+        header.push("WHERE");
+    }
+    render(&header, &rows)
 }
 
 fn render(header: &[&str], rows: &[Vec<String>]) -> String {

@@ -176,7 +176,17 @@ pub struct AppConfig {
     pub now: Instant,
 }
 
+/// The document a text was extracted from, while the text is unedited.
+pub struct DocumentSource {
+    /// `PDF`, `HTML`, `DOCX`, `EML`.
+    pub format: String,
+    pub map: mitremap_docs::SourceMap,
+}
+
 pub struct App {
+    /// The document the text came from (PDF page, section... of the cursor in the status bar);
+    /// meaningful while `revision` is 0: an edit makes the text a plain-text document.
+    pub source: Option<DocumentSource>,
     pub editor: Editor,
     pub name: Option<String>,
     /// The file the text belongs to: read from it, or last saved to it.
@@ -291,6 +301,7 @@ impl App {
             mitremap_review::default_analyst(),
         );
         let mut app = App {
+            source: None,
             modified: config.unsaved && !blank,
             editor,
             name: config.name,

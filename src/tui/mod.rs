@@ -44,6 +44,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<ExitCode> {
         lossy,
         unsaved,
         mut notices,
+        source,
     } = read_text(args.file.as_deref())?;
     let config_dir = paths::config_dir();
     let state_dir = paths::state_dir();
@@ -67,6 +68,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<ExitCode> {
     if args.review.is_some() || args.analyst.is_some() {
         app.open_review(args.review.clone(), args.analyst.clone());
     }
+    app.source = source;
     let model_dir = worker::model_dir(args.model.model.as_deref());
     let model_options = ModelOptions {
         ort_lib: args.model.ort_lib.clone(),
@@ -120,6 +122,8 @@ struct Opened {
     /// The text exists nowhere else (stdin).
     unsaved: bool,
     notices: Vec<String>,
+    /// The document (PDF, HTML, ...) the text was extracted from.
+    source: Option<app::DocumentSource>,
 }
 
 /// The starting text: FILE, `-`/piped stdin, or nothing.
@@ -141,9 +145,41 @@ fn read_text(path: Option<&Path>) -> anyhow::Result<Opened> {
                 lossy: false,
                 unsaved: false,
                 notices: Vec::new(),
+                source: None,
             });
         }
     };
+    // A document opens as its extracted text, read-only until edited, never saved over the
+    // document itself (no path: saving asks where).
+    let format =
+        mitremap_docs::detect(&bytes, Some(&name)).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    if !format.is_identity() {
+        let extracted = mitremap_docs::extract(&bytes, format, &mitremap_docs::Options::default())
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let label = format.name().to_uppercase();
+        let mut notices = vec![format!(
+            "{name}: text extracted from the {label}{}; editing makes it a plain-text document, saved \
+             to a new file",
+            extracted
+                .pages
+                .map(|p| format!(" ({p} page{})", if p == 1 { "" } else { "s" }))
+                .unwrap_or_default()
+        )];
+        notices.extend(extracted.notes.iter().map(|n| format!("{name}: {n}")));
+        return Ok(Opened {
+            text: extracted.text,
+            name: Some(name),
+            path: None,
+            lossy: false,
+            // The document holds the text: quitting unedited asks nothing.
+            unsaved: false,
+            notices,
+            source: Some(app::DocumentSource {
+                format: label,
+                map: extracted.map,
+            }),
+        });
+    }
     if looks_binary(&bytes) {
         bail!(
             "{name} looks like a binary file, not text; use `mitremap analyze --allow-binary` to analyse it anyway"
@@ -173,6 +209,7 @@ fn read_text(path: Option<&Path>) -> anyhow::Result<Opened> {
         lossy,
         unsaved,
         notices,
+        source: None,
     })
 }
 

@@ -32,6 +32,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         format!("│ ATT&CK {} ", Catalog::active().attack_version),
         t.style(Role::status),
     ));
+    // Where the cursor is in the document the text came from, until an edit makes it plain text.
+    if let Some(source) = &app.source {
+        let where_ = if app.revision == 0 {
+            source
+                .map
+                .locate(app.editor.cursor_byte())
+                .map(|l| format!("│ from {}, {} ", source.format, safe(&l.label())))
+                .unwrap_or_else(|| format!("│ from {} ", source.format))
+        } else {
+            format!("│ edited: plain text (was {}) ", source.format)
+        };
+        spans.push(Span::styled(where_, t.style(Role::status)));
+    }
     let mut eta_at = None;
     if let Some(r) = &app.report {
         let p = r.progress;
