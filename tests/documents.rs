@@ -596,3 +596,74 @@ fn ioc_table_of_a_pdf_has_a_where_column() {
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(!text.contains("WHERE"), "{text}");
 }
+
+/// A STIX bundle of a PDF says on which page each piece of evidence and each indicator's first
+/// occurrence is, and still passes the OASIS validator.
+#[test]
+fn stix_bundle_of_a_pdf_carries_pages_and_validates() {
+    let out = mitremap(&[
+        "analyze",
+        &doc("glass-harbor-long.pdf"),
+        "--threads",
+        "1",
+        "--format",
+        "stix",
+    ]);
+    let bundle = json(&out);
+    let objects = bundle["objects"].as_array().unwrap();
+    let evidence: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o["type"] == "attack-pattern")
+        .flat_map(|o| o["x_mitremap_evidence"].as_array().unwrap())
+        .collect();
+    assert!(!evidence.is_empty());
+    assert!(
+        evidence
+            .iter()
+            .all(|e| e["source"]["page"].as_u64().is_some()),
+        "{evidence:#?}"
+    );
+    // the report runs over 21 pages: evidence from many of them
+    let pages: std::collections::BTreeSet<u64> = evidence
+        .iter()
+        .filter_map(|e| e["source"]["page"].as_u64())
+        .collect();
+    assert!(pages.len() >= 10, "{pages:?}");
+    let indicators: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o["type"] == "indicator")
+        .collect();
+    assert!(!indicators.is_empty());
+    assert!(
+        indicators.iter().all(|i| i["description"]
+            .as_str()
+            .unwrap()
+            .contains("First seen: page ")),
+        "{indicators:#?}"
+    );
+    // the real validator
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle.json");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let venv = root.join("target/test-venv/bin/python");
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| {
+        if venv.is_file() {
+            venv.display().to_string()
+        } else {
+            "python3".into()
+        }
+    });
+    let v = Command::new(&python)
+        .arg(root.join("crates/mitremap-export/tests/stix_validator.py"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success(),
+        "stix2-validator did not run (tools/setup-tests.sh): {}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+    let result: Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(result["errors"], serde_json::json!([]), "{result:#}");
+}

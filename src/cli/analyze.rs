@@ -227,8 +227,14 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 ..ExportOptions::default()
             };
             let mut bytes = mitremap_export::render(format, &report, &export)?;
-            if let (Format::Navigator, Some(source)) = (format, &input.source) {
-                bytes = super::document::annotate_navigator(&bytes, &report, source)?;
+            match (format, &input.source) {
+                (Format::Navigator, Some(source)) => {
+                    bytes = super::document::annotate_navigator(&bytes, &report, source)?;
+                }
+                (Format::Stix, Some(source)) => {
+                    bytes = super::document::annotate_stix(&bytes, &report, source)?;
+                }
+                _ => {}
             }
             Box::new(move |w: &mut dyn Write| w.write_all(&bytes))
         }

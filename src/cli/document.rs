@@ -212,6 +212,53 @@ pub fn annotate_iocs(items: &mut [Value], source: &Source) {
     }
 }
 
+/// Adds to a STIX bundle where things are in the document: each attack-pattern's evidence
+/// passage gets a `source` locator (declared by the evidence extension), and each indicator's
+/// description names the place of its first occurrence.
+pub fn annotate_stix(
+    bundle: &[u8],
+    report: &mitremap_engine::analysis::Report,
+    source: &Source,
+) -> anyhow::Result<Vec<u8>> {
+    let mut bundle: Value = serde_json::from_slice(bundle)?;
+    let summaries = report.ioc_summaries();
+    if let Some(objects) = bundle["objects"].as_array_mut() {
+        for object in objects {
+            match object["type"].as_str() {
+                Some("attack-pattern") => {
+                    if let Some(evidence) = object["x_mitremap_evidence"].as_array_mut() {
+                        for e in evidence {
+                            if let Some(l) = e["start"]
+                                .as_u64()
+                                .and_then(|s| source.map.locate(s as usize))
+                            {
+                                e["source"] = locator_json(l);
+                            }
+                        }
+                    }
+                }
+                Some("indicator") => {
+                    // the indicator's name is "<kind label>: <value>" (stix.rs)
+                    let name = object["name"].as_str().unwrap_or_default();
+                    let first = summaries
+                        .iter()
+                        .find(|s| name == format!("{}: {}", s.kind.label(), s.value))
+                        .map(|s| s.first);
+                    if let (Some(first), Some(desc)) = (first, object["description"].as_str())
+                        && let Some(l) = source.map.locate(first)
+                    {
+                        object["description"] = json!(format!("{desc} First seen: {}.", l.label()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = mitremap_export::json::to_vec_pretty(&bundle)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
 /// Adds to a Navigator layer where each technique's evidence is in the document: a `source`
 /// metadata entry (`page 1; page 3`) from the chunks its `chunks` entry lists, and the document's
 /// format and pages in the layer's metadata. Navigator shows metadata in a technique's tooltip.

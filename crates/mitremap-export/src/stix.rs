@@ -266,7 +266,9 @@ fn evidence_extension(ctx: &Ctx) -> Value {
             "x_mitremap_evidence: array of objects, best first, each with chunk (integer, index \
              of the passage in the analysis), start and end (integers, byte offsets of the \
              passage in the UTF-8 input, end exclusive), confidence (integer 0-100, the model's \
-             score for this technique on this passage) and text (string, the passage)."
+             score for this technique on this passage), text (string, the passage) and, when \
+             the input was a document (PDF, HTML, DOCX, Markdown, e-mail), source (object: \
+             where the passage starts in it: page, paragraph, section, element or part)."
         ),
     );
     m.insert("version".into(), json!("1.0.0"));
