@@ -249,9 +249,10 @@ fn identity(ctx: &Ctx) -> Value {
 /// from the `extensions` of every object that carries the property.
 fn evidence_extension(ctx: &Ctx) -> Value {
     let mut m = ctx.sdo("extension-definition", &evidence_extension_id());
-    // Fixed: the definition is the same object in every export.
+    // Fixed: the definition is the same object in every export; `modified` and `version` move
+    // when it changes (1.1.0: the optional `source` of document inputs).
     m.insert("created".into(), json!("2025-01-01T00:00:00.000Z"));
-    m.insert("modified".into(), json!("2025-01-01T00:00:00.000Z"));
+    m.insert("modified".into(), json!("2026-12-02T00:00:00.000Z"));
     m.insert("name".into(), json!("mitremap evidence"));
     m.insert(
         "description".into(),
@@ -271,7 +272,7 @@ fn evidence_extension(ctx: &Ctx) -> Value {
              where the passage starts in it: page, paragraph, section, element or part)."
         ),
     );
-    m.insert("version".into(), json!("1.0.0"));
+    m.insert("version".into(), json!("1.1.0"));
     m.insert(
         "extension_types".into(),
         json!(["toplevel-property-extension"]),
