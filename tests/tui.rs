@@ -2296,3 +2296,78 @@ fn saving_pasted_text_gives_the_review_a_home() {
     assert!(named.is_file());
     assert!(!dir.path().join("other.txt.mitremap-review.json").exists());
 }
+
+/// IoC highlights and chunk boundaries vanished (stale) from the first key until the
+/// re-analysis: the report's ranges are now carried through the edits, so typing before an IoC
+/// keeps it highlighted on the same word, and the chunk gutter on the same lines.
+#[test]
+fn a_highlight_survives_typing_before_it() {
+    use tui::theme::Role;
+    let mut app = analysed(REPORT);
+    let ip = REPORT.find("10.0.0.5").unwrap();
+    let report = app.report.as_ref().unwrap();
+    let ioc = report
+        .iocs
+        .iter()
+        .find(|i| i.range.start == ip)
+        .expect("the fixture finds 10.0.0.5")
+        .clone();
+    let chunks_before = report.chunks.len();
+    act(&mut app, Action::Command(Command::Edit));
+    app.editor.jump(0, 0);
+    typed(&mut app, "Seen again: ");
+    act(&mut app, key(KeyCode::Enter));
+    assert!(app.stale, "the results are stale until the re-run");
+    assert_eq!(app.report.as_ref().unwrap().chunks.len(), chunks_before);
+    let text = app.editor.text();
+    let mapped = app.text_changes.map_range(ioc.range.clone());
+    assert_eq!(
+        &text[mapped.clone()],
+        "10.0.0.5",
+        "the range moved with the text"
+    );
+    for c in &app.report.as_ref().unwrap().chunks {
+        let r = app.text_changes.map_range(c.range.clone());
+        assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
+        assert_eq!(
+            &text[r],
+            &REPORT[c.range.clone()],
+            "chunk {} moved whole",
+            c.index
+        );
+    }
+    // on screen: the IP still has the network IoC colour, the typed words have none
+    let (w, h) = (120, 40);
+    let terminal = render(&app, w, h);
+    let buf = terminal.backend().buffer();
+    let network = app.theme.style(Role::ioc_network);
+    let rows: Vec<String> = (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
+        .collect();
+    let (y, row) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.contains("10.0.0.5"))
+        .expect("the IP is on screen");
+    let x = row[..row.find("10.0.0.5").unwrap()].chars().count() as u16;
+    for dx in 0..8 {
+        assert_eq!(
+            buf[(x + dx, y as u16)].fg,
+            network.fg.unwrap(),
+            "IP cell {dx} lost its highlight"
+        );
+    }
+    let (y, row) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.contains("Seen again:"))
+        .unwrap();
+    let x = row[..row.find("Seen again:").unwrap()].chars().count() as u16;
+    assert_ne!(buf[(x, y as u16)].fg, network.fg.unwrap());
+    // the first chunk is still numbered on the line it starts on (now the second line)
+    assert!(
+        rows.iter().any(|r| r.contains("0▸ APT29")),
+        "{}",
+        rows.join("\n")
+    );
+}

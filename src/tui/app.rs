@@ -17,6 +17,7 @@ use mitremap_export::Format;
 use ratatui::layout::Rect;
 
 use super::action::{Action, AnalysisJob, Effect};
+use super::changes::{Assoc, Change, ChangeSet};
 use super::editor::Editor;
 use super::keymap::{Command, Context, Key, Keymap};
 use super::review::ReviewState;
@@ -218,8 +219,12 @@ pub struct App {
     /// A re-run's report while it takes the unchanged results from the cache: the previous
     /// report stays on screen (marked stale) until the new one has them.
     incoming: Option<Incoming>,
-    /// Byte offset of each line of the analysed text (for mapping report ranges to the editor).
+    /// Byte offset of each line of the editor's text (report ranges, carried through
+    /// `text_changes`, are drawn against it).
     pub line_starts: Vec<usize>,
+    /// The edits from the on-screen report's text to the editor's: IoC highlights and chunk
+    /// boundaries follow the words they were found on while the analyst types.
+    pub text_changes: ChangeSet,
     /// The editor changed since the report's text was taken.
     pub stale: bool,
     pub techniques: Vec<TechniqueHit>,
@@ -265,7 +270,8 @@ pub struct App {
 #[derive(Debug)]
 struct Incoming {
     report: Report,
-    line_starts: Vec<usize>,
+    /// The edits since its text was taken.
+    changes: ChangeSet,
     revision: u64,
 }
 
@@ -315,6 +321,7 @@ impl App {
             marking: None,
             incoming: None,
             line_starts: Vec::new(),
+            text_changes: ChangeSet::default(),
             stale: true,
             techniques: Vec::new(),
             techniques_dirty: false,
@@ -709,11 +716,24 @@ impl App {
     fn text_changed(&mut self) {
         self.revision += 1;
         self.modified = true;
+        self.carry_edits();
+    }
+
+    /// The editor's latest edits: report ranges are carried through them (for the report on
+    /// screen and the one taking over), and line starts follow.
+    fn carry_edits(&mut self) {
+        let changes = self.editor.area.take_changes();
+        self.text_changes.extend(&changes);
+        if let Some(incoming) = &mut self.incoming {
+            incoming.changes.extend(&changes);
+        }
+        self.line_starts = line_starts(self.editor.lines());
     }
 
     /// After undo/redo: back at the saved text means unmodified again.
     fn recheck_modified(&mut self) {
         self.revision += 1;
+        self.carry_edits();
         let text = self.editor.text();
         self.modified = match self.clean_hash {
             Some(h) => text_hash(&text) != h,
@@ -931,20 +951,12 @@ impl App {
             self.stale = false;
             self.ioc_groups.clear();
             self.line_starts.clear();
+            self.text_changes = ChangeSet::default();
             self.refresh();
             return Vec::new();
         }
         let text = self.editor.text();
-        let line_starts = self
-            .editor
-            .lines()
-            .iter()
-            .scan(0, |at, l| {
-                let start = *at;
-                *at += l.len() + 1;
-                Some(start)
-            })
-            .collect();
+        self.line_starts = line_starts(self.editor.lines());
         let document = Arc::new(Document::from_text(text));
         self.explain_requested.clear();
         let analyzer = match &self.model {
@@ -980,7 +992,7 @@ impl App {
         report.input.lossy_utf8 = !self.modified && self.input_lossy;
         self.incoming = Some(Incoming {
             report,
-            line_starts,
+            changes: ChangeSet::default(),
             revision: self.revision,
         });
         // A cached re-run brings the unchanged results back within moments: the old ones stay
@@ -1052,7 +1064,7 @@ impl App {
         let Some(incoming) = self.incoming.take() else {
             return;
         };
-        self.line_starts = incoming.line_starts;
+        self.text_changes = incoming.changes;
         self.report_revision = incoming.revision;
         self.ioc_groups = group_iocs(incoming.report.ioc_summaries());
         self.sel_ioc = self
@@ -1466,7 +1478,18 @@ impl App {
             original,
             ..
         } = recovered;
+        let old_len = self.editor.text().len();
         self.editor.set_text(&text);
+        // the whole text changed: nothing of the old report's ranges is on the new text
+        let whole = Change {
+            start: 0,
+            removed: old_len,
+            inserted: text.len(),
+        };
+        self.text_changes.push(whole);
+        if let Some(incoming) = &mut self.incoming {
+            incoming.changes.push(whole);
+        }
         self.name = Some(
             original
                 .as_ref()
@@ -1937,10 +1960,10 @@ impl App {
                 .map(|c| c.range.start),
             Tab::Iocs => self.selected_ioc().map(|s| s.first),
         };
-        if let Some(b) = byte
-            && !self.stale
-        {
-            self.editor.jump_to_byte(b);
+        if let Some(b) = byte {
+            // found in the report's text: where that is in the text being edited
+            self.editor
+                .jump_to_byte(self.text_changes.map(b, Assoc::After));
             self.set_focus(Focus::Editor);
         }
     }
@@ -2198,6 +2221,18 @@ fn set_format(d: &mut ExportDialog, f: usize) {
         d.path = format!("{stem}{new}");
     }
     d.format = f;
+}
+
+/// Byte offset of each line of the text the lines make joined with `\n`.
+pub fn line_starts(lines: &[String]) -> Vec<usize> {
+    lines
+        .iter()
+        .scan(0, |at, l| {
+            let start = *at;
+            *at += l.len() + 1;
+            Some(start)
+        })
+        .collect()
 }
 
 /// Position in `report.chunks` (sorted by index) of chunk `index`.
