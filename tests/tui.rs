@@ -2371,3 +2371,39 @@ fn a_highlight_survives_typing_before_it() {
         rows.join("\n")
     );
 }
+
+/// The export dialog's format keys were hard-coded (↑/↓/tab), so the help could not list them
+/// and a keymap could not change them: they come from the keymap's [export] section now.
+#[test]
+fn the_export_dialogs_keys_come_from_the_keymap_and_the_help_lists_them() {
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::Help));
+    let mut help = screen(&app, 120, 40);
+    for _ in 0..200 {
+        if help.contains("next export format") {
+            break;
+        }
+        act(&mut app, key(KeyCode::Down));
+        help = screen(&app, 120, 40);
+    }
+    assert!(help.contains("In the export dialog"), "{help}");
+    assert!(help.contains("next export format"), "{help}");
+    act(&mut app, key(KeyCode::Esc));
+    let mut keymap = Keymap::defaults();
+    let problems = keymap
+        .merge("[export]\nnext_format = [\"right\"]\n")
+        .unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    app.keymap = keymap;
+    act(&mut app, Action::Command(Command::Export));
+    let format = |app: &App| match &app.popup {
+        Some(Popup::Export(d)) => d.format,
+        _ => panic!("the export dialog closed"),
+    };
+    act(&mut app, key(KeyCode::Right));
+    assert_eq!(format(&app), 1);
+    act(&mut app, key(KeyCode::Tab));
+    assert_eq!(format(&app), 1, "tab was rebound");
+    act(&mut app, key(KeyCode::Up));
+    assert_eq!(format(&app), 0, "the popup's up key still moves");
+}

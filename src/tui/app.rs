@@ -81,21 +81,9 @@ pub enum Notice {
     Error(String),
 }
 
-/// The export dialog.
-#[derive(Debug, Clone)]
-pub struct ExportDialog {
-    pub format: usize,
-    pub path: String,
-    /// Waiting for y/n before overwriting `path`.
-    pub confirm: bool,
-}
-
-/// The save-as prompt: a path, then y/n before replacing an existing file.
-#[derive(Debug, Clone)]
-pub struct SaveAsDialog {
-    pub path: String,
-    pub confirm: bool,
-}
+pub use super::popups::Reply;
+pub use super::popups::export::{ExportDialog, ExportRequest};
+pub use super::popups::save_as::{SaveAsDialog, SaveRequest};
 
 /// Adding a technique the model missed: a catalogue search (ID or name, fuzzy).
 #[derive(Debug, Clone)]
@@ -1513,109 +1501,24 @@ impl App {
     }
 
     fn save_as_key(&mut self, mut d: SaveAsDialog, key: KeyEvent) -> Vec<Effect> {
-        let cmd = self.popup_command(&key);
-        if d.confirm {
-            if cmd == Some(Command::Yes) {
-                return self.save_to(PathBuf::from(d.path), true);
-            }
-            d.confirm = false;
-            self.popup = Some(Popup::SaveAs(d));
-            return Vec::new();
+        match d.on_key(&key, &self.keymap) {
+            Reply::Keep => self.popup = Some(Popup::SaveAs(d)),
+            Reply::Close => {}
+            Reply::Done(r) => return self.save_to(PathBuf::from(r.path), r.overwrite),
         }
-        if let Some(c) = Self::typed_char(&key) {
-            d.path.push(c);
-            self.popup = Some(Popup::SaveAs(d));
-            return Vec::new();
-        }
-        match cmd {
-            Some(Command::Close) => return Vec::new(),
-            Some(Command::Confirm) if !d.path.trim().is_empty() => {
-                let path = PathBuf::from(&d.path);
-                if path.exists() {
-                    d.confirm = true;
-                } else {
-                    return self.save_to(path, false);
-                }
-                self.popup = Some(Popup::SaveAs(d));
-                return Vec::new();
-            }
-            _ => {}
-        }
-        match key.code {
-            KeyCode::Backspace => {
-                d.path.pop();
-            }
-            KeyCode::Char('u')
-                if key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                d.path.clear()
-            }
-            _ => {}
-        }
-        self.popup = Some(Popup::SaveAs(d));
         Vec::new()
     }
 
     fn export_key(&mut self, mut d: ExportDialog, key: KeyEvent) -> Vec<Effect> {
-        let cmd = self.popup_command(&key);
-        if d.confirm {
-            if cmd == Some(Command::Yes) {
-                return self.do_export(d, true);
-            }
-            d.confirm = false;
-            self.popup = Some(Popup::Export(d));
-            return Vec::new();
+        match d.on_key(&key, &self.keymap) {
+            Reply::Keep => self.popup = Some(Popup::Export(d)),
+            Reply::Close => {}
+            Reply::Done(r) => return self.do_export(r),
         }
-        if let Some(c) = Self::typed_char(&key) {
-            d.path.push(c);
-            self.popup = Some(Popup::Export(d));
-            return Vec::new();
-        }
-        match cmd {
-            Some(Command::Close) => return Vec::new(),
-            Some(Command::Confirm) => {
-                if d.path.trim().is_empty() {
-                    self.popup = Some(Popup::Export(d));
-                    return Vec::new();
-                }
-                if std::path::Path::new(&d.path).exists() {
-                    d.confirm = true;
-                } else {
-                    return self.do_export(d, false);
-                }
-                self.popup = Some(Popup::Export(d));
-                return Vec::new();
-            }
-            _ => {}
-        }
-        match key.code {
-            KeyCode::Up | KeyCode::BackTab => {
-                let f = (d.format + Format::ALL.len() - 1) % Format::ALL.len();
-                set_format(&mut d, f);
-            }
-            KeyCode::Down | KeyCode::Tab => {
-                let f = (d.format + 1) % Format::ALL.len();
-                set_format(&mut d, f);
-            }
-            KeyCode::Backspace => {
-                d.path.pop();
-            }
-            KeyCode::Char('u')
-                if key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                d.path.clear()
-            }
-            _ => {}
-        }
-        self.popup = Some(Popup::Export(d));
         Vec::new()
     }
 
-    fn do_export(&mut self, d: ExportDialog, overwrite: bool) -> Vec<Effect> {
+    fn do_export(&mut self, d: ExportRequest) -> Vec<Effect> {
         let Some(report) = &self.report else {
             self.error("nothing to export: the editor is empty".into());
             return Vec::new();
@@ -1637,7 +1540,7 @@ impl App {
         vec![Effect::Export {
             format: Format::ALL[d.format],
             path: PathBuf::from(d.path),
-            overwrite,
+            overwrite: d.overwrite,
             report: Box::new(report),
         }]
     }
@@ -1697,13 +1600,11 @@ impl App {
                 };
             }
             Command::SaveAs => {
-                self.popup = Some(Popup::SaveAs(SaveAsDialog {
-                    path: self
-                        .path
+                self.popup = Some(Popup::SaveAs(SaveAsDialog::new(
+                    self.path
                         .as_ref()
                         .map_or_else(String::new, |p| p.display().to_string()),
-                    confirm: false,
-                }))
+                )))
             }
             Command::Run => {
                 self.info("analysing".into());
@@ -1726,14 +1627,13 @@ impl App {
                         |s| s.to_string_lossy().into_owned(),
                     );
                 let file = format!("{stem}.{}", Format::ALL[format].extension());
-                self.popup = Some(Popup::Export(ExportDialog {
+                self.popup = Some(Popup::Export(ExportDialog::new(
                     format,
-                    path: match dir {
+                    match dir {
                         Some(d) => d.join(file).display().to_string(),
                         None => file,
                     },
-                    confirm: false,
-                }));
+                )));
             }
             Command::Copy => return self.copy_selected(false),
             Command::CopyFanged => return self.copy_selected(true),
@@ -1827,7 +1727,14 @@ impl App {
                     "showing all techniques".into()
                 });
             }
-            Command::Confirm | Command::Close | Command::Discard | Command::Yes => {}
+            // popup keys (the popups read them themselves)
+            Command::Confirm
+            | Command::Close
+            | Command::Discard
+            | Command::Yes
+            | Command::ClearInput
+            | Command::NextFormat
+            | Command::PrevFormat => {}
         }
         Vec::new()
     }
@@ -2212,15 +2119,6 @@ impl App {
             None => self.last_elapsed,
         }
     }
-}
-
-fn set_format(d: &mut ExportDialog, f: usize) {
-    let old = Format::ALL[d.format].extension();
-    let new = Format::ALL[f].extension();
-    if let Some(stem) = d.path.strip_suffix(old) {
-        d.path = format!("{stem}{new}");
-    }
-    d.format = f;
 }
 
 /// Byte offset of each line of the text the lines make joined with `\n`.

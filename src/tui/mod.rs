@@ -12,6 +12,7 @@ pub mod clipboard;
 pub mod editor;
 pub mod keymap;
 pub mod paths;
+pub mod popups;
 pub mod recovery;
 pub mod review;
 pub mod runtime;

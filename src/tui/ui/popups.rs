@@ -1,82 +1,21 @@
 //! Popups: help (generated from the keymap), export dialog, search prompt, recovery offer.
 
-use mitremap_export::Format;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{fit, safe, safe_lines};
 use crate::tui::app::{ADD_MATCHES, AddDialog, App, NoteDialog, Popup, Recovered};
 use crate::tui::keymap::{Command, Context};
+pub use crate::tui::popups::{centered, show, wrapped_height};
 use crate::tui::theme::Role;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     match &app.popup {
         None => {}
         Some(Popup::Help { scroll }) => help(f, app, area, *scroll),
-        Some(Popup::Export(d)) => {
-            let mut lines = vec![Line::styled("Format (↑/↓):", app.theme.style(Role::dim))];
-            for (i, fmt) in Format::ALL.iter().enumerate() {
-                let style = if i == d.format {
-                    app.theme.style(Role::selected)
-                } else {
-                    app.theme.style(Role::base)
-                };
-                lines.push(Line::styled(
-                    format!(
-                        " {} {:<10} *.{} ",
-                        if i == d.format { "▸" } else { " " },
-                        fmt.name(),
-                        fmt.extension()
-                    ),
-                    style,
-                ));
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                "Path (type to edit, ctrl-u clears):",
-                app.theme.style(Role::dim),
-            ));
-            lines.push(Line::from(vec![
-                Span::styled(safe(&d.path), app.theme.style(Role::key)),
-                Span::styled(" ", app.theme.style(Role::cursor)),
-            ]));
-            // a relative path is relative to a folder the analyst cannot see: say which
-            let path = std::path::Path::new(&d.path);
-            if path.is_relative()
-                && !d.path.is_empty()
-                && let Some(cwd) = &app.cwd
-            {
-                lines.push(Line::styled(
-                    format!("in {}", fit(&safe(&cwd.display().to_string()), 54)),
-                    app.theme.style(Role::dim),
-                ));
-            }
-            lines.push(Line::raw(""));
-            if d.confirm {
-                lines.push(Line::styled(
-                    // any key but yes goes back, so "n" is always true
-                    format!(
-                        "{} exists. Overwrite? {}/n",
-                        safe(&d.path),
-                        pk(app, Command::Yes)
-                    ),
-                    app.theme.style(Role::warning),
-                ));
-            } else {
-                lines.push(Line::styled(
-                    format!(
-                        "{}: write (atomically)   {}: close",
-                        pk(app, Command::Confirm),
-                        pk(app, Command::Close)
-                    ),
-                    app.theme.style(Role::hint),
-                ));
-            }
-            let rect = centered(area, 60, lines.len() as u16 + 2);
-            show(f, app, rect, " Export ", lines);
-        }
+        Some(Popup::Export(d)) => d.draw(f, app, area),
         Some(Popup::Search(s)) => {
             let lines = vec![Line::from(vec![
                 Span::styled("/", app.theme.style(Role::key)),
@@ -91,46 +30,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             );
             show(f, app, rect, &title, lines);
         }
-        Some(Popup::SaveAs(d)) => {
-            let mut lines = vec![
-                Line::styled(
-                    "Save the report text to (type to edit, ctrl-u clears):",
-                    app.theme.style(Role::dim),
-                ),
-                Line::from(vec![
-                    Span::styled(safe(&d.path), app.theme.style(Role::key)),
-                    Span::styled(" ", app.theme.style(Role::cursor)),
-                ]),
-            ];
-            if std::path::Path::new(&d.path).is_relative()
-                && !d.path.is_empty()
-                && let Some(cwd) = &app.cwd
-            {
-                lines.push(Line::styled(
-                    format!("in {}", fit(&safe(&cwd.display().to_string()), 58)),
-                    app.theme.style(Role::dim),
-                ));
-            }
-            lines.push(Line::raw(""));
-            if d.confirm {
-                lines.push(Line::styled(
-                    format!("{} exists. Replace it? y/n", safe(&d.path)),
-                    app.theme.style(Role::warning),
-                ));
-            } else {
-                lines.push(Line::styled(
-                    format!(
-                        "{}: save (atomically)   {}: close",
-                        pk(app, Command::Confirm),
-                        pk(app, Command::Close)
-                    ),
-                    app.theme.style(Role::hint),
-                ));
-            }
-            let w = area.width.saturating_sub(2).min(64);
-            let rect = centered(area, w, wrapped_height(&lines, w.saturating_sub(2)) + 2);
-            show(f, app, rect, " Save as ", lines);
-        }
+        Some(Popup::SaveAs(d)) => d.draw(f, app, area),
         Some(Popup::Recovery {
             recovered,
             confirm_discard,
@@ -322,16 +222,6 @@ fn recovery(f: &mut Frame, app: &App, area: Rect, r: &Recovered, confirm_discard
     show(f, app, rect, " Recover unsaved text? ", lines);
 }
 
-/// Rows `lines` take when word-wrapped to `width` columns (as the popup's paragraph wraps them).
-pub fn wrapped_height(lines: &[Line<'_>], width: u16) -> u16 {
-    if width == 0 {
-        return lines.len() as u16;
-    }
-    Paragraph::new(lines.to_vec())
-        .wrap(Wrap { trim: false })
-        .line_count(width) as u16
-}
-
 fn help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
     let mut lines = Vec::new();
     let mut last = None;
@@ -346,6 +236,7 @@ fn help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
                     "editor" => "While editing the report (other keys type; shift+arrows select, ctrl+arrows move by word, ctrl-x cuts)".to_owned(),
                     "view" => "In the report while it is read-only (arrows move, shift+arrows select; the panes' keys work too)".to_owned(),
                     "popup" => "In popups (text prompts type letters)".to_owned(),
+                    "export" => "In the export dialog (and the popup keys)".to_owned(),
                     _ => "In the results and heatmap panes".to_owned(),
                 },
                 app.theme.style(Role::title),
@@ -382,30 +273,6 @@ fn help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
             .scroll((scroll, 0)),
         rect,
     );
-}
-
-fn show(f: &mut Frame, app: &App, rect: Rect, title: &str, lines: Vec<Line<'_>>) {
-    f.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .title(Line::styled(title, app.theme.style(Role::title)))
-        .border_style(app.theme.style(Role::border_focus))
-        .style(app.theme.style(Role::base));
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
-}
-
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))])
-        .flex(Flex::Center)
-        .areas(area);
-    let [r] = Layout::vertical([Constraint::Length(h.min(area.height))])
-        .flex(Flex::Center)
-        .areas(r);
-    r
 }
 
 /// The first key of a popup command, for the popups' hints (they follow the keymap).
