@@ -81,30 +81,13 @@ pub enum Notice {
     Error(String),
 }
 
+pub use super::popups::Popup;
 pub use super::popups::Reply;
+pub use super::popups::add_technique::{ADD_MATCHES, AddDialog};
 pub use super::popups::export::{ExportDialog, ExportRequest};
+pub use super::popups::note::NoteDialog;
 pub use super::popups::save_as::{SaveAsDialog, SaveRequest};
-
-/// Adding a technique the model missed: a catalogue search (ID or name, fuzzy).
-#[derive(Debug, Clone)]
-pub struct AddDialog {
-    pub query: String,
-    /// Position in the matches.
-    pub selected: usize,
-    /// The whole report, or the chunk the dialog was opened on.
-    pub scope: Scope,
-}
-
-/// How many catalogue matches the add dialog lists.
-pub const ADD_MATCHES: usize = 10;
-
-/// A note on the verdict on a technique.
-#[derive(Debug, Clone)]
-pub struct NoteDialog {
-    pub text: String,
-    pub technique: String,
-    pub scope: Scope,
-}
+use super::popups::{help, recovery, search};
 
 /// Text saved by a session that did not end cleanly, offered back.
 #[derive(Debug, Clone)]
@@ -116,25 +99,6 @@ pub struct Recovered {
     pub age: String,
     /// The file that session was editing, if it had one.
     pub original: Option<PathBuf>,
-}
-
-pub enum Popup {
-    Help {
-        scroll: u16,
-    },
-    Export(ExportDialog),
-    SaveAs(SaveAsDialog),
-    Search(String),
-    /// Problems found at start (theme, keymap, config), in full: any key closes.
-    Problems(Vec<String>),
-    AddTechnique(AddDialog),
-    Note(NoteDialog),
-    /// Offer back text of a session that did not end cleanly. `confirm_discard`: `d` was
-    /// pressed once; deleting the text for good needs `y` now (Esc never deletes it).
-    Recovery {
-        recovered: Recovered,
-        confirm_discard: bool,
-    },
 }
 
 /// A running analysis.
@@ -430,13 +394,7 @@ impl App {
             return;
         }
         match self.add_scope() {
-            Some(scope) => {
-                self.popup = Some(Popup::AddTechnique(AddDialog {
-                    query: String::new(),
-                    selected: 0,
-                    scope,
-                }))
-            }
+            Some(scope) => self.popup = Some(Popup::AddTechnique(AddDialog::new(scope))),
             None => self.error("select a technique or a chunk to add a technique to".into()),
         }
     }
@@ -464,58 +422,40 @@ impl App {
     }
 
     fn add_key(&mut self, mut d: AddDialog, key: KeyEvent) -> Vec<Effect> {
-        let cmd = self.popup_command(&key);
-        if let Some(c) = Self::typed_char(&key) {
-            d.query.push(c);
-            d.selected = 0;
-        } else if key.code == KeyCode::Backspace {
-            d.query.pop();
-            d.selected = 0;
-        } else if cmd == Some(Command::Down) {
-            let n = mitremap_review::search_catalog(&d.query, ADD_MATCHES).len();
-            d.selected = (d.selected + 1).min(n.saturating_sub(1));
-        } else if cmd == Some(Command::Up) {
-            d.selected = d.selected.saturating_sub(1);
-        } else if cmd == Some(Command::Confirm) {
-            let found = mitremap_review::search_catalog(&d.query, ADD_MATCHES);
-            match found.get(d.selected) {
-                Some(t) => return self.record_verdict(t.id.clone(), d.scope, Verdict::Added),
-                None => self.error("no technique matches: type an ID or a name".into()),
-            }
-        } else if cmd == Some(Command::Close) {
-            return Vec::new();
+        match d.on_key(&key, &self.keymap) {
+            Reply::Keep => {}
+            Reply::Close => return Vec::new(),
+            Reply::Done(Some(id)) => return self.record_verdict(id, d.scope, Verdict::Added),
+            Reply::Done(None) => self.error("no technique matches: type an ID or a name".into()),
         }
         self.popup = Some(Popup::AddTechnique(d));
         Vec::new()
     }
 
     fn note_key(&mut self, mut d: NoteDialog, key: KeyEvent) -> Vec<Effect> {
-        let cmd = self.popup_command(&key);
-        if let Some(c) = Self::typed_char(&key) {
-            d.text.push(c);
-        } else if key.code == KeyCode::Backspace {
-            d.text.pop();
-        } else if cmd == Some(Command::Confirm) {
-            let Some(report) = &self.report else {
-                return Vec::new();
-            };
-            return match self.review.note(report, &d.technique, d.scope, &d.text) {
-                Ok((path, file)) => {
-                    self.apply_review();
-                    self.refresh();
-                    self.info(format!("noted {}", d.technique));
-                    vec![Effect::SaveReview {
-                        path,
-                        file: Box::new(file),
-                    }]
-                }
-                Err(e) => {
-                    self.error(e);
-                    Vec::new()
-                }
-            };
-        } else if cmd == Some(Command::Close) {
-            return Vec::new();
+        match d.on_key(&key, &self.keymap) {
+            Reply::Keep => {}
+            Reply::Close => return Vec::new(),
+            Reply::Done(()) => {
+                let Some(report) = &self.report else {
+                    return Vec::new();
+                };
+                return match self.review.note(report, &d.technique, d.scope, &d.text) {
+                    Ok((path, file)) => {
+                        self.apply_review();
+                        self.refresh();
+                        self.info(format!("noted {}", d.technique));
+                        vec![Effect::SaveReview {
+                            path,
+                            file: Box::new(file),
+                        }]
+                    }
+                    Err(e) => {
+                        self.error(e);
+                        Vec::new()
+                    }
+                };
+            }
         }
         self.popup = Some(Popup::Note(d));
         Vec::new()
@@ -1352,102 +1292,53 @@ impl App {
         Vec::new()
     }
 
-    /// What a key means in a popup (the `[popup]` section of the keymap).
-    fn popup_command(&self, key: &KeyEvent) -> Option<Command> {
-        self.keymap.lookup(Context::Popup, Key::from_event(key))
-    }
-
-    /// A key typed into a popup's text prompt (a character without ctrl or alt).
-    fn typed_char(key: &KeyEvent) -> Option<char> {
-        use crossterm::event::KeyModifiers;
-        match key.code {
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                Some(c)
-            }
-            _ => None,
-        }
-    }
-
     fn popup_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Some(popup) = self.popup.take() else {
             return Vec::new();
         };
-        let cmd = self.popup_command(&key);
         match popup {
-            Popup::Help { scroll } => {
-                let scroll = match cmd {
-                    Some(Command::Down) => scroll + 1,
-                    Some(Command::Up) => scroll.saturating_sub(1),
-                    Some(Command::PageDown) => scroll + 10,
-                    Some(Command::PageUp) => scroll.saturating_sub(10),
-                    // any other key closes the help
-                    _ => return Vec::new(),
-                };
-                self.popup = Some(Popup::Help { scroll });
+            Popup::Help { mut scroll } => {
+                if help::on_key(&mut scroll, &key, &self.keymap) == Reply::Keep {
+                    self.popup = Some(Popup::Help { scroll });
+                }
             }
-            Popup::Search(mut s) => {
-                if let Some(c) = Self::typed_char(&key) {
-                    s.push(c);
-                    self.popup = Some(Popup::Search(s));
-                } else if key.code == KeyCode::Backspace {
-                    s.pop();
-                    self.popup = Some(Popup::Search(s));
-                } else if cmd == Some(Command::Confirm) {
-                    self.editor.search = Some(s.clone());
+            Popup::Search(mut needle) => match search::on_key(&mut needle, &key, &self.keymap) {
+                Reply::Keep => self.popup = Some(Popup::Search(needle)),
+                Reply::Close => {}
+                Reply::Done(needle) => {
+                    self.editor.search = Some(needle.clone());
                     self.set_focus(Focus::Editor);
                     if !self.editor.search_step(true) {
                         self.error(format!(
                             "not found: {}",
-                            mitremap_engine::text::terminal_safe_line(&s)
+                            mitremap_engine::text::terminal_safe_line(&needle)
                         ));
                     } else {
                         self.follow_cursor();
                     }
-                } else if cmd != Some(Command::Close) {
-                    self.popup = Some(Popup::Search(s));
                 }
-            }
+            },
             Popup::Recovery {
                 recovered,
-                confirm_discard: true,
-            } => {
-                // deleting the text for good: only an explicit yes after discard
-                if cmd == Some(Command::Yes) {
+                mut confirm_discard,
+            } => match recovery::on_key(&mut confirm_discard, &key, &self.keymap) {
+                Reply::Keep | Reply::Close => {
+                    self.popup = Some(Popup::Recovery {
+                        recovered,
+                        confirm_discard,
+                    })
+                }
+                Reply::Done(recovery::Choice::Restore) => return self.restore(recovered),
+                Reply::Done(recovery::Choice::Delete) => {
                     self.info("recovered text deleted".into());
                     return vec![Effect::RemoveRecovery(Some(recovered.path))];
                 }
-                self.popup = Some(Popup::Recovery {
-                    recovered,
-                    confirm_discard: false,
-                });
-            }
-            Popup::Recovery {
-                recovered,
-                confirm_discard: false,
-            } => match cmd {
-                Some(Command::Confirm | Command::Yes) => return self.restore(recovered),
-                Some(Command::Discard) => {
-                    self.popup = Some(Popup::Recovery {
-                        recovered,
-                        confirm_discard: true,
-                    })
-                }
                 // A reflexive Esc (or n) only closes the offer: the file stays and is offered
                 // again next time.
-                Some(Command::Close) => self.info(format!(
+                Reply::Done(recovery::Choice::Later) => self.info(format!(
                     "recovered text kept in {} (offered again next start)",
                     recovered.path.display()
                 )),
-                _ => {
-                    self.popup = Some(Popup::Recovery {
-                        recovered,
-                        confirm_discard: false,
-                    })
-                }
             },
             Popup::Export(d) => return self.export_key(d, key),
             Popup::SaveAs(d) => return self.save_as_key(d, key),

@@ -9,8 +9,14 @@
 //! [`Context`] variant, listed by the help like the others); one arm in `App::popup_key` and one
 //! in `ui::popups::draw`.
 
+pub mod add_technique;
 pub mod export;
+pub mod help;
+pub mod note;
+pub mod problems;
+pub mod recovery;
 pub mod save_as;
+pub mod search;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -18,9 +24,54 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::app::App;
+use super::app::{App, Recovered};
 use super::keymap::{Command, Context, Keymap};
 use super::theme::Role;
+
+/// The popup on top of the panes (at most one).
+pub enum Popup {
+    Help {
+        scroll: u16,
+    },
+    Export(export::ExportDialog),
+    SaveAs(save_as::SaveAsDialog),
+    Search(String),
+    /// Problems found at start (theme, keymap, config), in full: any key closes.
+    Problems(Vec<String>),
+    AddTechnique(add_technique::AddDialog),
+    Note(note::NoteDialog),
+    /// Offer back text of a session that did not end cleanly. `confirm_discard`: `d` was
+    /// pressed once; deleting the text for good needs `y` now (Esc never deletes it).
+    Recovery {
+        recovered: Recovered,
+        confirm_discard: bool,
+    },
+}
+
+/// Draws the popup, if one is open.
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    match &app.popup {
+        None => {}
+        Some(Popup::Help { scroll }) => help::draw(f, app, area, *scroll),
+        Some(Popup::Export(d)) => d.draw(f, app, area),
+        Some(Popup::Search(s)) => search::draw(f, app, area, s),
+        Some(Popup::SaveAs(d)) => d.draw(f, app, area),
+        Some(Popup::Recovery {
+            recovered,
+            confirm_discard,
+        }) => recovery::draw(f, app, area, recovered, *confirm_discard),
+        Some(Popup::AddTechnique(d)) => d.draw(f, app, area),
+        Some(Popup::Note(d)) => d.draw(f, app, area),
+        Some(Popup::Problems(problems)) => problems::draw(f, app, area, problems),
+    }
+}
+
+pub fn scope_label(scope: mitremap_review::Scope) -> String {
+    match scope {
+        mitremap_review::Scope::Report => "for the report".to_owned(),
+        mitremap_review::Scope::Chunk(c) => format!("in chunk {c}"),
+    }
+}
 
 /// What a key did to a popup.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,6 @@
 mod editor;
 mod heatmap;
 pub(crate) mod matrix;
-mod popups;
 mod results;
 mod status;
 
@@ -15,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use super::app::{App, Areas, Focus, Tab};
+use super::popups;
 use super::theme::Role;
 
 /// Smallest terminal the layout works in.
