@@ -18,6 +18,7 @@ use ratatui::layout::Rect;
 
 use super::action::{Action, AnalysisJob, Effect};
 use super::changes::{Assoc, Change, ChangeSet};
+use super::components::results::ReviewTarget;
 use super::editor::Editor;
 use super::keymap::{Command, Context, Key, Keymap};
 use super::review::ReviewState;
@@ -52,20 +53,10 @@ pub enum Tab {
 impl Tab {
     pub const ALL: [Tab; 4] = [Tab::Techniques, Tab::Iocs, Tab::Chunks, Tab::Matrix];
     pub fn title(self) -> &'static str {
-        match self {
-            Tab::Techniques => "Techniques",
-            Tab::Iocs => "IoCs",
-            Tab::Chunks => "Chunks",
-            Tab::Matrix => "Matrix",
-        }
+        self.component().title()
     }
     pub fn short_title(self) -> &'static str {
-        match self {
-            Tab::Techniques => "Tech",
-            Tab::Iocs => "IoC",
-            Tab::Chunks => "Chunk",
-            Tab::Matrix => "Matrix",
-        }
+        self.component().short_title()
     }
 }
 
@@ -355,11 +346,12 @@ impl App {
     /// techniques list and the matrix; in the chunk view, the chunks tab and the report text,
     /// the technique the heatmap shows in its chunk.
     fn verdict_target(&self) -> Option<(String, Scope)> {
-        match (self.focus, self.tab) {
-            (Focus::Results, Tab::Techniques | Tab::Matrix) => self
+        let target = self.tab.component().review_target();
+        match (self.focus, target) {
+            (Focus::Results, ReviewTarget::SelectedTechnique) => self
                 .selected_technique()
                 .map(|t| (t.id.clone(), Scope::Report)),
-            (Focus::Results, Tab::Iocs) => None,
+            (Focus::Results, ReviewTarget::Nothing) => None,
             _ => {
                 let (pos, _, id, _) = self.heat_target()?;
                 let chunk = self.report.as_ref()?.chunks.get(pos)?.index;
@@ -371,9 +363,10 @@ impl App {
     /// Where an added technique goes: the whole report from the techniques list and the matrix,
     /// else the chunk on show (chunk view, chunks tab, report text).
     fn add_scope(&self) -> Option<Scope> {
-        match (self.focus, self.tab) {
-            (Focus::Results, Tab::Techniques | Tab::Matrix) => Some(Scope::Report),
-            (Focus::Results, Tab::Iocs) => None,
+        let target = self.tab.component().review_target();
+        match (self.focus, target) {
+            (Focus::Results, ReviewTarget::SelectedTechnique) => Some(Scope::Report),
+            (Focus::Results, ReviewTarget::Nothing) => None,
             _ => {
                 let pos = self.current_chunk?;
                 Some(Scope::Chunk(self.report.as_ref()?.chunks.get(pos)?.index))
@@ -1576,9 +1569,12 @@ impl App {
                 let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
                 self.set_tab(Tab::ALL[(i + 1) % Tab::ALL.len()]);
             }
-            Command::TabTechniques => self.set_tab(Tab::Techniques),
-            Command::TabIocs => self.set_tab(Tab::Iocs),
-            Command::TabChunks => self.set_tab(Tab::Chunks),
+            // a results tab's key (the matrix's toggles back to the techniques)
+            Command::TabTechniques | Command::TabIocs | Command::TabChunks => {
+                if let Some(tab) = Tab::for_command(cmd) {
+                    self.set_tab(tab)
+                }
+            }
             Command::Matrix => self.set_tab(if self.tab == Tab::Matrix {
                 Tab::Techniques
             } else {
@@ -1643,20 +1639,7 @@ impl App {
     fn set_tab(&mut self, tab: Tab) {
         self.tab = tab;
         self.set_focus(Focus::Results);
-        match tab {
-            Tab::Chunks => {
-                self.auto_follow = false;
-                self.current_chunk = self
-                    .chunk_count()
-                    .checked_sub(1)
-                    .map(|m| self.sel_chunk.min(m))
-            }
-            Tab::Techniques | Tab::Matrix => {
-                self.auto_follow = true;
-                self.follow_technique()
-            }
-            Tab::Iocs => {}
-        }
+        tab.component().on_show(self);
     }
 
     fn scroll_focused(&mut self, delta: isize) {
@@ -1674,90 +1657,27 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: isize) {
-        if self.tab == Tab::Matrix {
-            self.matrix_move(0, delta);
-            return;
-        }
-        let len = self.list_len();
-        if len == 0 {
-            return;
-        }
-        let cur = match self.tab {
-            Tab::Techniques | Tab::Matrix => self.sel_technique,
-            Tab::Iocs => self.sel_ioc,
-            Tab::Chunks => self.sel_chunk,
-        };
-        let new = (cur as isize)
-            .saturating_add(delta)
-            .clamp(0, len as isize - 1) as usize;
-        self.select_item(new);
+        self.tab.component().move_by(self, delta);
     }
 
     /// Number of selectable rows in the current tab.
     pub fn list_len(&self) -> usize {
-        match self.tab {
-            Tab::Techniques | Tab::Matrix => self.techniques.len(),
-            Tab::Iocs => self.visible_iocs().count(),
-            Tab::Chunks => self.chunk_count(),
-        }
+        self.tab.component().len(self)
     }
 
-    fn select_item(&mut self, i: usize) {
-        match self.tab {
-            Tab::Techniques | Tab::Matrix => {
-                self.sel_technique = i;
-                self.current_chunk = None;
-                self.auto_follow = true;
-                self.follow_technique();
-            }
-            Tab::Iocs => self.sel_ioc = i,
-            Tab::Chunks => {
-                self.sel_chunk = i;
-                self.current_chunk = Some(i);
-                self.auto_follow = false;
-            }
-        }
+    /// Selects row `i` of the current tab (the chunk view starts at its top).
+    pub(crate) fn select_item(&mut self, i: usize) {
+        self.tab.component().select(self, i);
         self.heat_scroll = 0;
     }
 
     /// A click on list row `row` (counting group headers in the IoC tab).
     fn select_row(&mut self, row: usize) {
-        if self.tab == Tab::Matrix {
-            return;
-        }
-        if self.tab == Tab::Iocs {
-            let mut r = 0;
-            let mut item = 0;
-            let mut target = None;
-            'groups: for (_, items) in self.visible_groups() {
-                r += 1; // the group's header row
-                for _ in items {
-                    if r == row {
-                        target = Some(item);
-                        break 'groups;
-                    }
-                    r += 1;
-                    item += 1;
-                }
-            }
-            if let Some(t) = target {
-                self.sel_ioc = t;
-            }
-            return;
-        }
-        if row < self.list_len() {
-            self.select_item(row);
-        }
+        self.tab.component().click_row(self, row);
     }
 
     fn activate(&mut self) {
-        let byte = match self.tab {
-            Tab::Techniques | Tab::Matrix | Tab::Chunks => self
-                .current_chunk
-                .and_then(|i| self.report.as_ref()?.chunks.get(i))
-                .map(|c| c.range.start),
-            Tab::Iocs => self.selected_ioc().map(|s| s.first),
-        };
+        let byte = self.tab.component().jump_target(self);
         if let Some(b) = byte {
             // found in the report's text: where that is in the text being edited
             self.editor
@@ -1769,7 +1689,7 @@ impl App {
     /// Moves through the selected technique's chunks (or all chunks).
     /// Moves the matrix's cursor: `dx` tactics sideways (onto the tactic's best technique), `dy`
     /// techniques within the tactic.
-    fn matrix_move(&mut self, dx: isize, dy: isize) {
+    pub(crate) fn matrix_move(&mut self, dx: isize, dy: isize) {
         use super::ui::matrix;
         let (cols, _) = matrix::columns(self, matrix::inner_width(self));
         if cols.is_empty() {
@@ -1848,7 +1768,7 @@ impl App {
     }
 
     /// The selected technique's best chunk becomes the linked chunk.
-    fn follow_technique(&mut self) {
+    pub(crate) fn follow_technique(&mut self) {
         let (Some(report), Some(t)) = (&self.report, self.techniques.get(self.sel_technique))
         else {
             return;
@@ -1891,32 +1811,7 @@ impl App {
             self.info("select text first (shift+arrows or the mouse)".into());
             return Vec::new();
         }
-        let item = match self.tab {
-            Tab::Techniques | Tab::Matrix => self.techniques.get(self.sel_technique).map(|t| {
-                (
-                    format!("{}\t{}\t{:.2}\t{}", t.id, t.name, t.confidence, t.url),
-                    t.id.clone(),
-                )
-            }),
-            Tab::Iocs => self.selected_ioc().map(|s| {
-                if fanged {
-                    (
-                        s.value.clone(),
-                        format!("{} (live, not defanged)", s.kind.as_str()),
-                    )
-                } else {
-                    (
-                        mitremap_engine::ioc::defang(&s.value, s.kind),
-                        format!("{} (defanged)", s.kind.as_str()),
-                    )
-                }
-            }),
-            Tab::Chunks => self.current_chunk.and_then(|i| {
-                let r = self.report.as_ref()?;
-                let c = r.chunks.get(i)?;
-                Some((r.chunk_text(c).to_owned(), format!("chunk {}", c.index)))
-            }),
-        };
+        let item = self.tab.component().copy_item(self, fanged);
         match item {
             Some((text, what)) => vec![Effect::Copy { text, what }],
             None => {
@@ -1960,22 +1855,7 @@ impl App {
 
     /// Chunk indices (positions in `report.chunks`) to highlight in the editor.
     pub fn linked_chunks(&self) -> Vec<usize> {
-        let Some(report) = &self.report else {
-            return Vec::new();
-        };
-        match self.tab {
-            Tab::Techniques | Tab::Matrix => self
-                .selected_technique()
-                .map(|t| {
-                    t.chunks
-                        .iter()
-                        .filter_map(|ci| chunk_pos(report, *ci))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Tab::Chunks => self.current_chunk.into_iter().collect(),
-            Tab::Iocs => Vec::new(),
-        }
+        self.tab.component().linked_chunks(self)
     }
 
     pub fn model_unavailable(&self) -> bool {

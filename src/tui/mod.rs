@@ -9,6 +9,7 @@ pub mod action;
 pub mod app;
 pub mod changes;
 pub mod clipboard;
+pub mod components;
 pub mod editor;
 pub mod keymap;
 pub mod paths;

@@ -4,7 +4,7 @@
 mod editor;
 mod heatmap;
 pub(crate) mod matrix;
-mod results;
+pub(crate) mod results;
 mod status;
 
 use ratatui::Frame;
@@ -13,9 +13,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
-use super::app::{App, Areas, Focus, Tab};
+use super::app::{App, Areas, Focus};
 use super::popups;
 use super::theme::Role;
+pub(crate) use editor::ioc_style;
 
 /// Smallest terminal the layout works in.
 pub const MIN_SIZE: (u16, u16) = (50, 12);
@@ -40,7 +41,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     let [main, status_area] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(2)]).areas(area);
-    let (editor_area, results_area, heatmap_area) = if app.tab == Tab::Matrix {
+    // a tab with a pane of its own (the matrix) takes the top; lists share the right side
+    let wide = app.tab.component().own_pane();
+    let (editor_area, results_area, heatmap_area) = if wide {
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
         let [e, h] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
@@ -64,11 +67,9 @@ pub fn draw(f: &mut Frame, app: &App) {
         ..Areas::default()
     };
     editor::draw(f, app, editor_area);
-    let (list_top, list_offset) = if app.tab == Tab::Matrix {
-        matrix::draw(f, app, results_area);
-        (0, 0)
-    } else {
-        results::draw(f, app, results_area)
+    let (list_top, list_offset) = match app.tab.component().draw_pane(f, app, results_area) {
+        Some(drawn) => drawn,
+        None => results::draw(f, app, results_area),
     };
     areas.list_top = list_top;
     areas.list_offset = list_offset;
