@@ -392,7 +392,7 @@ fn attributions_are_computed_on_demand() {
     act(&mut app, Action::Command(Command::TabChunks));
     act(&mut app, Action::Command(Command::Down));
     act(&mut app, Action::Command(Command::Down));
-    let index = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap()].index;
+    let index = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap().0].index;
     let explained = |app: &App| {
         app.report
             .as_ref()
@@ -2058,7 +2058,7 @@ fn review_verdicts_are_saved_as_made_and_restored_on_reopen() {
     act(&mut app, Action::Command(Command::FocusNext));
     assert_eq!(app.focus, Focus::Heatmap);
     let (pos, _, shown, _) = app.heat_target().unwrap();
-    let chunk = app.report.as_ref().unwrap().chunks[pos].index;
+    let chunk = app.report.as_ref().unwrap().chunks[pos.0].index;
     act(&mut app, key(KeyCode::Char('a')));
     let review = app.report.as_ref().unwrap().review.clone().unwrap();
     assert_eq!(review.chunk_status(chunk, &shown), Accepted);
@@ -2221,7 +2221,7 @@ fn add_a_missed_technique_and_a_note() {
 
     // In the chunk view: added to that chunk.
     act(&mut app, Action::Command(Command::FocusNext));
-    let chunk = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap()].index;
+    let chunk = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap().0].index;
     act(&mut app, key(KeyCode::Char('A')));
     typed(&mut app, "pwrshl");
     act(&mut app, key(KeyCode::Enter));
@@ -2369,6 +2369,21 @@ fn a_highlight_survives_typing_before_it() {
         rows.iter().any(|r| r.contains("0▸ APT29")),
         "{}",
         rows.join("\n")
+    );
+    // the cursor's chunk is found where the chunks are now (it stopped following while stale):
+    // the last sentence, "Internal host 10.0.0.5 was used for staging.", is chunk 2
+    let ctrl_end = KeyEvent::new(KeyCode::End, KeyModifiers::CONTROL);
+    act(&mut app, Action::Key(ctrl_end));
+    act(&mut app, key(KeyCode::Up));
+    act(&mut app, key(KeyCode::End));
+    act(&mut app, key(KeyCode::Left));
+    assert!(app.editor.lines()[app.editor.cursor().0].ends_with("for staging."));
+    assert_eq!(app.current_chunk, Some(tui::app::ChunkPos(2)));
+    act(&mut app, key(KeyCode::Home));
+    assert_eq!(
+        app.current_chunk,
+        Some(tui::app::ChunkPos(1)),
+        "Persistence... is chunk 1"
     );
 }
 

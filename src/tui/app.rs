@@ -60,6 +60,12 @@ impl Tab {
     }
 }
 
+/// A chunk's place in `report.chunks`: what the panes select and show. Not the engine's chunk
+/// number (`ChunkResult::index`: what reviews, the gutter and techniques' chunk lists name);
+/// [`chunk_pos`] turns one into the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChunkPos(pub usize);
+
 pub enum ModelState {
     Loading,
     Ready(Analyzer),
@@ -180,7 +186,7 @@ pub struct App {
     /// The matrix's tactic cursor (a column in display order, see `ui::matrix::cursor`).
     pub matrix_col: usize,
     /// Chunk shown in the heatmap (index into `report.chunks`).
-    pub current_chunk: Option<usize>,
+    pub current_chunk: Option<ChunkPos>,
     pub heat_scroll: u16,
     pub popup: Option<Popup>,
     pub notice: Option<Notice>,
@@ -354,7 +360,7 @@ impl App {
             (Focus::Results, ReviewTarget::Nothing) => None,
             _ => {
                 let (pos, _, id, _) = self.heat_target()?;
-                let chunk = self.report.as_ref()?.chunks.get(pos)?.index;
+                let chunk = self.report.as_ref()?.chunks.get(pos.0)?.index;
                 Some((id, Scope::Chunk(chunk)))
             }
         }
@@ -369,7 +375,7 @@ impl App {
             (Focus::Results, ReviewTarget::Nothing) => None,
             _ => {
                 let pos = self.current_chunk?;
-                Some(Scope::Chunk(self.report.as_ref()?.chunks.get(pos)?.index))
+                Some(Scope::Chunk(self.report.as_ref()?.chunks.get(pos.0)?.index))
             }
         }
     }
@@ -753,10 +759,10 @@ impl App {
 
     /// What the heatmap explains: (chunk position, label index, ATT&CK ID, name). The selected
     /// technique when this chunk predicts it, else the chunk's best label.
-    pub fn heat_target(&self) -> Option<(usize, usize, String, String)> {
+    pub fn heat_target(&self) -> Option<(ChunkPos, usize, String, String)> {
         let report = self.report.as_ref()?;
         let pos = self.current_chunk?;
-        let chunk = report.chunks.get(pos)?;
+        let chunk = report.chunks.get(pos.0)?;
         let from_technique = self.selected_technique().and_then(|t| {
             chunk
                 .above(self.threshold)
@@ -794,7 +800,7 @@ impl App {
         }
         let (pos, label, _, _) = self.heat_target()?;
         let report = self.report.as_ref()?;
-        let chunk = report.chunks.get(pos)?;
+        let chunk = report.chunks.get(pos.0)?;
         let known = report
             .explanations
             .get(&chunk.index)
@@ -850,7 +856,7 @@ impl App {
             }
             // nothing predicted yet: show the first chunk rather than an empty heatmap
             if self.current_chunk.is_none() && self.chunk_count() > 0 {
-                self.current_chunk = Some(0);
+                self.current_chunk = Some(ChunkPos(0));
             }
         }
     }
@@ -1724,13 +1730,13 @@ impl App {
             return;
         }
         let Some(report) = &self.report else { return };
-        let candidates: Vec<usize> = match (self.tab, self.techniques.get(self.sel_technique)) {
+        let candidates: Vec<ChunkPos> = match (self.tab, self.techniques.get(self.sel_technique)) {
             (Tab::Techniques | Tab::Matrix, Some(t)) => t
                 .chunks
                 .iter()
                 .filter_map(|ci| chunk_pos(report, *ci))
                 .collect(),
-            _ => (0..report.chunks.len()).collect(),
+            _ => (0..report.chunks.len()).map(ChunkPos).collect(),
         };
         if candidates.is_empty() {
             return;
@@ -1745,21 +1751,24 @@ impl App {
         self.current_chunk = Some(candidates[next]);
         self.auto_follow = false;
         if self.tab == Tab::Chunks {
-            self.sel_chunk = candidates[next];
+            self.sel_chunk = candidates[next].0;
         }
         self.heat_scroll = 0;
     }
 
     /// After the editor cursor moved: the chunk under it becomes the linked chunk.
     fn follow_cursor(&mut self) {
-        if self.stale {
-            return;
-        }
         let Some(report) = &self.report else { return };
         let byte = self.editor.cursor_byte();
-        let i = report.chunks.partition_point(|c| c.range.end <= byte);
-        if i < report.chunks.len() && report.chunks[i].range.start <= byte {
-            self.current_chunk = Some(i);
+        // the chunks where they are now, after the edits since the analysis
+        let changes = &self.text_changes;
+        let i = report
+            .chunks
+            .partition_point(|c| changes.map(c.range.end, Assoc::Before) <= byte);
+        if i < report.chunks.len()
+            && changes.map(report.chunks[i].range.start, Assoc::After) <= byte
+        {
+            self.current_chunk = Some(ChunkPos(i));
             self.auto_follow = false;
             if self.tab == Tab::Chunks {
                 self.sel_chunk = i;
@@ -1778,8 +1787,8 @@ impl App {
             .iter()
             .filter_map(|ci| chunk_pos(report, *ci))
             .max_by(|&a, &b| {
-                let score = |i: usize| {
-                    report.chunks[i]
+                let score = |i: ChunkPos| {
+                    report.chunks[i.0]
                         .scores
                         .iter()
                         .filter(|p| {
@@ -1854,7 +1863,7 @@ impl App {
     }
 
     /// Chunk indices (positions in `report.chunks`) to highlight in the editor.
-    pub fn linked_chunks(&self) -> Vec<usize> {
+    pub fn linked_chunks(&self) -> Vec<ChunkPos> {
         self.tab.component().linked_chunks(self)
     }
 
@@ -1905,8 +1914,12 @@ pub fn line_starts(lines: &[String]) -> Vec<usize> {
 }
 
 /// Position in `report.chunks` (sorted by index) of chunk `index`.
-pub fn chunk_pos(report: &Report, index: usize) -> Option<usize> {
-    report.chunks.binary_search_by_key(&index, |c| c.index).ok()
+pub fn chunk_pos(report: &Report, index: usize) -> Option<ChunkPos> {
+    report
+        .chunks
+        .binary_search_by_key(&index, |c| c.index)
+        .ok()
+        .map(ChunkPos)
 }
 
 fn group_iocs(summaries: Vec<IocSummary>) -> Vec<(IocKind, Vec<IocSummary>)> {

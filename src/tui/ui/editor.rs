@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::pane_block;
-use crate::tui::app::{App, Focus};
+use crate::tui::app::{App, ChunkPos, Focus};
 use crate::tui::changes::{Assoc, ChangeSet};
 use crate::tui::editor::{display, wrap_rows};
 use crate::tui::theme::Role;
@@ -240,7 +240,11 @@ impl<'a> Overlay<'a> {
         match &app.report {
             Some(r) => {
                 let changes = &app.text_changes;
-                let range = |i: usize| r.chunks.get(i).map(|c| changes.map_range(c.range.clone()));
+                let range = |i: ChunkPos| {
+                    r.chunks
+                        .get(i.0)
+                        .map(|c| changes.map_range(c.range.clone()))
+                };
                 let mut linked: Vec<Range<usize>> =
                     app.linked_chunks().into_iter().filter_map(range).collect();
                 linked.sort_by_key(|r| r.start);

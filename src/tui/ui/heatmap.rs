@@ -18,7 +18,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let chunk = app
         .report
         .as_ref()
-        .and_then(|r| Some((r, r.chunks.get(app.current_chunk?)?)));
+        .and_then(|r| Some((r, r.chunks.get(app.current_chunk?.0)?)));
     let target = app.heat_target();
     let mut title = vec![Span::styled(" Heatmap ", app.theme.style(Role::title))];
     if let Some((_, c)) = chunk {

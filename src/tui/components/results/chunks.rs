@@ -3,7 +3,7 @@
 use ratatui::text::{Line, Span};
 
 use super::{ResultsTab, ReviewTarget};
-use crate::tui::app::App;
+use crate::tui::app::{App, ChunkPos};
 use crate::tui::keymap::Command;
 use crate::tui::theme::Role;
 use crate::tui::ui::results::{Rows, empty_message, review_mark, sel_style};
@@ -38,7 +38,7 @@ impl ResultsTab for Chunks {
 
     fn select(&self, app: &mut App, i: usize) {
         app.sel_chunk = i;
-        app.current_chunk = Some(i);
+        app.current_chunk = Some(ChunkPos(i));
         app.auto_follow = false;
     }
 
@@ -47,21 +47,21 @@ impl ResultsTab for Chunks {
         app.current_chunk = app
             .chunk_count()
             .checked_sub(1)
-            .map(|m| app.sel_chunk.min(m))
+            .map(|m| ChunkPos(app.sel_chunk.min(m)))
     }
 
     fn jump_target(&self, app: &App) -> Option<usize> {
         super::techniques::chunk_start(app)
     }
 
-    fn linked_chunks(&self, app: &App) -> Vec<usize> {
+    fn linked_chunks(&self, app: &App) -> Vec<ChunkPos> {
         app.current_chunk.into_iter().collect()
     }
 
     fn copy_item(&self, app: &App, _fanged: bool) -> Option<(String, String)> {
         app.current_chunk.and_then(|i| {
             let r = app.report.as_ref()?;
-            let c = r.chunks.get(i)?;
+            let c = r.chunks.get(i.0)?;
             Some((r.chunk_text(c).to_owned(), format!("chunk {}", c.index)))
         })
     }

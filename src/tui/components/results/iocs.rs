@@ -4,7 +4,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{ResultsTab, ReviewTarget};
-use crate::tui::app::App;
+use crate::tui::app::{App, ChunkPos};
 use crate::tui::keymap::Command;
 use crate::tui::theme::Role;
 use crate::tui::ui::results::{Rows, empty_message, sel_style};
@@ -66,7 +66,7 @@ impl ResultsTab for Iocs {
         app.selected_ioc().map(|s| s.first)
     }
 
-    fn linked_chunks(&self, _app: &App) -> Vec<usize> {
+    fn linked_chunks(&self, _app: &App) -> Vec<ChunkPos> {
         Vec::new()
     }
 

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 
 use super::techniques::{Techniques, chunk_start, copy_technique, technique_chunks};
 use super::{ResultsTab, ReviewTarget};
-use crate::tui::app::App;
+use crate::tui::app::{App, ChunkPos};
 use crate::tui::keymap::Command;
 use crate::tui::ui::results::Rows;
 
@@ -53,7 +53,7 @@ impl ResultsTab for Matrix {
         chunk_start(app)
     }
 
-    fn linked_chunks(&self, app: &App) -> Vec<usize> {
+    fn linked_chunks(&self, app: &App) -> Vec<ChunkPos> {
         technique_chunks(app)
     }
 

@@ -16,7 +16,7 @@ pub mod techniques;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::tui::app::{App, Tab};
+use crate::tui::app::{App, ChunkPos, Tab};
 use crate::tui::keymap::Command;
 use crate::tui::ui::results::Rows;
 
@@ -66,7 +66,7 @@ pub trait ResultsTab: Sync {
     /// Where Enter jumps to: a byte of the report's text.
     fn jump_target(&self, app: &App) -> Option<usize>;
     /// Chunks (positions in `report.chunks`) to highlight in the report.
-    fn linked_chunks(&self, app: &App) -> Vec<usize>;
+    fn linked_chunks(&self, app: &App) -> Vec<ChunkPos>;
     /// (text, what it is) for the copy keys; IoCs defanged unless `fanged`.
     fn copy_item(&self, app: &App, fanged: bool) -> Option<(String, String)>;
     fn review_target(&self) -> ReviewTarget;

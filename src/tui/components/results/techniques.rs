@@ -9,7 +9,7 @@ use crate::tui::theme::Role;
 use crate::tui::ui::results::{Rows, empty_message, review_mark, review_style, sel_style};
 use crate::tui::ui::{bar, conf_style, fit, safe};
 
-use crate::tui::app::chunk_pos;
+use crate::tui::app::{ChunkPos, chunk_pos};
 
 pub struct Techniques;
 
@@ -54,7 +54,7 @@ impl ResultsTab for Techniques {
         chunk_start(app)
     }
 
-    fn linked_chunks(&self, app: &App) -> Vec<usize> {
+    fn linked_chunks(&self, app: &App) -> Vec<ChunkPos> {
         technique_chunks(app)
     }
 
@@ -80,12 +80,12 @@ impl ResultsTab for Techniques {
 /// Start of the chunk on show (where Enter jumps), in the report's text.
 pub fn chunk_start(app: &App) -> Option<usize> {
     app.current_chunk
-        .and_then(|i| app.report.as_ref()?.chunks.get(i))
+        .and_then(|i| app.report.as_ref()?.chunks.get(i.0))
         .map(|c| c.range.start)
 }
 
 /// The selected technique's chunks (positions in `report.chunks`).
-pub fn technique_chunks(app: &App) -> Vec<usize> {
+pub fn technique_chunks(app: &App) -> Vec<ChunkPos> {
     let Some(report) = &app.report else {
         return Vec::new();
     };
