@@ -2,7 +2,6 @@
 //! sanitiser (`safe`, `safe_multiline`) before it reaches a ratatui buffer.
 
 mod editor;
-mod heatmap;
 pub(crate) mod matrix;
 pub(crate) mod results;
 mod status;
@@ -73,7 +72,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     };
     areas.list_top = list_top;
     areas.list_offset = list_offset;
-    heatmap::draw(f, app, heatmap_area);
+    super::components::heatmap::draw(f, app, heatmap_area);
     status::draw(f, app, status_area);
     app.areas.set(areas);
     popups::draw(f, app, area);

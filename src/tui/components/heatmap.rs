@@ -1,4 +1,4 @@
-//! The heatmap pane: the linked chunk's words coloured by their contribution to the selected
+//! The chunk view (heatmap) pane: the linked chunk's words coloured by their contribution to the selected
 //! technique (diverging palette; positive and negative also differ by modifier, so the map reads
 //! in 16 colours, for colour-blind users and under NO_COLOR), a legend and the top words.
 
@@ -10,9 +10,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{conf_style, pane_block, safe, safe_lines};
 use crate::tui::app::{App, Focus};
 use crate::tui::theme::Role;
+use crate::tui::ui::{conf_style, pane_block, safe, safe_lines};
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let chunk = app
@@ -38,8 +38,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         {
             let status = review.chunk_status(c.index, id);
             title.push(Span::styled(
-                format!("{} {status} ", super::results::review_mark(status)),
-                super::results::review_style(app, status),
+                format!("{} {status} ", crate::tui::ui::results::review_mark(status)),
+                crate::tui::ui::results::review_style(app, status),
             ));
         }
     }
