@@ -20,7 +20,7 @@ use super::action::{Action, AnalysisJob, Effect};
 use super::changes::{Assoc, Change, ChangeSet};
 use super::components::results::ReviewTarget;
 use super::editor::Editor;
-use super::keymap::{Command, Context, Key, Keymap};
+use super::keymap::{Command, Context, Keymap};
 use super::review::ReviewState;
 use super::theme::Theme;
 use mitremap_review::{Scope, Verdict};
@@ -1058,7 +1058,7 @@ impl App {
         }
         let armed = std::mem::take(&mut self.quit_armed);
         if self.popup.is_some() {
-            if self.keymap.lookup(Context::Global, Key::from_event(&key)) == Some(Command::Quit) {
+            if self.keymap.command(&[Context::Global], &key) == Some(Command::Quit) {
                 self.quit_armed = armed;
                 return self.command(Command::Quit);
             }
@@ -1097,19 +1097,15 @@ impl App {
 
     /// The one place a key becomes what it does, in every context (popups aside).
     pub fn resolve(&self, key: &KeyEvent) -> KeyUse {
-        let k = Key::from_event(key);
         if self.focus == Focus::Editor && !self.editing {
             // read-only report: arrows move (and select) the cursor before pane keys apply
-            if let Some(cmd) = self.keymap.lookup(Context::Global, k) {
-                return KeyUse::Command(cmd);
-            }
-            if let Some(cmd) = self.keymap.lookup(Context::View, k) {
+            if let Some(cmd) = self.keymap.command(&[Context::Global, Context::View], key) {
                 return KeyUse::Command(cmd);
             }
             if is_movement(key.code) {
                 return KeyUse::Move;
             }
-            if let Some(cmd) = self.keymap.lookup(Context::Panes, k) {
+            if let Some(cmd) = self.keymap.command(&[Context::Panes], key) {
                 return KeyUse::Command(cmd);
             }
             return if would_edit(key) {
@@ -1118,10 +1114,8 @@ impl App {
                 KeyUse::Nothing
             };
         }
-        for ctx in self.contexts() {
-            if let Some(cmd) = self.keymap.lookup(*ctx, k) {
-                return KeyUse::Command(cmd);
-            }
+        if let Some(cmd) = self.keymap.command(self.contexts(), key) {
+            return KeyUse::Command(cmd);
         }
         if self.focus == Focus::Editor {
             KeyUse::Type
