@@ -1,5 +1,6 @@
 //! The techniques tab: techniques at the threshold, best first, with their verdicts.
 
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{ResultsTab, ReviewTarget};
@@ -160,11 +161,20 @@ pub fn rows(app: &App, width: usize) -> Rows {
         .enumerate()
         .map(|(i, t)| {
             let sel = i == app.sel_technique;
+            // coloured text on the selected row takes the selection's colours (dim grey or
+            // green on the high-contrast theme's white selection was unreadable); bars keep theirs
+            let text = |style: Style| {
+                if sel {
+                    style.patch(sel_style(app, true))
+                } else {
+                    style
+                }
+            };
             let mut spans = Vec::new();
             if reviewed {
                 spans.push(Span::styled(
                     format!("{} ", review_mark(t.review)),
-                    review_style(app, t.review),
+                    text(review_style(app, t.review)),
                 ));
             }
             spans.extend([
@@ -175,7 +185,7 @@ pub fn rows(app: &App, width: usize) -> Rows {
                 let tactic = t.tactics.first().map_or("", String::as_str);
                 spans.push(Span::styled(
                     format!(" {:<12}", fit(&safe(tactic), 12)),
-                    app.theme.style(Role::dim),
+                    text(app.theme.style(Role::dim)),
                 ));
             }
             spans.push(Span::raw(" "));
@@ -190,7 +200,7 @@ pub fn rows(app: &App, width: usize) -> Rows {
                     if t.evidence_only { '~' } else { ' ' },
                     t.confidence
                 ),
-                conf_style(app, t.confidence),
+                text(conf_style(app, t.confidence)),
             ));
             spans.push(Span::raw(format!(" {:>count_w$}", t.chunk_count)));
             Line::from(spans).style(sel_style(app, sel))
