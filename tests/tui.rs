@@ -2422,3 +2422,27 @@ fn the_export_dialogs_keys_come_from_the_keymap_and_the_help_lists_them() {
     act(&mut app, key(KeyCode::Up));
     assert_eq!(format(&app), 0, "the popup's up key still moves");
 }
+
+/// Seen in the theme screenshots: the selected technique row kept the tactic's dim grey and the
+/// confidence's green on the selection, unreadable on the high-contrast theme's white selection.
+#[test]
+fn the_selected_rows_text_takes_the_selections_colours() {
+    use tui::theme::Role;
+    let mut app = analysed(REPORT);
+    app.theme = Theme::load("high-contrast", None).unwrap();
+    let terminal = render(&app, 120, 40);
+    let buf = terminal.backend().buffer();
+    let selected = app.theme.style(Role::selected);
+    let row = (0..40)
+        .find(|&y| buf[(62, y)].bg == selected.bg.unwrap())
+        .expect("a selected row in the results pane");
+    let mut seen = 0;
+    for x in 60..120 {
+        let cell = &buf[(x, row)];
+        if cell.bg == selected.bg.unwrap() && cell.symbol().chars().all(char::is_alphanumeric) {
+            assert_eq!(cell.fg, selected.fg.unwrap(), "{:?} at {x}", cell.symbol());
+            seen += 1;
+        }
+    }
+    assert!(seen > 10, "{seen} letters on the selected row");
+}
