@@ -1,7 +1,6 @@
 //! Drawing the app from its state. Every piece of report text goes through the engine's
 //! sanitiser (`safe`, `safe_multiline`) before it reaches a ratatui buffer.
 
-mod editor;
 pub(crate) mod matrix;
 pub(crate) mod results;
 mod status;
@@ -13,9 +12,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use super::app::{App, Areas, Focus};
+pub(crate) use super::components::editor::ioc_style;
 use super::popups;
 use super::theme::Role;
-pub(crate) use editor::ioc_style;
 
 /// Smallest terminal the layout works in.
 pub const MIN_SIZE: (u16, u16) = (50, 12);
@@ -65,7 +64,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         heatmap: heatmap_area,
         ..Areas::default()
     };
-    editor::draw(f, app, editor_area);
+    super::components::editor::draw(f, app, editor_area);
     let (list_top, list_offset) = match app.tab.component().draw_pane(f, app, results_area) {
         Some(drawn) => drawn,
         None => results::draw(f, app, results_area),

@@ -10,11 +10,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::pane_block;
 use crate::tui::app::{App, ChunkPos, Focus};
 use crate::tui::changes::{Assoc, ChangeSet};
 use crate::tui::editor::{display, wrap_rows};
 use crate::tui::theme::Role;
+use crate::tui::ui::pane_block;
 
 /// Columns of the chunk gutter: the widest chunk index (at least 4 digits), `▸` and a space.
 fn gutter_width(app: &App) -> u16 {
@@ -23,7 +23,7 @@ fn gutter_width(app: &App) -> u16 {
         .as_ref()
         .and_then(|r| r.chunks.last())
         .map_or(0, |c| c.index);
-    super::digits(last).max(4) as u16 + 2
+    crate::tui::ui::digits(last).max(4) as u16 + 2
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -76,7 +76,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             title.insert(
                 name_at,
                 Span::styled(
-                    format!("{} ", super::fit(&super::safe(name), room - 1)),
+                    format!(
+                        "{} ",
+                        crate::tui::ui::fit(&crate::tui::ui::safe(name), room - 1)
+                    ),
                     app.theme.style(Role::dim),
                 ),
             );
