@@ -18,6 +18,7 @@ use ratatui::layout::Rect;
 
 use super::action::{Action, AnalysisJob, Effect};
 use super::changes::{Assoc, Change, ChangeSet};
+use super::components::heatmap::ChunkView;
 use super::components::results::ReviewTarget;
 use super::editor::Editor;
 use super::keymap::{Command, Context, Keymap};
@@ -187,7 +188,8 @@ pub struct App {
     pub matrix_col: usize,
     /// Chunk shown in the heatmap (index into `report.chunks`).
     pub current_chunk: Option<ChunkPos>,
-    pub heat_scroll: u16,
+    /// The chunk view's own state (its scroll).
+    pub chunk_view: ChunkView,
     pub popup: Option<Popup>,
     pub notice: Option<Notice>,
     pub keymap: Keymap,
@@ -281,7 +283,7 @@ impl App {
             sel_chunk: 0,
             matrix_col: 0,
             current_chunk: None,
-            heat_scroll: 0,
+            chunk_view: ChunkView::default(),
             popup: None,
             notice: None,
             keymap: config.keymap,
@@ -1270,13 +1272,7 @@ impl App {
                         self.follow_cursor();
                     }
                     Some(Focus::Results) => self.move_selection(if down { 3 } else { -3 }),
-                    Some(Focus::Heatmap) => {
-                        self.heat_scroll = if down {
-                            self.heat_scroll.saturating_add(2)
-                        } else {
-                            self.heat_scroll.saturating_sub(2)
-                        }
-                    }
+                    Some(Focus::Heatmap) => self.chunk_view.scroll_by(if down { 2 } else { -2 }),
                     None => {}
                 }
             }
@@ -1644,10 +1640,7 @@ impl App {
 
     fn scroll_focused(&mut self, delta: isize) {
         match self.focus {
-            Focus::Heatmap => {
-                self.heat_scroll =
-                    (self.heat_scroll as isize + delta).clamp(0, u16::MAX as isize) as u16
-            }
+            Focus::Heatmap => self.chunk_view.scroll_by(delta),
             Focus::Editor => {
                 self.editor.scroll_lines(delta.clamp(-1_000_000, 1_000_000));
                 self.follow_cursor();
@@ -1668,7 +1661,7 @@ impl App {
     /// Selects row `i` of the current tab (the chunk view starts at its top).
     pub(crate) fn select_item(&mut self, i: usize) {
         self.tab.component().select(self, i);
-        self.heat_scroll = 0;
+        self.chunk_view = ChunkView::default();
     }
 
     /// A click on list row `row` (counting group headers in the IoC tab).
@@ -1747,7 +1740,7 @@ impl App {
         if self.tab == Tab::Chunks {
             self.sel_chunk = candidates[next].0;
         }
-        self.heat_scroll = 0;
+        self.chunk_view = ChunkView::default();
     }
 
     /// After the editor cursor moved: the chunk under it becomes the linked chunk.

@@ -14,6 +14,20 @@ use crate::tui::app::{App, Focus};
 use crate::tui::theme::Role;
 use crate::tui::ui::{conf_style, pane_block, safe, safe_lines};
 
+/// The chunk view's state: how far its text is scrolled (back to the top when another chunk or
+/// item is shown).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChunkView {
+    pub scroll: u16,
+}
+
+impl ChunkView {
+    /// Scroll keys and the wheel while the chunk view has the focus.
+    pub fn scroll_by(&mut self, delta: isize) {
+        self.scroll = (self.scroll as isize + delta).clamp(0, u16::MAX as isize) as u16;
+    }
+}
+
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let chunk = app
         .report
@@ -115,7 +129,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((app.heat_scroll, 0)),
+            .scroll((app.chunk_view.scroll, 0)),
         inner,
     );
 }
