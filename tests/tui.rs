@@ -392,7 +392,7 @@ fn attributions_are_computed_on_demand() {
     act(&mut app, Action::Command(Command::TabChunks));
     act(&mut app, Action::Command(Command::Down));
     act(&mut app, Action::Command(Command::Down));
-    let index = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap()].index;
+    let index = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap().0].index;
     let explained = |app: &App| {
         app.report
             .as_ref()
@@ -2064,7 +2064,7 @@ fn review_verdicts_are_saved_as_made_and_restored_on_reopen() {
     act(&mut app, Action::Command(Command::FocusNext));
     assert_eq!(app.focus, Focus::Heatmap);
     let (pos, _, shown, _) = app.heat_target().unwrap();
-    let chunk = app.report.as_ref().unwrap().chunks[pos].index;
+    let chunk = app.report.as_ref().unwrap().chunks[pos.0].index;
     act(&mut app, key(KeyCode::Char('a')));
     let review = app.report.as_ref().unwrap().review.clone().unwrap();
     assert_eq!(review.chunk_status(chunk, &shown), Accepted);
@@ -2227,7 +2227,7 @@ fn add_a_missed_technique_and_a_note() {
 
     // In the chunk view: added to that chunk.
     act(&mut app, Action::Command(Command::FocusNext));
-    let chunk = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap()].index;
+    let chunk = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap().0].index;
     act(&mut app, key(KeyCode::Char('A')));
     typed(&mut app, "pwrshl");
     act(&mut app, key(KeyCode::Enter));
@@ -2332,4 +2332,154 @@ fn a_pdf_shows_the_page_of_the_cursor_until_edited() {
     let shown = screen(&app, 120, 30);
     assert!(shown.contains("edited: plain text (was PDF)"), "{shown}");
     assert!(!shown.contains("from PDF, page"));
+}
+
+/// IoC highlights and chunk boundaries vanished (stale) from the first key until the
+/// re-analysis: the report's ranges are now carried through the edits, so typing before an IoC
+/// keeps it highlighted on the same word, and the chunk gutter on the same lines.
+#[test]
+fn a_highlight_survives_typing_before_it() {
+    use tui::theme::Role;
+    let mut app = analysed(REPORT);
+    let ip = REPORT.find("10.0.0.5").unwrap();
+    let report = app.report.as_ref().unwrap();
+    let ioc = report
+        .iocs
+        .iter()
+        .find(|i| i.range.start == ip)
+        .expect("the fixture finds 10.0.0.5")
+        .clone();
+    let chunks_before = report.chunks.len();
+    act(&mut app, Action::Command(Command::Edit));
+    app.editor.jump(0, 0);
+    typed(&mut app, "Seen again: ");
+    act(&mut app, key(KeyCode::Enter));
+    assert!(app.stale, "the results are stale until the re-run");
+    assert_eq!(app.report.as_ref().unwrap().chunks.len(), chunks_before);
+    let text = app.editor.text();
+    let mapped = app.text_changes.map_range(ioc.range.clone());
+    assert_eq!(
+        &text[mapped.clone()],
+        "10.0.0.5",
+        "the range moved with the text"
+    );
+    for c in &app.report.as_ref().unwrap().chunks {
+        let r = app.text_changes.map_range(c.range.clone());
+        assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
+        assert_eq!(
+            &text[r],
+            &REPORT[c.range.clone()],
+            "chunk {} moved whole",
+            c.index
+        );
+    }
+    // on screen: the IP still has the network IoC colour, the typed words have none
+    let (w, h) = (120, 40);
+    let terminal = render(&app, w, h);
+    let buf = terminal.backend().buffer();
+    let network = app.theme.style(Role::ioc_network);
+    let rows: Vec<String> = (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
+        .collect();
+    let (y, row) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.contains("10.0.0.5"))
+        .expect("the IP is on screen");
+    let x = row[..row.find("10.0.0.5").unwrap()].chars().count() as u16;
+    for dx in 0..8 {
+        assert_eq!(
+            buf[(x + dx, y as u16)].fg,
+            network.fg.unwrap(),
+            "IP cell {dx} lost its highlight"
+        );
+    }
+    let (y, row) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.contains("Seen again:"))
+        .unwrap();
+    let x = row[..row.find("Seen again:").unwrap()].chars().count() as u16;
+    assert_ne!(buf[(x, y as u16)].fg, network.fg.unwrap());
+    // the first chunk is still numbered on the line it starts on (now the second line)
+    assert!(
+        rows.iter().any(|r| r.contains("0▸ APT29")),
+        "{}",
+        rows.join("\n")
+    );
+    // the cursor's chunk is found where the chunks are now (it stopped following while stale):
+    // the last sentence, "Internal host 10.0.0.5 was used for staging.", is chunk 2
+    let ctrl_end = KeyEvent::new(KeyCode::End, KeyModifiers::CONTROL);
+    act(&mut app, Action::Key(ctrl_end));
+    act(&mut app, key(KeyCode::Up));
+    act(&mut app, key(KeyCode::End));
+    act(&mut app, key(KeyCode::Left));
+    assert!(app.editor.lines()[app.editor.cursor().0].ends_with("for staging."));
+    assert_eq!(app.current_chunk, Some(tui::app::ChunkPos(2)));
+    act(&mut app, key(KeyCode::Home));
+    assert_eq!(
+        app.current_chunk,
+        Some(tui::app::ChunkPos(1)),
+        "Persistence... is chunk 1"
+    );
+}
+
+/// The export dialog's format keys were hard-coded (↑/↓/tab), so the help could not list them
+/// and a keymap could not change them: they come from the keymap's [export] section now.
+#[test]
+fn the_export_dialogs_keys_come_from_the_keymap_and_the_help_lists_them() {
+    let mut app = analysed(REPORT);
+    act(&mut app, Action::Command(Command::Help));
+    let mut help = screen(&app, 120, 40);
+    for _ in 0..200 {
+        if help.contains("next export format") {
+            break;
+        }
+        act(&mut app, key(KeyCode::Down));
+        help = screen(&app, 120, 40);
+    }
+    assert!(help.contains("In the export dialog"), "{help}");
+    assert!(help.contains("next export format"), "{help}");
+    act(&mut app, key(KeyCode::Esc));
+    let mut keymap = Keymap::defaults();
+    let problems = keymap
+        .merge("[export]\nnext_format = [\"right\"]\n")
+        .unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    app.keymap = keymap;
+    act(&mut app, Action::Command(Command::Export));
+    let format = |app: &App| match &app.popup {
+        Some(Popup::Export(d)) => d.format,
+        _ => panic!("the export dialog closed"),
+    };
+    act(&mut app, key(KeyCode::Right));
+    assert_eq!(format(&app), 1);
+    act(&mut app, key(KeyCode::Tab));
+    assert_eq!(format(&app), 1, "tab was rebound");
+    act(&mut app, key(KeyCode::Up));
+    assert_eq!(format(&app), 0, "the popup's up key still moves");
+}
+
+/// Seen in the theme screenshots: the selected technique row kept the tactic's dim grey and the
+/// confidence's green on the selection, unreadable on the high-contrast theme's white selection.
+#[test]
+fn the_selected_rows_text_takes_the_selections_colours() {
+    use tui::theme::Role;
+    let mut app = analysed(REPORT);
+    app.theme = Theme::load("high-contrast", None).unwrap();
+    let terminal = render(&app, 120, 40);
+    let buf = terminal.backend().buffer();
+    let selected = app.theme.style(Role::selected);
+    let row = (0..40)
+        .find(|&y| buf[(62, y)].bg == selected.bg.unwrap())
+        .expect("a selected row in the results pane");
+    let mut seen = 0;
+    for x in 60..120 {
+        let cell = &buf[(x, row)];
+        if cell.bg == selected.bg.unwrap() && cell.symbol().chars().all(char::is_alphanumeric) {
+            assert_eq!(cell.fg, selected.fg.unwrap(), "{:?} at {x}", cell.symbol());
+            seen += 1;
+        }
+    }
+    assert!(seen > 10, "{seen} letters on the selected row");
 }

@@ -17,8 +17,11 @@ use mitremap_export::Format;
 use ratatui::layout::Rect;
 
 use super::action::{Action, AnalysisJob, Effect};
+use super::changes::{Assoc, Change, ChangeSet};
+use super::components::heatmap::ChunkView;
+use super::components::results::ReviewTarget;
 use super::editor::Editor;
-use super::keymap::{Command, Context, Key, Keymap};
+use super::keymap::{Command, Context, Keymap};
 use super::review::ReviewState;
 use super::theme::Theme;
 use mitremap_review::{Scope, Verdict};
@@ -51,22 +54,18 @@ pub enum Tab {
 impl Tab {
     pub const ALL: [Tab; 4] = [Tab::Techniques, Tab::Iocs, Tab::Chunks, Tab::Matrix];
     pub fn title(self) -> &'static str {
-        match self {
-            Tab::Techniques => "Techniques",
-            Tab::Iocs => "IoCs",
-            Tab::Chunks => "Chunks",
-            Tab::Matrix => "Matrix",
-        }
+        self.component().title()
     }
     pub fn short_title(self) -> &'static str {
-        match self {
-            Tab::Techniques => "Tech",
-            Tab::Iocs => "IoC",
-            Tab::Chunks => "Chunk",
-            Tab::Matrix => "Matrix",
-        }
+        self.component().short_title()
     }
 }
+
+/// A chunk's place in `report.chunks`: what the panes select and show. Not the engine's chunk
+/// number (`ChunkResult::index`: what reviews, the gutter and techniques' chunk lists name);
+/// [`chunk_pos`] turns one into the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChunkPos(pub usize);
 
 pub enum ModelState {
     Loading,
@@ -80,42 +79,13 @@ pub enum Notice {
     Error(String),
 }
 
-/// The export dialog.
-#[derive(Debug, Clone)]
-pub struct ExportDialog {
-    pub format: usize,
-    pub path: String,
-    /// Waiting for y/n before overwriting `path`.
-    pub confirm: bool,
-}
-
-/// The save-as prompt: a path, then y/n before replacing an existing file.
-#[derive(Debug, Clone)]
-pub struct SaveAsDialog {
-    pub path: String,
-    pub confirm: bool,
-}
-
-/// Adding a technique the model missed: a catalogue search (ID or name, fuzzy).
-#[derive(Debug, Clone)]
-pub struct AddDialog {
-    pub query: String,
-    /// Position in the matches.
-    pub selected: usize,
-    /// The whole report, or the chunk the dialog was opened on.
-    pub scope: Scope,
-}
-
-/// How many catalogue matches the add dialog lists.
-pub const ADD_MATCHES: usize = 10;
-
-/// A note on the verdict on a technique.
-#[derive(Debug, Clone)]
-pub struct NoteDialog {
-    pub text: String,
-    pub technique: String,
-    pub scope: Scope,
-}
+pub use super::popups::Popup;
+pub use super::popups::Reply;
+pub use super::popups::add_technique::{ADD_MATCHES, AddDialog};
+pub use super::popups::export::{ExportDialog, ExportRequest};
+pub use super::popups::note::NoteDialog;
+pub use super::popups::save_as::{SaveAsDialog, SaveRequest};
+use super::popups::{help, recovery, search};
 
 /// Text saved by a session that did not end cleanly, offered back.
 #[derive(Debug, Clone)]
@@ -127,25 +97,6 @@ pub struct Recovered {
     pub age: String,
     /// The file that session was editing, if it had one.
     pub original: Option<PathBuf>,
-}
-
-pub enum Popup {
-    Help {
-        scroll: u16,
-    },
-    Export(ExportDialog),
-    SaveAs(SaveAsDialog),
-    Search(String),
-    /// Problems found at start (theme, keymap, config), in full: any key closes.
-    Problems(Vec<String>),
-    AddTechnique(AddDialog),
-    Note(NoteDialog),
-    /// Offer back text of a session that did not end cleanly. `confirm_discard`: `d` was
-    /// pressed once; deleting the text for good needs `y` now (Esc never deletes it).
-    Recovery {
-        recovered: Recovered,
-        confirm_discard: bool,
-    },
 }
 
 /// A running analysis.
@@ -228,8 +179,12 @@ pub struct App {
     /// A re-run's report while it takes the unchanged results from the cache: the previous
     /// report stays on screen (marked stale) until the new one has them.
     incoming: Option<Incoming>,
-    /// Byte offset of each line of the analysed text (for mapping report ranges to the editor).
+    /// Byte offset of each line of the editor's text (report ranges, carried through
+    /// `text_changes`, are drawn against it).
     pub line_starts: Vec<usize>,
+    /// The edits from the on-screen report's text to the editor's: IoC highlights and chunk
+    /// boundaries follow the words they were found on while the analyst types.
+    pub text_changes: ChangeSet,
     /// The editor changed since the report's text was taken.
     pub stale: bool,
     pub techniques: Vec<TechniqueHit>,
@@ -242,8 +197,9 @@ pub struct App {
     /// The matrix's tactic cursor (a column in display order, see `ui::matrix::cursor`).
     pub matrix_col: usize,
     /// Chunk shown in the heatmap (index into `report.chunks`).
-    pub current_chunk: Option<usize>,
-    pub heat_scroll: u16,
+    pub current_chunk: Option<ChunkPos>,
+    /// The chunk view's own state (its scroll).
+    pub chunk_view: ChunkView,
     pub popup: Option<Popup>,
     pub notice: Option<Notice>,
     pub keymap: Keymap,
@@ -275,7 +231,8 @@ pub struct App {
 #[derive(Debug)]
 struct Incoming {
     report: Report,
-    line_starts: Vec<usize>,
+    /// The edits since its text was taken.
+    changes: ChangeSet,
     revision: u64,
 }
 
@@ -326,6 +283,7 @@ impl App {
             marking: None,
             incoming: None,
             line_starts: Vec::new(),
+            text_changes: ChangeSet::default(),
             stale: true,
             techniques: Vec::new(),
             techniques_dirty: false,
@@ -336,7 +294,7 @@ impl App {
             sel_chunk: 0,
             matrix_col: 0,
             current_chunk: None,
-            heat_scroll: 0,
+            chunk_view: ChunkView::default(),
             popup: None,
             notice: None,
             keymap: config.keymap,
@@ -407,14 +365,15 @@ impl App {
     /// techniques list and the matrix; in the chunk view, the chunks tab and the report text,
     /// the technique the heatmap shows in its chunk.
     fn verdict_target(&self) -> Option<(String, Scope)> {
-        match (self.focus, self.tab) {
-            (Focus::Results, Tab::Techniques | Tab::Matrix) => self
+        let target = self.tab.component().review_target();
+        match (self.focus, target) {
+            (Focus::Results, ReviewTarget::SelectedTechnique) => self
                 .selected_technique()
                 .map(|t| (t.id.clone(), Scope::Report)),
-            (Focus::Results, Tab::Iocs) => None,
+            (Focus::Results, ReviewTarget::Nothing) => None,
             _ => {
                 let (pos, _, id, _) = self.heat_target()?;
-                let chunk = self.report.as_ref()?.chunks.get(pos)?.index;
+                let chunk = self.report.as_ref()?.chunks.get(pos.0)?.index;
                 Some((id, Scope::Chunk(chunk)))
             }
         }
@@ -423,12 +382,13 @@ impl App {
     /// Where an added technique goes: the whole report from the techniques list and the matrix,
     /// else the chunk on show (chunk view, chunks tab, report text).
     fn add_scope(&self) -> Option<Scope> {
-        match (self.focus, self.tab) {
-            (Focus::Results, Tab::Techniques | Tab::Matrix) => Some(Scope::Report),
-            (Focus::Results, Tab::Iocs) => None,
+        let target = self.tab.component().review_target();
+        match (self.focus, target) {
+            (Focus::Results, ReviewTarget::SelectedTechnique) => Some(Scope::Report),
+            (Focus::Results, ReviewTarget::Nothing) => None,
             _ => {
                 let pos = self.current_chunk?;
-                Some(Scope::Chunk(self.report.as_ref()?.chunks.get(pos)?.index))
+                Some(Scope::Chunk(self.report.as_ref()?.chunks.get(pos.0)?.index))
             }
         }
     }
@@ -446,13 +406,7 @@ impl App {
             return;
         }
         match self.add_scope() {
-            Some(scope) => {
-                self.popup = Some(Popup::AddTechnique(AddDialog {
-                    query: String::new(),
-                    selected: 0,
-                    scope,
-                }))
-            }
+            Some(scope) => self.popup = Some(Popup::AddTechnique(AddDialog::new(scope))),
             None => self.error("select a technique or a chunk to add a technique to".into()),
         }
     }
@@ -480,58 +434,40 @@ impl App {
     }
 
     fn add_key(&mut self, mut d: AddDialog, key: KeyEvent) -> Vec<Effect> {
-        let cmd = self.popup_command(&key);
-        if let Some(c) = Self::typed_char(&key) {
-            d.query.push(c);
-            d.selected = 0;
-        } else if key.code == KeyCode::Backspace {
-            d.query.pop();
-            d.selected = 0;
-        } else if cmd == Some(Command::Down) {
-            let n = mitremap_review::search_catalog(&d.query, ADD_MATCHES).len();
-            d.selected = (d.selected + 1).min(n.saturating_sub(1));
-        } else if cmd == Some(Command::Up) {
-            d.selected = d.selected.saturating_sub(1);
-        } else if cmd == Some(Command::Confirm) {
-            let found = mitremap_review::search_catalog(&d.query, ADD_MATCHES);
-            match found.get(d.selected) {
-                Some(t) => return self.record_verdict(t.id.clone(), d.scope, Verdict::Added),
-                None => self.error("no technique matches: type an ID or a name".into()),
-            }
-        } else if cmd == Some(Command::Close) {
-            return Vec::new();
+        match d.on_key(&key, &self.keymap) {
+            Reply::Keep => {}
+            Reply::Close => return Vec::new(),
+            Reply::Done(Some(id)) => return self.record_verdict(id, d.scope, Verdict::Added),
+            Reply::Done(None) => self.error("no technique matches: type an ID or a name".into()),
         }
         self.popup = Some(Popup::AddTechnique(d));
         Vec::new()
     }
 
     fn note_key(&mut self, mut d: NoteDialog, key: KeyEvent) -> Vec<Effect> {
-        let cmd = self.popup_command(&key);
-        if let Some(c) = Self::typed_char(&key) {
-            d.text.push(c);
-        } else if key.code == KeyCode::Backspace {
-            d.text.pop();
-        } else if cmd == Some(Command::Confirm) {
-            let Some(report) = &self.report else {
-                return Vec::new();
-            };
-            return match self.review.note(report, &d.technique, d.scope, &d.text) {
-                Ok((path, file)) => {
-                    self.apply_review();
-                    self.refresh();
-                    self.info(format!("noted {}", d.technique));
-                    vec![Effect::SaveReview {
-                        path,
-                        file: Box::new(file),
-                    }]
-                }
-                Err(e) => {
-                    self.error(e);
-                    Vec::new()
-                }
-            };
-        } else if cmd == Some(Command::Close) {
-            return Vec::new();
+        match d.on_key(&key, &self.keymap) {
+            Reply::Keep => {}
+            Reply::Close => return Vec::new(),
+            Reply::Done(()) => {
+                let Some(report) = &self.report else {
+                    return Vec::new();
+                };
+                return match self.review.note(report, &d.technique, d.scope, &d.text) {
+                    Ok((path, file)) => {
+                        self.apply_review();
+                        self.refresh();
+                        self.info(format!("noted {}", d.technique));
+                        vec![Effect::SaveReview {
+                            path,
+                            file: Box::new(file),
+                        }]
+                    }
+                    Err(e) => {
+                        self.error(e);
+                        Vec::new()
+                    }
+                };
+            }
         }
         self.popup = Some(Popup::Note(d));
         Vec::new()
@@ -720,11 +656,24 @@ impl App {
     fn text_changed(&mut self) {
         self.revision += 1;
         self.modified = true;
+        self.carry_edits();
+    }
+
+    /// The editor's latest edits: report ranges are carried through them (for the report on
+    /// screen and the one taking over), and line starts follow.
+    fn carry_edits(&mut self) {
+        let changes = self.editor.area.take_changes();
+        self.text_changes.extend(&changes);
+        if let Some(incoming) = &mut self.incoming {
+            incoming.changes.extend(&changes);
+        }
+        self.line_starts = line_starts(self.editor.lines());
     }
 
     /// After undo/redo: back at the saved text means unmodified again.
     fn recheck_modified(&mut self) {
         self.revision += 1;
+        self.carry_edits();
         let text = self.editor.text();
         self.modified = match self.clean_hash {
             Some(h) => text_hash(&text) != h,
@@ -823,10 +772,10 @@ impl App {
 
     /// What the heatmap explains: (chunk position, label index, ATT&CK ID, name). The selected
     /// technique when this chunk predicts it, else the chunk's best label.
-    pub fn heat_target(&self) -> Option<(usize, usize, String, String)> {
+    pub fn heat_target(&self) -> Option<(ChunkPos, usize, String, String)> {
         let report = self.report.as_ref()?;
         let pos = self.current_chunk?;
-        let chunk = report.chunks.get(pos)?;
+        let chunk = report.chunks.get(pos.0)?;
         let from_technique = self.selected_technique().and_then(|t| {
             chunk
                 .above(self.threshold)
@@ -864,7 +813,7 @@ impl App {
         }
         let (pos, label, _, _) = self.heat_target()?;
         let report = self.report.as_ref()?;
-        let chunk = report.chunks.get(pos)?;
+        let chunk = report.chunks.get(pos.0)?;
         let known = report
             .explanations
             .get(&chunk.index)
@@ -920,7 +869,7 @@ impl App {
             }
             // nothing predicted yet: show the first chunk rather than an empty heatmap
             if self.current_chunk.is_none() && self.chunk_count() > 0 {
-                self.current_chunk = Some(0);
+                self.current_chunk = Some(ChunkPos(0));
             }
         }
     }
@@ -942,20 +891,12 @@ impl App {
             self.stale = false;
             self.ioc_groups.clear();
             self.line_starts.clear();
+            self.text_changes = ChangeSet::default();
             self.refresh();
             return Vec::new();
         }
         let text = self.editor.text();
-        let line_starts = self
-            .editor
-            .lines()
-            .iter()
-            .scan(0, |at, l| {
-                let start = *at;
-                *at += l.len() + 1;
-                Some(start)
-            })
-            .collect();
+        self.line_starts = line_starts(self.editor.lines());
         let document = Arc::new(Document::from_text(text));
         self.explain_requested.clear();
         let analyzer = match &self.model {
@@ -991,7 +932,7 @@ impl App {
         report.input.lossy_utf8 = !self.modified && self.input_lossy;
         self.incoming = Some(Incoming {
             report,
-            line_starts,
+            changes: ChangeSet::default(),
             revision: self.revision,
         });
         // A cached re-run brings the unchanged results back within moments: the old ones stay
@@ -1063,7 +1004,7 @@ impl App {
         let Some(incoming) = self.incoming.take() else {
             return;
         };
-        self.line_starts = incoming.line_starts;
+        self.text_changes = incoming.changes;
         self.report_revision = incoming.revision;
         self.ioc_groups = group_iocs(incoming.report.ioc_summaries());
         self.sel_ioc = self
@@ -1130,7 +1071,7 @@ impl App {
         }
         let armed = std::mem::take(&mut self.quit_armed);
         if self.popup.is_some() {
-            if self.keymap.lookup(Context::Global, Key::from_event(&key)) == Some(Command::Quit) {
+            if self.keymap.command(&[Context::Global], &key) == Some(Command::Quit) {
                 self.quit_armed = armed;
                 return self.command(Command::Quit);
             }
@@ -1169,19 +1110,15 @@ impl App {
 
     /// The one place a key becomes what it does, in every context (popups aside).
     pub fn resolve(&self, key: &KeyEvent) -> KeyUse {
-        let k = Key::from_event(key);
         if self.focus == Focus::Editor && !self.editing {
             // read-only report: arrows move (and select) the cursor before pane keys apply
-            if let Some(cmd) = self.keymap.lookup(Context::Global, k) {
-                return KeyUse::Command(cmd);
-            }
-            if let Some(cmd) = self.keymap.lookup(Context::View, k) {
+            if let Some(cmd) = self.keymap.command(&[Context::Global, Context::View], key) {
                 return KeyUse::Command(cmd);
             }
             if is_movement(key.code) {
                 return KeyUse::Move;
             }
-            if let Some(cmd) = self.keymap.lookup(Context::Panes, k) {
+            if let Some(cmd) = self.keymap.command(&[Context::Panes], key) {
                 return KeyUse::Command(cmd);
             }
             return if would_edit(key) {
@@ -1190,10 +1127,8 @@ impl App {
                 KeyUse::Nothing
             };
         }
-        for ctx in self.contexts() {
-            if let Some(cmd) = self.keymap.lookup(*ctx, k) {
-                return KeyUse::Command(cmd);
-            }
+        if let Some(cmd) = self.keymap.command(self.contexts(), key) {
+            return KeyUse::Command(cmd);
         }
         if self.focus == Focus::Editor {
             KeyUse::Type
@@ -1348,13 +1283,7 @@ impl App {
                         self.follow_cursor();
                     }
                     Some(Focus::Results) => self.move_selection(if down { 3 } else { -3 }),
-                    Some(Focus::Heatmap) => {
-                        self.heat_scroll = if down {
-                            self.heat_scroll.saturating_add(2)
-                        } else {
-                            self.heat_scroll.saturating_sub(2)
-                        }
-                    }
+                    Some(Focus::Heatmap) => self.chunk_view.scroll_by(if down { 2 } else { -2 }),
                     None => {}
                 }
             }
@@ -1363,102 +1292,53 @@ impl App {
         Vec::new()
     }
 
-    /// What a key means in a popup (the `[popup]` section of the keymap).
-    fn popup_command(&self, key: &KeyEvent) -> Option<Command> {
-        self.keymap.lookup(Context::Popup, Key::from_event(key))
-    }
-
-    /// A key typed into a popup's text prompt (a character without ctrl or alt).
-    fn typed_char(key: &KeyEvent) -> Option<char> {
-        use crossterm::event::KeyModifiers;
-        match key.code {
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                Some(c)
-            }
-            _ => None,
-        }
-    }
-
     fn popup_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Some(popup) = self.popup.take() else {
             return Vec::new();
         };
-        let cmd = self.popup_command(&key);
         match popup {
-            Popup::Help { scroll } => {
-                let scroll = match cmd {
-                    Some(Command::Down) => scroll + 1,
-                    Some(Command::Up) => scroll.saturating_sub(1),
-                    Some(Command::PageDown) => scroll + 10,
-                    Some(Command::PageUp) => scroll.saturating_sub(10),
-                    // any other key closes the help
-                    _ => return Vec::new(),
-                };
-                self.popup = Some(Popup::Help { scroll });
+            Popup::Help { mut scroll } => {
+                if help::on_key(&mut scroll, &key, &self.keymap) == Reply::Keep {
+                    self.popup = Some(Popup::Help { scroll });
+                }
             }
-            Popup::Search(mut s) => {
-                if let Some(c) = Self::typed_char(&key) {
-                    s.push(c);
-                    self.popup = Some(Popup::Search(s));
-                } else if key.code == KeyCode::Backspace {
-                    s.pop();
-                    self.popup = Some(Popup::Search(s));
-                } else if cmd == Some(Command::Confirm) {
-                    self.editor.search = Some(s.clone());
+            Popup::Search(mut needle) => match search::on_key(&mut needle, &key, &self.keymap) {
+                Reply::Keep => self.popup = Some(Popup::Search(needle)),
+                Reply::Close => {}
+                Reply::Done(needle) => {
+                    self.editor.search = Some(needle.clone());
                     self.set_focus(Focus::Editor);
                     if !self.editor.search_step(true) {
                         self.error(format!(
                             "not found: {}",
-                            mitremap_engine::text::terminal_safe_line(&s)
+                            mitremap_engine::text::terminal_safe_line(&needle)
                         ));
                     } else {
                         self.follow_cursor();
                     }
-                } else if cmd != Some(Command::Close) {
-                    self.popup = Some(Popup::Search(s));
                 }
-            }
+            },
             Popup::Recovery {
                 recovered,
-                confirm_discard: true,
-            } => {
-                // deleting the text for good: only an explicit yes after discard
-                if cmd == Some(Command::Yes) {
+                mut confirm_discard,
+            } => match recovery::on_key(&mut confirm_discard, &key, &self.keymap) {
+                Reply::Keep | Reply::Close => {
+                    self.popup = Some(Popup::Recovery {
+                        recovered,
+                        confirm_discard,
+                    })
+                }
+                Reply::Done(recovery::Choice::Restore) => return self.restore(recovered),
+                Reply::Done(recovery::Choice::Delete) => {
                     self.info("recovered text deleted".into());
                     return vec![Effect::RemoveRecovery(Some(recovered.path))];
                 }
-                self.popup = Some(Popup::Recovery {
-                    recovered,
-                    confirm_discard: false,
-                });
-            }
-            Popup::Recovery {
-                recovered,
-                confirm_discard: false,
-            } => match cmd {
-                Some(Command::Confirm | Command::Yes) => return self.restore(recovered),
-                Some(Command::Discard) => {
-                    self.popup = Some(Popup::Recovery {
-                        recovered,
-                        confirm_discard: true,
-                    })
-                }
                 // A reflexive Esc (or n) only closes the offer: the file stays and is offered
                 // again next time.
-                Some(Command::Close) => self.info(format!(
+                Reply::Done(recovery::Choice::Later) => self.info(format!(
                     "recovered text kept in {} (offered again next start)",
                     recovered.path.display()
                 )),
-                _ => {
-                    self.popup = Some(Popup::Recovery {
-                        recovered,
-                        confirm_discard: false,
-                    })
-                }
             },
             Popup::Export(d) => return self.export_key(d, key),
             Popup::SaveAs(d) => return self.save_as_key(d, key),
@@ -1477,7 +1357,18 @@ impl App {
             original,
             ..
         } = recovered;
+        let old_len = self.editor.text().len();
         self.editor.set_text(&text);
+        // the whole text changed: nothing of the old report's ranges is on the new text
+        let whole = Change {
+            start: 0,
+            removed: old_len,
+            inserted: text.len(),
+        };
+        self.text_changes.push(whole);
+        if let Some(incoming) = &mut self.incoming {
+            incoming.changes.push(whole);
+        }
         self.name = Some(
             original
                 .as_ref()
@@ -1501,109 +1392,24 @@ impl App {
     }
 
     fn save_as_key(&mut self, mut d: SaveAsDialog, key: KeyEvent) -> Vec<Effect> {
-        let cmd = self.popup_command(&key);
-        if d.confirm {
-            if cmd == Some(Command::Yes) {
-                return self.save_to(PathBuf::from(d.path), true);
-            }
-            d.confirm = false;
-            self.popup = Some(Popup::SaveAs(d));
-            return Vec::new();
+        match d.on_key(&key, &self.keymap) {
+            Reply::Keep => self.popup = Some(Popup::SaveAs(d)),
+            Reply::Close => {}
+            Reply::Done(r) => return self.save_to(PathBuf::from(r.path), r.overwrite),
         }
-        if let Some(c) = Self::typed_char(&key) {
-            d.path.push(c);
-            self.popup = Some(Popup::SaveAs(d));
-            return Vec::new();
-        }
-        match cmd {
-            Some(Command::Close) => return Vec::new(),
-            Some(Command::Confirm) if !d.path.trim().is_empty() => {
-                let path = PathBuf::from(&d.path);
-                if path.exists() {
-                    d.confirm = true;
-                } else {
-                    return self.save_to(path, false);
-                }
-                self.popup = Some(Popup::SaveAs(d));
-                return Vec::new();
-            }
-            _ => {}
-        }
-        match key.code {
-            KeyCode::Backspace => {
-                d.path.pop();
-            }
-            KeyCode::Char('u')
-                if key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                d.path.clear()
-            }
-            _ => {}
-        }
-        self.popup = Some(Popup::SaveAs(d));
         Vec::new()
     }
 
     fn export_key(&mut self, mut d: ExportDialog, key: KeyEvent) -> Vec<Effect> {
-        let cmd = self.popup_command(&key);
-        if d.confirm {
-            if cmd == Some(Command::Yes) {
-                return self.do_export(d, true);
-            }
-            d.confirm = false;
-            self.popup = Some(Popup::Export(d));
-            return Vec::new();
+        match d.on_key(&key, &self.keymap) {
+            Reply::Keep => self.popup = Some(Popup::Export(d)),
+            Reply::Close => {}
+            Reply::Done(r) => return self.do_export(r),
         }
-        if let Some(c) = Self::typed_char(&key) {
-            d.path.push(c);
-            self.popup = Some(Popup::Export(d));
-            return Vec::new();
-        }
-        match cmd {
-            Some(Command::Close) => return Vec::new(),
-            Some(Command::Confirm) => {
-                if d.path.trim().is_empty() {
-                    self.popup = Some(Popup::Export(d));
-                    return Vec::new();
-                }
-                if std::path::Path::new(&d.path).exists() {
-                    d.confirm = true;
-                } else {
-                    return self.do_export(d, false);
-                }
-                self.popup = Some(Popup::Export(d));
-                return Vec::new();
-            }
-            _ => {}
-        }
-        match key.code {
-            KeyCode::Up | KeyCode::BackTab => {
-                let f = (d.format + Format::ALL.len() - 1) % Format::ALL.len();
-                set_format(&mut d, f);
-            }
-            KeyCode::Down | KeyCode::Tab => {
-                let f = (d.format + 1) % Format::ALL.len();
-                set_format(&mut d, f);
-            }
-            KeyCode::Backspace => {
-                d.path.pop();
-            }
-            KeyCode::Char('u')
-                if key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                d.path.clear()
-            }
-            _ => {}
-        }
-        self.popup = Some(Popup::Export(d));
         Vec::new()
     }
 
-    fn do_export(&mut self, d: ExportDialog, overwrite: bool) -> Vec<Effect> {
+    fn do_export(&mut self, d: ExportRequest) -> Vec<Effect> {
         let Some(report) = &self.report else {
             self.error("nothing to export: the editor is empty".into());
             return Vec::new();
@@ -1625,7 +1431,7 @@ impl App {
         vec![Effect::Export {
             format: Format::ALL[d.format],
             path: PathBuf::from(d.path),
-            overwrite,
+            overwrite: d.overwrite,
             report: Box::new(report),
         }]
     }
@@ -1685,13 +1491,11 @@ impl App {
                 };
             }
             Command::SaveAs => {
-                self.popup = Some(Popup::SaveAs(SaveAsDialog {
-                    path: self
-                        .path
+                self.popup = Some(Popup::SaveAs(SaveAsDialog::new(
+                    self.path
                         .as_ref()
                         .map_or_else(String::new, |p| p.display().to_string()),
-                    confirm: false,
-                }))
+                )))
             }
             Command::Run => {
                 self.info("analysing".into());
@@ -1714,14 +1518,13 @@ impl App {
                         |s| s.to_string_lossy().into_owned(),
                     );
                 let file = format!("{stem}.{}", Format::ALL[format].extension());
-                self.popup = Some(Popup::Export(ExportDialog {
+                self.popup = Some(Popup::Export(ExportDialog::new(
                     format,
-                    path: match dir {
+                    match dir {
                         Some(d) => d.join(file).display().to_string(),
                         None => file,
                     },
-                    confirm: false,
-                }));
+                )));
             }
             Command::Copy => return self.copy_selected(false),
             Command::CopyFanged => return self.copy_selected(true),
@@ -1773,9 +1576,12 @@ impl App {
                 let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
                 self.set_tab(Tab::ALL[(i + 1) % Tab::ALL.len()]);
             }
-            Command::TabTechniques => self.set_tab(Tab::Techniques),
-            Command::TabIocs => self.set_tab(Tab::Iocs),
-            Command::TabChunks => self.set_tab(Tab::Chunks),
+            // a results tab's key (the matrix's toggles back to the techniques)
+            Command::TabTechniques | Command::TabIocs | Command::TabChunks => {
+                if let Some(tab) = Tab::for_command(cmd) {
+                    self.set_tab(tab)
+                }
+            }
             Command::Matrix => self.set_tab(if self.tab == Tab::Matrix {
                 Tab::Techniques
             } else {
@@ -1815,7 +1621,14 @@ impl App {
                     "showing all techniques".into()
                 });
             }
-            Command::Confirm | Command::Close | Command::Discard | Command::Yes => {}
+            // popup keys (the popups read them themselves)
+            Command::Confirm
+            | Command::Close
+            | Command::Discard
+            | Command::Yes
+            | Command::ClearInput
+            | Command::NextFormat
+            | Command::PrevFormat => {}
         }
         Vec::new()
     }
@@ -1833,28 +1646,12 @@ impl App {
     fn set_tab(&mut self, tab: Tab) {
         self.tab = tab;
         self.set_focus(Focus::Results);
-        match tab {
-            Tab::Chunks => {
-                self.auto_follow = false;
-                self.current_chunk = self
-                    .chunk_count()
-                    .checked_sub(1)
-                    .map(|m| self.sel_chunk.min(m))
-            }
-            Tab::Techniques | Tab::Matrix => {
-                self.auto_follow = true;
-                self.follow_technique()
-            }
-            Tab::Iocs => {}
-        }
+        tab.component().on_show(self);
     }
 
     fn scroll_focused(&mut self, delta: isize) {
         match self.focus {
-            Focus::Heatmap => {
-                self.heat_scroll =
-                    (self.heat_scroll as isize + delta).clamp(0, u16::MAX as isize) as u16
-            }
+            Focus::Heatmap => self.chunk_view.scroll_by(delta),
             Focus::Editor => {
                 self.editor.scroll_lines(delta.clamp(-1_000_000, 1_000_000));
                 self.follow_cursor();
@@ -1864,94 +1661,31 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: isize) {
-        if self.tab == Tab::Matrix {
-            self.matrix_move(0, delta);
-            return;
-        }
-        let len = self.list_len();
-        if len == 0 {
-            return;
-        }
-        let cur = match self.tab {
-            Tab::Techniques | Tab::Matrix => self.sel_technique,
-            Tab::Iocs => self.sel_ioc,
-            Tab::Chunks => self.sel_chunk,
-        };
-        let new = (cur as isize)
-            .saturating_add(delta)
-            .clamp(0, len as isize - 1) as usize;
-        self.select_item(new);
+        self.tab.component().move_by(self, delta);
     }
 
     /// Number of selectable rows in the current tab.
     pub fn list_len(&self) -> usize {
-        match self.tab {
-            Tab::Techniques | Tab::Matrix => self.techniques.len(),
-            Tab::Iocs => self.visible_iocs().count(),
-            Tab::Chunks => self.chunk_count(),
-        }
+        self.tab.component().len(self)
     }
 
-    fn select_item(&mut self, i: usize) {
-        match self.tab {
-            Tab::Techniques | Tab::Matrix => {
-                self.sel_technique = i;
-                self.current_chunk = None;
-                self.auto_follow = true;
-                self.follow_technique();
-            }
-            Tab::Iocs => self.sel_ioc = i,
-            Tab::Chunks => {
-                self.sel_chunk = i;
-                self.current_chunk = Some(i);
-                self.auto_follow = false;
-            }
-        }
-        self.heat_scroll = 0;
+    /// Selects row `i` of the current tab (the chunk view starts at its top).
+    pub(crate) fn select_item(&mut self, i: usize) {
+        self.tab.component().select(self, i);
+        self.chunk_view = ChunkView::default();
     }
 
     /// A click on list row `row` (counting group headers in the IoC tab).
     fn select_row(&mut self, row: usize) {
-        if self.tab == Tab::Matrix {
-            return;
-        }
-        if self.tab == Tab::Iocs {
-            let mut r = 0;
-            let mut item = 0;
-            let mut target = None;
-            'groups: for (_, items) in self.visible_groups() {
-                r += 1; // the group's header row
-                for _ in items {
-                    if r == row {
-                        target = Some(item);
-                        break 'groups;
-                    }
-                    r += 1;
-                    item += 1;
-                }
-            }
-            if let Some(t) = target {
-                self.sel_ioc = t;
-            }
-            return;
-        }
-        if row < self.list_len() {
-            self.select_item(row);
-        }
+        self.tab.component().click_row(self, row);
     }
 
     fn activate(&mut self) {
-        let byte = match self.tab {
-            Tab::Techniques | Tab::Matrix | Tab::Chunks => self
-                .current_chunk
-                .and_then(|i| self.report.as_ref()?.chunks.get(i))
-                .map(|c| c.range.start),
-            Tab::Iocs => self.selected_ioc().map(|s| s.first),
-        };
-        if let Some(b) = byte
-            && !self.stale
-        {
-            self.editor.jump_to_byte(b);
+        let byte = self.tab.component().jump_target(self);
+        if let Some(b) = byte {
+            // found in the report's text: where that is in the text being edited
+            self.editor
+                .jump_to_byte(self.text_changes.map(b, Assoc::After));
             self.set_focus(Focus::Editor);
         }
     }
@@ -1959,7 +1693,7 @@ impl App {
     /// Moves through the selected technique's chunks (or all chunks).
     /// Moves the matrix's cursor: `dx` tactics sideways (onto the tactic's best technique), `dy`
     /// techniques within the tactic.
-    fn matrix_move(&mut self, dx: isize, dy: isize) {
+    pub(crate) fn matrix_move(&mut self, dx: isize, dy: isize) {
         use super::ui::matrix;
         let (cols, _) = matrix::columns(self, matrix::inner_width(self));
         if cols.is_empty() {
@@ -1994,13 +1728,13 @@ impl App {
             return;
         }
         let Some(report) = &self.report else { return };
-        let candidates: Vec<usize> = match (self.tab, self.techniques.get(self.sel_technique)) {
+        let candidates: Vec<ChunkPos> = match (self.tab, self.techniques.get(self.sel_technique)) {
             (Tab::Techniques | Tab::Matrix, Some(t)) => t
                 .chunks
                 .iter()
                 .filter_map(|ci| chunk_pos(report, *ci))
                 .collect(),
-            _ => (0..report.chunks.len()).collect(),
+            _ => (0..report.chunks.len()).map(ChunkPos).collect(),
         };
         if candidates.is_empty() {
             return;
@@ -2015,21 +1749,24 @@ impl App {
         self.current_chunk = Some(candidates[next]);
         self.auto_follow = false;
         if self.tab == Tab::Chunks {
-            self.sel_chunk = candidates[next];
+            self.sel_chunk = candidates[next].0;
         }
-        self.heat_scroll = 0;
+        self.chunk_view = ChunkView::default();
     }
 
     /// After the editor cursor moved: the chunk under it becomes the linked chunk.
     fn follow_cursor(&mut self) {
-        if self.stale {
-            return;
-        }
         let Some(report) = &self.report else { return };
         let byte = self.editor.cursor_byte();
-        let i = report.chunks.partition_point(|c| c.range.end <= byte);
-        if i < report.chunks.len() && report.chunks[i].range.start <= byte {
-            self.current_chunk = Some(i);
+        // the chunks where they are now, after the edits since the analysis
+        let changes = &self.text_changes;
+        let i = report
+            .chunks
+            .partition_point(|c| changes.map(c.range.end, Assoc::Before) <= byte);
+        if i < report.chunks.len()
+            && changes.map(report.chunks[i].range.start, Assoc::After) <= byte
+        {
+            self.current_chunk = Some(ChunkPos(i));
             self.auto_follow = false;
             if self.tab == Tab::Chunks {
                 self.sel_chunk = i;
@@ -2038,7 +1775,7 @@ impl App {
     }
 
     /// The selected technique's best chunk becomes the linked chunk.
-    fn follow_technique(&mut self) {
+    pub(crate) fn follow_technique(&mut self) {
         let (Some(report), Some(t)) = (&self.report, self.techniques.get(self.sel_technique))
         else {
             return;
@@ -2048,8 +1785,8 @@ impl App {
             .iter()
             .filter_map(|ci| chunk_pos(report, *ci))
             .max_by(|&a, &b| {
-                let score = |i: usize| {
-                    report.chunks[i]
+                let score = |i: ChunkPos| {
+                    report.chunks[i.0]
                         .scores
                         .iter()
                         .filter(|p| {
@@ -2081,32 +1818,7 @@ impl App {
             self.info("select text first (shift+arrows or the mouse)".into());
             return Vec::new();
         }
-        let item = match self.tab {
-            Tab::Techniques | Tab::Matrix => self.techniques.get(self.sel_technique).map(|t| {
-                (
-                    format!("{}\t{}\t{:.2}\t{}", t.id, t.name, t.confidence, t.url),
-                    t.id.clone(),
-                )
-            }),
-            Tab::Iocs => self.selected_ioc().map(|s| {
-                if fanged {
-                    (
-                        s.value.clone(),
-                        format!("{} (live, not defanged)", s.kind.as_str()),
-                    )
-                } else {
-                    (
-                        mitremap_engine::ioc::defang(&s.value, s.kind),
-                        format!("{} (defanged)", s.kind.as_str()),
-                    )
-                }
-            }),
-            Tab::Chunks => self.current_chunk.and_then(|i| {
-                let r = self.report.as_ref()?;
-                let c = r.chunks.get(i)?;
-                Some((r.chunk_text(c).to_owned(), format!("chunk {}", c.index)))
-            }),
-        };
+        let item = self.tab.component().copy_item(self, fanged);
         match item {
             Some((text, what)) => vec![Effect::Copy { text, what }],
             None => {
@@ -2149,23 +1861,8 @@ impl App {
     }
 
     /// Chunk indices (positions in `report.chunks`) to highlight in the editor.
-    pub fn linked_chunks(&self) -> Vec<usize> {
-        let Some(report) = &self.report else {
-            return Vec::new();
-        };
-        match self.tab {
-            Tab::Techniques | Tab::Matrix => self
-                .selected_technique()
-                .map(|t| {
-                    t.chunks
-                        .iter()
-                        .filter_map(|ci| chunk_pos(report, *ci))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Tab::Chunks => self.current_chunk.into_iter().collect(),
-            Tab::Iocs => Vec::new(),
-        }
+    pub fn linked_chunks(&self) -> Vec<ChunkPos> {
+        self.tab.component().linked_chunks(self)
     }
 
     pub fn model_unavailable(&self) -> bool {
@@ -2202,18 +1899,25 @@ impl App {
     }
 }
 
-fn set_format(d: &mut ExportDialog, f: usize) {
-    let old = Format::ALL[d.format].extension();
-    let new = Format::ALL[f].extension();
-    if let Some(stem) = d.path.strip_suffix(old) {
-        d.path = format!("{stem}{new}");
-    }
-    d.format = f;
+/// Byte offset of each line of the text the lines make joined with `\n`.
+pub fn line_starts(lines: &[String]) -> Vec<usize> {
+    lines
+        .iter()
+        .scan(0, |at, l| {
+            let start = *at;
+            *at += l.len() + 1;
+            Some(start)
+        })
+        .collect()
 }
 
 /// Position in `report.chunks` (sorted by index) of chunk `index`.
-pub fn chunk_pos(report: &Report, index: usize) -> Option<usize> {
-    report.chunks.binary_search_by_key(&index, |c| c.index).ok()
+pub fn chunk_pos(report: &Report, index: usize) -> Option<ChunkPos> {
+    report
+        .chunks
+        .binary_search_by_key(&index, |c| c.index)
+        .ok()
+        .map(ChunkPos)
 }
 
 fn group_iocs(summaries: Vec<IocSummary>) -> Vec<(IocKind, Vec<IocSummary>)> {

@@ -1,6 +1,6 @@
 //! The editor's model: a [`TextBuf`] (editing, undo/redo, selection) plus the
 //! viewport, text search and byte-offset mapping the other panes link to. Rendering is in
-//! `ui/editor.rs` so report text is sanitised and highlighted there.
+//! `components/editor.rs` so report text is sanitised and highlighted there.
 
 use std::borrow::Cow;
 use std::cell::Cell;

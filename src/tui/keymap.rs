@@ -78,6 +78,9 @@ commands! {
     Close => "close", "close the popup (a recovered text is kept for the next start)";
     Discard => "discard", "delete the recovered text (asks for yes)";
     Yes => "yes", "yes: delete, replace the file, restore";
+    ClearInput => "clear_input", "clear the path being typed";
+    NextFormat => "next_format", "next export format (the popup's down key too)";
+    PrevFormat => "prev_format", "previous export format (the popup's up key too)";
 }
 
 /// Where a binding applies.
@@ -91,15 +94,18 @@ pub enum Context {
     Panes,
     /// Popups (help, search, export, save as, recovery); text prompts type other keys.
     Popup,
+    /// The export dialog (looked up before `Popup`).
+    Export,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Global,
         Context::Editor,
         Context::View,
         Context::Panes,
         Context::Popup,
+        Context::Export,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -108,7 +114,13 @@ impl Context {
             Context::View => "view",
             Context::Panes => "panes",
             Context::Popup => "popup",
+            Context::Export => "export",
         }
+    }
+
+    /// A popup's section: it sees only the global quit key.
+    pub fn is_popup(self) -> bool {
+        matches!(self, Context::Popup | Context::Export)
     }
 }
 
@@ -249,9 +261,17 @@ fn conflicts(
                 // a popup sees only the global quit key
                 if let Some(&global) = seen.get(&(Context::Global, *key))
                     && global != *cmd
-                    && (*ctx != Context::Popup || global == Command::Quit)
+                    && (!ctx.is_popup() || global == Command::Quit)
                 {
                     out.push((*ctx, *key, *cmd, Context::Global, global));
+                }
+                // a popup's own section is looked up before [popup]: it must not hide its keys
+                if ctx.is_popup()
+                    && *ctx != Context::Popup
+                    && let Some(&shared) = seen.get(&(Context::Popup, *key))
+                    && shared != *cmd
+                {
+                    out.push((*ctx, *key, *cmd, Context::Popup, shared));
                 }
             }
         }
@@ -308,7 +328,9 @@ impl Keymap {
                 let Some(ctx) = ctx else {
                     problems.push((
                         line,
-                        format!("unknown section [{section}] (global, editor, view, panes, popup)"),
+                        format!(
+                            "unknown section [{section}] (global, editor, view, panes, popup, export)"
+                        ),
                     ));
                     continue;
                 };
@@ -452,6 +474,13 @@ impl Keymap {
 
     pub fn lookup(&self, ctx: Context, key: Key) -> Option<Command> {
         self.lookup.get(&(ctx, key)).copied()
+    }
+
+    /// What `key` means in `contexts`, the first that binds it: the one lookup every pane and
+    /// popup goes through.
+    pub fn command(&self, contexts: &[Context], key: &KeyEvent) -> Option<Command> {
+        let key = Key::from_event(key);
+        contexts.iter().find_map(|ctx| self.lookup(*ctx, key))
     }
 
     /// The first key bound to `cmd` in `ctx`, for hints.

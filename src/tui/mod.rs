@@ -7,10 +7,13 @@
 
 pub mod action;
 pub mod app;
+pub mod changes;
 pub mod clipboard;
+pub mod components;
 pub mod editor;
 pub mod keymap;
 pub mod paths;
+pub mod popups;
 pub mod recovery;
 pub mod review;
 pub mod runtime;

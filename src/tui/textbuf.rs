@@ -9,6 +9,8 @@ use std::cell::Cell;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::changes::{Change, ChangeSet};
+
 /// (row, column in chars).
 pub type Pos = (usize, usize);
 
@@ -41,6 +43,8 @@ pub struct TextBuf {
     redo: Vec<Edit>,
     group: Option<Group>,
     yank: String,
+    /// Every change to the text (undo and redo included) since [`TextBuf::take_changes`].
+    changes: ChangeSet,
     /// Rows a page up/down moves (set by the renderer).
     pub page: Cell<usize>,
 }
@@ -58,6 +62,7 @@ impl TextBuf {
             redo: Vec::new(),
             group: None,
             yank: String::new(),
+            changes: ChangeSet::default(),
             page: Cell::new(20),
         }
     }
@@ -93,6 +98,16 @@ impl TextBuf {
     /// The next edit starts a new undo step (the app calls this after a pause in typing).
     pub fn break_group(&mut self) {
         self.group = None;
+    }
+
+    /// The changes made since the last call, as byte offsets of the text joined with `\n`.
+    pub fn take_changes(&mut self) -> ChangeSet {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Byte offset of the start of `row` in the joined text.
+    fn row_offset(&self, row: usize) -> usize {
+        self.lines[..row].iter().map(|l| l.len() + 1).sum()
     }
 
     /// Number of undo steps (for tests and the status).
@@ -168,6 +183,18 @@ impl TextBuf {
     /// Replaces `a..b` by `text`; returns the end of the inserted text.
     fn replace(&mut self, a: Pos, b: Pos, text: &str) -> Pos {
         let (ba, bb) = (self.byte(a), self.byte(b));
+        let start = self.row_offset(a.0) + ba;
+        let end = start - ba
+            + self.lines[a.0..b.0]
+                .iter()
+                .map(|l| l.len() + 1)
+                .sum::<usize>()
+            + bb;
+        self.changes.push(Change {
+            start,
+            removed: end - start,
+            inserted: text.len(),
+        });
         let prefix = &self.lines[a.0][..ba];
         let suffix = &self.lines[b.0][bb..];
         let mut joined = String::with_capacity(prefix.len() + text.len() + suffix.len());
@@ -609,6 +636,74 @@ mod tests {
             }
             while b.undo() {}
             proptest::prop_assert_eq!(b.lines(), &original[..]);
+        }
+    }
+
+    proptest::proptest! {
+        /// The recorded changes carry ranges of the original text (its words) through random
+        /// edits: always on char boundaries of the text now, in order; a word no edit touched
+        /// still covers the same word; undoing everything restores the original exactly.
+        #[test]
+        fn changes_carry_ranges_through_edits(
+            start in "[a-zé€ \n]{0,40}",
+            ops in proptest::collection::vec((0u8..12, "[a-zé€ .\n]{1,6}"), 0..60),
+        ) {
+            let mut b = buf(&start);
+            let original = b.lines().join("\n");
+            let mut words: Vec<(String, std::ops::Range<usize>, bool)> = Vec::new();
+            let mut at = 0;
+            for w in original.split([' ', '\n']) {
+                if !w.is_empty() {
+                    words.push((w.to_owned(), at..at + w.len(), true));
+                }
+                at += w.len() + 1;
+            }
+            let mut ops = ops;
+            // then undo everything, one op at a time, carrying the ranges through that too
+            ops.extend(std::iter::repeat_n((99, String::new()), 200));
+            let mut total = ChangeSet::default();
+            for (op, text) in ops {
+                match op {
+                    0..=3 => typed(&mut b, &text[..text.chars().next().map_or(0, char::len_utf8)]),
+                    4 => { b.input(k(KeyCode::Backspace)); }
+                    5 => { b.input(k(KeyCode::Delete)); }
+                    6 => { b.input(k(KeyCode::Left)); }
+                    7 => { b.input(k(KeyCode::Up)); }
+                    8 => { b.input(KeyEvent::new(KeyCode::Right, KeyModifiers::SHIFT)); }
+                    9 => { b.insert_str(&text); }
+                    10 => { b.input(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL)); }
+                    99 => { b.undo(); }
+                    _ => b.break_group(),
+                }
+                let changes = b.take_changes();
+                total.extend(&changes);
+                let now = b.lines().join("\n");
+                let mut last = 0;
+                for (word, range, intact) in &mut words {
+                    for c in changes.changes() {
+                        // text typed at a word's edge is not part of it, but it is an edit there
+                        *intact &= !(c.start <= range.end && c.start + c.removed >= range.start);
+                        *range = ChangeSet::from(*c).map_range(range.clone());
+                    }
+                    proptest::prop_assert!(range.start <= range.end && range.end <= now.len());
+                    proptest::prop_assert!(now.is_char_boundary(range.start) && now.is_char_boundary(range.end));
+                    proptest::prop_assert!(range.start >= last, "ranges stay in order");
+                    last = range.end;
+                    if *intact {
+                        proptest::prop_assert_eq!(&now[range.clone()], word.as_str());
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(&b.lines().join("\n"), &original);
+            // the same, with every change merged into one set as the app keeps them
+            let mut last = 0;
+            for w in original.split([' ', '\n']).scan(0, |at, w| { let r = *at..*at + w.len(); *at += w.len() + 1; Some(r) }) {
+                let r = total.map_range(w);
+                proptest::prop_assert!(r.end <= original.len());
+                proptest::prop_assert!(original.is_char_boundary(r.start) && original.is_char_boundary(r.end));
+                proptest::prop_assert!(r.start >= last);
+                last = r.end;
+            }
         }
     }
 

@@ -1,11 +1,8 @@
 //! Drawing the app from its state. Every piece of report text goes through the engine's
 //! sanitiser (`safe`, `safe_multiline`) before it reaches a ratatui buffer.
 
-mod editor;
-mod heatmap;
 pub(crate) mod matrix;
-mod popups;
-mod results;
+pub(crate) mod results;
 mod status;
 
 use ratatui::Frame;
@@ -14,7 +11,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
-use super::app::{App, Areas, Focus, Tab};
+use super::app::{App, Areas, Focus};
+pub(crate) use super::components::editor::ioc_style;
+use super::popups;
 use super::theme::Role;
 
 /// Smallest terminal the layout works in.
@@ -40,7 +39,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     let [main, status_area] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(2)]).areas(area);
-    let (editor_area, results_area, heatmap_area) = if app.tab == Tab::Matrix {
+    // a tab with a pane of its own (the matrix) takes the top; lists share the right side
+    let wide = app.tab.component().own_pane();
+    let (editor_area, results_area, heatmap_area) = if wide {
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
         let [e, h] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
@@ -63,16 +64,14 @@ pub fn draw(f: &mut Frame, app: &App) {
         heatmap: heatmap_area,
         ..Areas::default()
     };
-    editor::draw(f, app, editor_area);
-    let (list_top, list_offset) = if app.tab == Tab::Matrix {
-        matrix::draw(f, app, results_area);
-        (0, 0)
-    } else {
-        results::draw(f, app, results_area)
+    super::components::editor::draw(f, app, editor_area);
+    let (list_top, list_offset) = match app.tab.component().draw_pane(f, app, results_area) {
+        Some(drawn) => drawn,
+        None => results::draw(f, app, results_area),
     };
     areas.list_top = list_top;
     areas.list_offset = list_offset;
-    heatmap::draw(f, app, heatmap_area);
+    super::components::heatmap::draw(f, app, heatmap_area);
     status::draw(f, app, status_area);
     app.areas.set(areas);
     popups::draw(f, app, area);

@@ -1,4 +1,4 @@
-//! The heatmap pane: the linked chunk's words coloured by their contribution to the selected
+//! The chunk view (heatmap) pane: the linked chunk's words coloured by their contribution to the selected
 //! technique (diverging palette; positive and negative also differ by modifier, so the map reads
 //! in 16 colours, for colour-blind users and under NO_COLOR), a legend and the top words.
 
@@ -10,15 +10,29 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{conf_style, pane_block, safe, safe_lines};
 use crate::tui::app::{App, Focus};
 use crate::tui::theme::Role;
+use crate::tui::ui::{conf_style, pane_block, safe, safe_lines};
+
+/// The chunk view's state: how far its text is scrolled (back to the top when another chunk or
+/// item is shown).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChunkView {
+    pub scroll: u16,
+}
+
+impl ChunkView {
+    /// Scroll keys and the wheel while the chunk view has the focus.
+    pub fn scroll_by(&mut self, delta: isize) {
+        self.scroll = (self.scroll as isize + delta).clamp(0, u16::MAX as isize) as u16;
+    }
+}
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let chunk = app
         .report
         .as_ref()
-        .and_then(|r| Some((r, r.chunks.get(app.current_chunk?)?)));
+        .and_then(|r| Some((r, r.chunks.get(app.current_chunk?.0)?)));
     let target = app.heat_target();
     let mut title = vec![Span::styled(" Heatmap ", app.theme.style(Role::title))];
     if let Some((_, c)) = chunk {
@@ -38,8 +52,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         {
             let status = review.chunk_status(c.index, id);
             title.push(Span::styled(
-                format!("{} {status} ", super::results::review_mark(status)),
-                super::results::review_style(app, status),
+                format!("{} {status} ", crate::tui::ui::results::review_mark(status)),
+                crate::tui::ui::results::review_style(app, status),
             ));
         }
     }
@@ -115,7 +129,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((app.heat_scroll, 0)),
+            .scroll((app.chunk_view.scroll, 0)),
         inner,
     );
 }

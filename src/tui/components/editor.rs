@@ -10,10 +10,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::pane_block;
-use crate::tui::app::{App, Focus};
+use crate::tui::app::{App, ChunkPos, Focus};
+use crate::tui::changes::{Assoc, ChangeSet};
 use crate::tui::editor::{display, wrap_rows};
 use crate::tui::theme::Role;
+use crate::tui::ui::pane_block;
 
 /// Columns of the chunk gutter: the widest chunk index (at least 4 digits), `▸` and a space.
 fn gutter_width(app: &App) -> u16 {
@@ -22,7 +23,7 @@ fn gutter_width(app: &App) -> u16 {
         .as_ref()
         .and_then(|r| r.chunks.last())
         .map_or(0, |c| c.index);
-    super::digits(last).max(4) as u16 + 2
+    crate::tui::ui::digits(last).max(4) as u16 + 2
 }
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
@@ -75,7 +76,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             title.insert(
                 name_at,
                 Span::styled(
-                    format!("{} ", super::fit(&super::safe(name), room - 1)),
+                    format!(
+                        "{} ",
+                        crate::tui::ui::fit(&crate::tui::ui::safe(name), room - 1)
+                    ),
                     app.theme.style(Role::dim),
                 ),
             );
@@ -149,8 +153,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 let c = line[b..].chars().next().unwrap_or(' ');
                 let mut style = base;
                 if let Some(ls) = line_start {
-                    if let Some(ioc) = iocs.iter().find(|i| i.range.contains(&(ls + b))) {
-                        style = style.patch(ioc_style(app, ioc.kind));
+                    if let Some((_, kind)) = iocs.iter().find(|(r, _)| r.contains(&(ls + b))) {
+                        style = style.patch(ioc_style(app, *kind));
                     }
                     if overlay.linked(ls + b) {
                         style = style.patch(app.theme.style(Role::chunk_linked));
@@ -222,20 +226,28 @@ pub fn ioc_style(app: &App, kind: IocKind) -> Style {
     })
 }
 
-/// What the report says about the visible text (nothing while the text is being edited).
+/// What the report says about the visible text. Its ranges are in the report's text; while the
+/// analyst edits, they are carried through the edits since (`App::text_changes`), so IoCs and
+/// chunk boundaries stay on their words until the re-analysis is in.
 struct Overlay<'a> {
     line_starts: Option<&'a [usize]>,
     iocs: &'a [Ioc],
     chunks: &'a [mitremap_engine::analysis::ChunkResult],
+    changes: &'a ChangeSet,
     linked: Vec<Range<usize>>,
     current: Option<Range<usize>>,
 }
 
 impl<'a> Overlay<'a> {
     fn new(app: &'a App) -> Overlay<'a> {
-        match (&app.report, app.stale) {
-            (Some(r), false) => {
-                let range = |i: usize| r.chunks.get(i).map(|c| c.range.clone());
+        match &app.report {
+            Some(r) => {
+                let changes = &app.text_changes;
+                let range = |i: ChunkPos| {
+                    r.chunks
+                        .get(i.0)
+                        .map(|c| changes.map_range(c.range.clone()))
+                };
                 let mut linked: Vec<Range<usize>> =
                     app.linked_chunks().into_iter().filter_map(range).collect();
                 linked.sort_by_key(|r| r.start);
@@ -243,14 +255,16 @@ impl<'a> Overlay<'a> {
                     line_starts: Some(&app.line_starts),
                     iocs: &r.iocs,
                     chunks: &r.chunks,
+                    changes,
                     linked,
                     current: app.current_chunk.and_then(range),
                 }
             }
-            _ => Overlay {
+            None => Overlay {
                 line_starts: None,
                 iocs: &[],
                 chunks: &[],
+                changes: &app.text_changes,
                 linked: Vec::new(),
                 current: None,
             },
@@ -261,11 +275,24 @@ impl<'a> Overlay<'a> {
         self.line_starts?.get(line).copied()
     }
 
-    fn iocs_in(&self, start: Option<usize>, len: usize) -> &'a [Ioc] {
-        let Some(start) = start else { return &[] };
-        let a = self.iocs.partition_point(|i| i.range.start < start);
-        let b = self.iocs.partition_point(|i| i.range.start < start + len);
-        &self.iocs[a..b]
+    /// The IoCs starting on a line, as (range in the editor's text, kind); deleted ones are gone.
+    fn iocs_in(&self, start: Option<usize>, len: usize) -> Vec<(Range<usize>, IocKind)> {
+        let Some(start) = start else {
+            return Vec::new();
+        };
+        let at = |i: &Ioc| self.changes.map(i.range.start, Assoc::After);
+        let a = self.iocs.partition_point(|i| at(i) < start);
+        let b = self.iocs.partition_point(|i| at(i) < start + len);
+        self.iocs[a..b]
+            .iter()
+            .map(|i| (self.changes.map_range(i.range.clone()), i.kind))
+            .filter(|(r, _)| !r.is_empty())
+            .collect()
+    }
+
+    /// A chunk's range in the editor's text.
+    fn chunk_range(&self, i: usize) -> Range<usize> {
+        self.changes.map_range(self.chunks[i].range.clone())
     }
 
     fn linked(&self, byte: usize) -> bool {
@@ -284,20 +311,21 @@ impl<'a> Overlay<'a> {
         let Some(start) = start else {
             return Line::raw("");
         };
-        let i = self.chunks.partition_point(|c| c.range.end <= start);
-        let Some(chunk) = self.chunks.get(i) else {
-            return Line::raw("");
-        };
-        // a chunk starting on this line is numbered; otherwise the line continues one
-        let starting = self
+        let i = self
             .chunks
-            .iter()
-            .skip(i)
-            .take_while(|c| c.range.start <= start + len)
-            .find(|c| c.range.start >= start);
-        let shown = starting.unwrap_or(chunk);
-        let is_current = self.current.as_ref() == Some(&shown.range);
-        let is_linked = self.linked.contains(&shown.range);
+            .partition_point(|c| self.changes.map(c.range.end, Assoc::Before) <= start);
+        if i >= self.chunks.len() {
+            return Line::raw("");
+        }
+        let chunk = self.chunk_range(i);
+        // a chunk starting on this line is numbered; otherwise the line continues one
+        let starting = (i..self.chunks.len())
+            .map(|j| (j, self.chunk_range(j)))
+            .take_while(|(_, r)| r.start <= start + len)
+            .find(|(_, r)| r.start >= start);
+        let shown = starting.as_ref().map_or(&chunk, |(_, r)| r);
+        let is_current = self.current.as_ref() == Some(shown);
+        let is_linked = self.linked.contains(shown);
         let style = if is_current {
             app.theme.style(Role::gutter_current)
         } else if is_linked {
@@ -308,8 +336,8 @@ impl<'a> Overlay<'a> {
             app.theme.style(Role::gutter)
         };
         let text = match starting {
-            Some(c) if first_row => format!("{:>digits$}▸", c.index),
-            _ if chunk.range.start > start + len => " ".repeat(digits + 1),
+            Some((j, _)) if first_row => format!("{:>digits$}▸", self.chunks[j].index),
+            _ if chunk.start > start + len => " ".repeat(digits + 1),
             _ => format!("{}│", " ".repeat(digits)),
         };
         Line::styled(text, style)
