@@ -1960,6 +1960,7 @@ fn is_confusable(c: char) -> bool {
 fn idn_domain(t: &str, s: usize, e: usize, out: &mut Vec<Cand>) {
     let mut start = s;
     for (i, c) in t[..s].char_indices().rev() {
+        tick!();
         if is_latin_like(c) || c.is_ascii_alphanumeric() || c == '-' || c == '.' {
             start = i;
         } else {
@@ -2488,6 +2489,20 @@ mod linear_tests {
             ("ja3-hashes", "JA3 0123456789abcdef0123456789abcdef ", 3_000),
             ("tlsh-hex", "T1", 50_000),
             ("cisco-macs", "ABCD.ABCD.ABCD.", 10_000),
+            // names glued to Latin-lookalike letters are read back to their start (bounded)
+            ("cyrillic-glued-names", "\u{0430}.com", 20_000),
+            (
+                "cyrillic-glued-words",
+                "\u{0440}\u{0430}\u{0443}a.b.com ",
+                10_000,
+            ),
+            // the shape the old wall-clock test timed: a mixed report sentence
+            (
+                "mixed-report-unit",
+                "Actor used hxxp://evil[.]com/a.php and 1.2.3.4 with C:\\Windows\\x.exe, \
+                 d41d8cd98f00b204e9800998ecf8427e and version 1.2.3.4. a.a.a.a 1:2:3 ",
+                2_000,
+            ),
             ("onion-runs", "aaaa.onion.", 10_000),
             ("base58-runs", "4", 100_000),
             ("tlp", "TLP:AMBER+", 10_000),
