@@ -2017,7 +2017,7 @@ impl App {
         let Some(report) = &self.report else { return };
         let byte = self.editor.cursor_byte();
         let i = report.chunks.partition_point(|c| c.range.end <= byte);
-        if i < report.chunks.len() && report.chunks[i].range.start <= byte {
+        if report.chunks.get(i).is_some_and(|c| c.range.start <= byte) {
             self.current_chunk = Some(i);
             self.auto_follow = false;
             if self.tab == Tab::Chunks {
@@ -2038,15 +2038,16 @@ impl App {
             .filter_map(|ci| chunk_pos(report, *ci))
             .max_by(|&a, &b| {
                 let score = |i: usize| {
-                    report.chunks[i]
-                        .scores
-                        .iter()
-                        .filter(|p| {
-                            let l = report.label(p.label);
-                            l == t.id || t.model_labels.iter().any(|m| m == l)
-                        })
-                        .map(|p| p.score)
-                        .fold(0.0f32, f32::max)
+                    report.chunks.get(i).map_or(0.0, |c| {
+                        c.scores
+                            .iter()
+                            .filter(|p| {
+                                let l = report.label(p.label);
+                                l == t.id || t.model_labels.iter().any(|m| m == l)
+                            })
+                            .map(|p| p.score)
+                            .fold(0.0f32, f32::max)
+                    })
                 };
                 score(a).total_cmp(&score(b)).then(b.cmp(&a))
             });
@@ -2093,7 +2094,7 @@ impl App {
             Tab::Chunks => self.current_chunk.and_then(|i| {
                 let r = self.report.as_ref()?;
                 let c = r.chunks.get(i)?;
-                Some((r.chunk_text(c).to_owned(), format!("chunk {}", c.index)))
+                Some((r.chunk_text(&c).to_owned(), format!("chunk {}", c.index)))
             }),
         };
         match item {

@@ -55,11 +55,12 @@ with open(out, "w", encoding="utf-8") as f:
         # Prose words without any sentence end or newline: one sentence, one window.
         clean = " ".join(w.strip(".!?。") for w in words if w.strip(".!?。")) + " "
         f.write(repeat_to(clean, size))
-    elif name == "sentences-50mb.txt":
+    elif name.startswith("sentences-"):
+        size = int(name.split("-")[1].rstrip("mb.txt")) * MB
         sents = ["The actor ran PowerShell.", "It dumped LSASS memory.", "Data was staged.",
                  "A scheduled task was created.", "The loader beaconed over HTTPS."]
         block = "\n".join(sents) + "\n"
-        f.write(repeat_to(block, 50 * MB))
+        f.write(repeat_to(block, size))
     elif name == "jsonl-50mb.jsonl":
         text = repeat_to(prose + "\n\n", 50 * MB)
         f.write(json.dumps({"id": "big", "text": text}) + "\n")
@@ -115,7 +116,7 @@ run() { # label, then the command; prints "label kb status seconds"
   printf '%s\t%s\t%s\t%.0f\n' "$label" "${kb:-0}" "$status" "$(echo "$end - $start" | bc)"
 }
 
-all="baseline-1mb.txt line-nospace-20mb.txt line-nospace-100mb.txt line-spaces-20mb.txt line-spaces-100mb.txt sentences-50mb.txt jsonl-50mb.jsonl binary-1gb"
+all="baseline-1mb.txt line-nospace-20mb.txt line-nospace-100mb.txt line-spaces-20mb.txt line-spaces-100mb.txt sentences-50mb.txt sentences-100mb.txt jsonl-50mb.jsonl binary-1gb"
 shapes=${SHAPES:-$all}
 echo "# bin: $bin"
 echo "# model: $model  limit: ${limit}s per run  machine: $(nproc) vCPU, $(free -g | awk '/Mem:/{print $2}') GiB"

@@ -226,7 +226,7 @@ pub fn ioc_style(app: &App, kind: IocKind) -> Style {
 struct Overlay<'a> {
     line_starts: Option<&'a [usize]>,
     iocs: &'a [Ioc],
-    chunks: &'a [mitremap_engine::analysis::ChunkResult],
+    chunks: &'a mitremap_engine::analysis::ChunkTable,
     linked: Vec<Range<usize>>,
     current: Option<Range<usize>>,
 }
@@ -250,7 +250,7 @@ impl<'a> Overlay<'a> {
             _ => Overlay {
                 line_starts: None,
                 iocs: &[],
-                chunks: &[],
+                chunks: mitremap_engine::analysis::ChunkTable::empty(),
                 linked: Vec::new(),
                 current: None,
             },
@@ -295,7 +295,7 @@ impl<'a> Overlay<'a> {
             .skip(i)
             .take_while(|c| c.range.start <= start + len)
             .find(|c| c.range.start >= start);
-        let shown = starting.unwrap_or(chunk);
+        let shown = starting.as_ref().unwrap_or(&chunk);
         let is_current = self.current.as_ref() == Some(&shown.range);
         let is_linked = self.linked.contains(&shown.range);
         let style = if is_current {

@@ -356,7 +356,7 @@ fn chunks(app: &App, width: usize, list_h: usize) -> Rows {
                 preds.join(", ")
             };
             let text = report
-                .chunk_text(c)
+                .chunk_text(&c)
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");

@@ -8,6 +8,7 @@ use mitremap_ioc::{Ioc, IocSummary};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::chunks::{ChunkSpan, ChunkTable};
 use super::review::{ReviewOverlay, ReviewStatus};
 use super::{AnalysisOptions, Event, Progress};
 use crate::attack::mapping::{MappingKind, map_label};
@@ -270,7 +271,8 @@ pub struct Report {
     pub input: InputInfo,
     pub model: Option<ModelInfo>,
     pub options: ReportOptions,
-    pub chunks: Vec<ChunkResult>,
+    /// Sorted by chunk index; compact (see [`ChunkTable`]).
+    pub chunks: ChunkTable,
     pub iocs: Vec<Ioc>,
     /// Attributions per chunk index.
     pub explanations: BTreeMap<usize, Vec<Explanation>>,
@@ -308,7 +310,7 @@ impl Report {
             input,
             model,
             options,
-            chunks: Vec::new(),
+            chunks: ChunkTable::new(),
             iocs: Vec::new(),
             explanations: BTreeMap::new(),
             progress: Progress::default(),
@@ -325,10 +327,6 @@ impl Report {
     pub fn apply_owned(&mut self, event: Event) {
         match event {
             Event::Iocs(iocs) => self.iocs = iocs,
-            Event::Chunk(chunk) => {
-                let at = self.chunks.partition_point(|c| c.index < chunk.index);
-                self.chunks.insert(at, chunk);
-            }
             other => self.apply(&other),
         }
     }
@@ -344,10 +342,7 @@ impl Report {
             }
             Event::Progress(p) => self.progress = *p,
             Event::Iocs(iocs) => self.iocs = iocs.clone(),
-            Event::Chunk(chunk) => {
-                let at = self.chunks.partition_point(|c| c.index < chunk.index);
-                self.chunks.insert(at, chunk.clone());
-            }
+            Event::Chunk(chunk) => self.chunks.insert(chunk),
             Event::Explained {
                 chunk,
                 explanations,
@@ -366,8 +361,8 @@ impl Report {
     }
 
     /// The text of a chunk.
-    pub fn chunk_text(&self, chunk: &ChunkResult) -> &str {
-        &self.document.text()[chunk.range.clone()]
+    pub fn chunk_text(&self, chunk: impl ChunkSpan) -> &str {
+        &self.document.text()[chunk.span()]
     }
 
     /// The model's name for a label index.
@@ -408,8 +403,8 @@ impl Report {
         let labels = Catalog::embedded();
         let mut mapped = HashMap::new();
         let mut hits: BTreeMap<String, TechniqueHit> = BTreeMap::new();
-        // Chunks supporting each hit below the threshold (shown only for evidence-only hits).
-        let mut support: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        // The technique and family each label's scores count for (for the second pass).
+        let mut label_ids: HashMap<usize, (String, String)> = HashMap::new();
         let floor = EVIDENCE_FLOOR.min(threshold);
         // Best score per ID in the current chunk: two labels mapping to one ID (a revoked label
         // and its replacement) count once per chunk.
@@ -417,6 +412,9 @@ impl Report {
         // The same per parent technique, its sub-techniques included (see below).
         let mut family_in_chunk: BTreeMap<String, f32> = BTreeMap::new();
         let mut families: BTreeMap<String, Family> = BTreeMap::new();
+        // First pass: scores only. Chunk lists are gathered in a second pass, for the techniques
+        // listed: on millions of chunks, lists for every technique above the evidence floor
+        // would take more memory than the chunks themselves.
         for chunk in &self.chunks {
             in_chunk.clear();
             family_in_chunk.clear();
@@ -456,16 +454,11 @@ impl Report {
                 let best_here = in_chunk.entry(hit.id.clone()).or_insert(0.0);
                 *best_here = best_here.max(p.score);
                 let family = hit.parent.clone().unwrap_or_else(|| hit.id.clone());
+                label_ids
+                    .entry(p.label)
+                    .or_insert_with(|| (hit.id.clone(), family.clone()));
                 let best_here = family_in_chunk.entry(family).or_insert(0.0);
                 *best_here = best_here.max(p.score);
-                let chunks = if p.score >= threshold {
-                    &mut hit.chunks
-                } else {
-                    support.entry(hit.id.clone()).or_default()
-                };
-                if chunks.last() != Some(&chunk.index) {
-                    chunks.push(chunk.index);
-                }
                 if label != hit.id && !hit.model_labels.iter().any(|l| l == label) {
                     hit.model_labels.push(label.to_owned());
                 }
@@ -489,17 +482,48 @@ impl Report {
                 let family = families.entry(id.clone()).or_default();
                 family.evidence += score;
                 family.best = family.best.max(score);
-                family.chunks.push(chunk.index);
+            }
+        }
+        hits.retain(|_, h| listed(h.confidence, h.evidence, threshold));
+        // A parent technique whose family (it and its sub-techniques) adds up to the threshold,
+        // though none of them is listed: the model is unsure which sub-technique, not that the
+        // report describes the technique.
+        families.retain(|id, family| {
+            let represented = hits
+                .values()
+                .any(|h| h.id == *id || h.parent.as_deref() == Some(id.as_str()));
+            !represented && listed(family.best, family.evidence, threshold)
+        });
+        // Second pass: the chunks of what is listed. A technique lists the chunks at or above the
+        // threshold; one listed on evidence alone lists the chunks that counted toward it; a
+        // family the chunks where one of its members reached the evidence floor.
+        for h in hits.values_mut() {
+            h.evidence_only = h.confidence < threshold;
+        }
+        if !hits.is_empty() || !families.is_empty() {
+            for chunk in &self.chunks {
+                for p in chunk.above(floor) {
+                    let Some((id, family)) = label_ids.get(&p.label) else {
+                        continue;
+                    };
+                    if let Some(hit) = hits.get_mut(id)
+                        && (hit.evidence_only || p.score >= threshold)
+                        && hit.chunks.last() != Some(&chunk.index)
+                    {
+                        hit.chunks.push(chunk.index);
+                    }
+                    if let Some(f) = families.get_mut(family)
+                        && p.score >= EVIDENCE_FLOOR
+                        && f.chunks.last() != Some(&chunk.index)
+                    {
+                        f.chunks.push(chunk.index);
+                    }
+                }
             }
         }
         let mut out: Vec<TechniqueHit> = hits
             .into_values()
-            .filter(|h| listed(h.confidence, h.evidence, threshold))
             .map(|mut h| {
-                if h.chunks.is_empty() {
-                    h.evidence_only = true;
-                    h.chunks = support.remove(&h.id).unwrap_or_default();
-                }
                 h.chunks.sort_unstable();
                 h.chunks.dedup();
                 h.chunk_count = h.chunks.len();
@@ -509,16 +533,7 @@ impl Report {
                 h
             })
             .collect();
-        // A parent technique whose family (it and its sub-techniques) adds up to the threshold,
-        // though none of them is listed: the model is unsure which sub-technique, not that the
-        // report describes the technique.
         for (id, family) in families {
-            let represented = out
-                .iter()
-                .any(|h| h.id == id || h.parent.as_deref() == Some(id.as_str()));
-            if represented || !listed(family.best, family.evidence, threshold) {
-                continue;
-            }
             let Some(t) = catalog.get(&id) else { continue };
             let review = self.review.as_ref().map_or(ReviewStatus::Unreviewed, |r| {
                 r.technique_status(&id, &family.chunks)
@@ -811,13 +826,13 @@ impl Serialize for ChunksJson<'_> {
                 cut_words: c.cut_words,
                 predictions: c
                     .above(report.options.threshold)
-                    .map(|p| PredictionJson::of(report, c.index, p))
+                    .map(|p| PredictionJson::of(report, c.index, &p))
                     .collect(),
                 top: c
                     .scores
                     .iter()
                     .take(TOP_PER_CHUNK)
-                    .map(|p| PredictionJson::of(report, c.index, p))
+                    .map(|p| PredictionJson::of(report, c.index, &p))
                     .collect(),
                 added: report.review.as_ref().map_or_else(Vec::new, |r| {
                     r.chunks
@@ -826,7 +841,7 @@ impl Serialize for ChunksJson<'_> {
                         .map(|((_, id), _)| id.as_str())
                         .collect()
                 }),
-                text: self.include_text.then(|| report.chunk_text(c)),
+                text: self.include_text.then(|| report.chunk_text(&c)),
                 explanations: report.explanations.get(&c.index),
             })?;
         }
