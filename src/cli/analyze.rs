@@ -130,8 +130,8 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         mitremap_export::check_destination(out, args.force)?;
     }
     let batch_items = match (&args.jsonl, &args.input) {
-        (Some(jsonl), _) => Some(super::batch::open_jsonl(jsonl)?),
-        (None, Some(dir)) if dir.is_dir() => Some(super::batch::folder_items(dir)?),
+        (Some(jsonl), _) => Some(super::batch::open_jsonl(jsonl, args.max_input)?),
+        (None, Some(dir)) if dir.is_dir() => Some(super::batch::folder_batch(dir)?),
         _ => None,
     };
     if let Some(items) = batch_items {
@@ -242,7 +242,7 @@ fn analysis_options(args: &AnalyzeArgs, classifier: &Classifier) -> AnalysisOpti
 }
 
 /// Folder or JSONL input: JSON lines out (the only format that makes sense for many reports).
-fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Result<ExitCode> {
+fn run_batch(args: &AnalyzeArgs, items: super::batch::Items) -> anyhow::Result<ExitCode> {
     if args.format != OutputFormat::Json {
         bail!(
             "batch mode (a folder or --jsonl) writes JSON lines; drop --format {:?}",
@@ -263,10 +263,27 @@ fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Resu
             &mut std::io::stdout().lock(),
         )?,
         Some(path) => {
-            let mut buffer = Vec::new();
-            let failed =
-                super::batch::run(items, &analyzer, &options, args.jobs, limits, &mut buffer)?;
-            mitremap_export::write_atomic(path, &buffer, args.force)?;
+            // Streamed into the temporary file, not held: a batch's output can be large.
+            let mut failed = 0;
+            let mut batch_error = None;
+            let written = mitremap_export::write_atomic_with(path, args.force, |w| {
+                let mut w = std::io::BufWriter::new(w);
+                match super::batch::run(items, &analyzer, &options, args.jobs, limits, &mut w) {
+                    Ok(n) => {
+                        failed = n;
+                        w.flush()
+                    }
+                    Err(e) => {
+                        let io = std::io::Error::other(format!("{e:#}"));
+                        batch_error = Some(e);
+                        Err(io)
+                    }
+                }
+            });
+            if let Some(e) = batch_error {
+                return Err(e);
+            }
+            written?;
             failed
         }
     };

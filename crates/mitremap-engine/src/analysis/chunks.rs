@@ -2,11 +2,14 @@
 //!
 //! 100 MB of one-line sentences is ~4 million chunks. As one `ChunkResult` each (a 64-byte struct
 //! and a heap list of 16-byte predictions) they took ~130 bytes a chunk, over 500 MB in all. Here
-//! a chunk is one fixed 32-byte row, and the kept scores of every chunk share one list of
-//! 8-byte entries: ~56 bytes a chunk with the usual three scores.
+//! a chunk is one fixed 24-byte row, and the kept scores of every chunk share one list of
+//! 8-byte entries: ~48 bytes a chunk with the usual three scores.
 //!
 //! Offsets are `u32`: [`Analyzer::run`](super::Analyzer::run) refuses documents over
-//! [`MAX_DOCUMENT_BYTES`], so a chunk's index, byte range, token and cut-word counts fit.
+//! [`MAX_DOCUMENT_BYTES`], so a chunk's index, byte range and token count fit. Cut words (at most
+//! one per token) and kept scores (at most one per label) fit in `u16`. The shared score list
+//! holds up to `u32::MAX` entries (32 GiB of them): past that a chunk keeps no scores rather than
+//! panicking, a size no machine this runs on reaches.
 
 use std::ops::Range;
 
@@ -22,9 +25,9 @@ struct Row {
     start: u32,
     end: u32,
     tokens: u32,
-    cut_words: u32,
-    scores_len: u32,
-    scores_at: u64,
+    scores_at: u32,
+    cut_words: u16,
+    scores_len: u16,
 }
 
 /// One kept score: a label index and its confidence (the model's f32, unrounded).
@@ -51,6 +54,15 @@ fn narrow(n: usize) -> u32 {
         "chunk value {n} over the u32 range"
     );
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Counts bounded by a model's token or label count (see the module doc).
+fn narrow16(n: usize) -> u16 {
+    debug_assert!(
+        n <= usize::from(u16::MAX),
+        "chunk count {n} over the u16 range"
+    );
+    u16::try_from(n).unwrap_or(u16::MAX)
 }
 
 /// The chunks of a report, sorted by chunk index (they may arrive in any order).
@@ -166,18 +178,26 @@ impl ChunkTable {
         if self.rows.len() == self.rows.capacity() {
             self.rows.reserve_exact((self.rows.capacity() / 4).max(16));
         }
-        let scores_at = self.scores.len() as u64;
-        self.scores.extend(chunk.scores.iter().map(|p| Score {
-            label: narrow(p.label),
-            score: p.score,
-        }));
+        let kept = narrow16(chunk.scores.len());
+        let (scores_at, scores_len) = match u32::try_from(self.scores.len() + usize::from(kept)) {
+            Ok(_) => (self.scores.len() as u32, kept),
+            Err(_) => (0, 0), // the list is full (see the module doc)
+        };
+        self.scores.extend(
+            chunk.scores[..usize::from(scores_len)]
+                .iter()
+                .map(|p| Score {
+                    label: narrow(p.label),
+                    score: p.score,
+                }),
+        );
         let row = Row {
             index: narrow(chunk.index),
             start: narrow(chunk.range.start),
             end: narrow(chunk.range.end),
             tokens: narrow(chunk.tokens),
-            cut_words: narrow(chunk.cut_words),
-            scores_len: narrow(chunk.scores.len()),
+            cut_words: narrow16(chunk.cut_words),
+            scores_len,
             scores_at,
         };
         // Chunks mostly arrive in order: append without searching.
@@ -368,12 +388,12 @@ mod tests {
     }
 
     #[test]
-    fn a_chunk_with_three_scores_takes_56_bytes() {
+    fn a_chunk_with_three_scores_takes_48_bytes() {
         let mut table = ChunkTable::new();
         table.reserve_exact(1000);
         for i in 0..1000 {
             table.insert(&chunk(i, &[(1, 0.9), (2, 0.5), (3, 0.1)]));
         }
-        assert_eq!(table.heap_bytes(), 1000 * 56);
+        assert_eq!(table.heap_bytes(), 1000 * 48);
     }
 }

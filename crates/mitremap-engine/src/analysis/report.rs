@@ -186,6 +186,8 @@ struct Family {
     evidence: f32,
     best: f32,
     chunks: Vec<usize>,
+    /// Chunks counted in the first pass of [`Report::techniques`] (the length `chunks` gets).
+    chunk_count: usize,
 }
 
 /// A technique predicted somewhere in the report, aggregated over chunks.
@@ -405,6 +407,9 @@ impl Report {
         let mut hits: BTreeMap<String, TechniqueHit> = BTreeMap::new();
         // The technique and family each label's scores count for (for the second pass).
         let mut label_ids: HashMap<usize, (String, String)> = HashMap::new();
+        // Per technique: chunks where it reaches the threshold, and where it reaches the floor
+        // (the lengths its chunk list can get, reserved exactly before the second pass).
+        let mut chunk_counts: HashMap<String, (usize, usize)> = HashMap::new();
         let floor = EVIDENCE_FLOOR.min(threshold);
         // Best score per ID in the current chunk: two labels mapping to one ID (a revoked label
         // and its replacement) count once per chunk.
@@ -474,6 +479,16 @@ impl Report {
                 if let (Some(hit), true) = (hits.get_mut(id), score >= EVIDENCE_FLOOR) {
                     hit.evidence += score;
                 }
+                let above = usize::from(score >= threshold);
+                match chunk_counts.get_mut(id) {
+                    Some((at_threshold, at_floor)) => {
+                        *at_threshold += above;
+                        *at_floor += 1;
+                    }
+                    None => {
+                        chunk_counts.insert(id.clone(), (above, 1));
+                    }
+                }
             }
             for (id, &score) in family_in_chunk
                 .iter()
@@ -482,6 +497,7 @@ impl Report {
                 let family = families.entry(id.clone()).or_default();
                 family.evidence += score;
                 family.best = family.best.max(score);
+                family.chunk_count += 1;
             }
         }
         hits.retain(|_, h| listed(h.confidence, h.evidence, threshold));
@@ -499,6 +515,15 @@ impl Report {
         // family the chunks where one of its members reached the evidence floor.
         for h in hits.values_mut() {
             h.evidence_only = h.confidence < threshold;
+            let (at_threshold, at_floor) = chunk_counts.get(&h.id).copied().unwrap_or_default();
+            h.chunks.reserve_exact(if h.evidence_only {
+                at_floor
+            } else {
+                at_threshold
+            });
+        }
+        for f in families.values_mut() {
+            f.chunks.reserve_exact(f.chunk_count);
         }
         if !hits.is_empty() || !families.is_empty() {
             for chunk in &self.chunks {
