@@ -2,7 +2,7 @@
 //! report out. One model session is shared by `--jobs` workers; reading, chunking, tokenising and
 //! IoC extraction of one report overlap with inference of another.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use mitremap_engine::analysis::{AnalysisOptions, Analyzer, CancelToken};
 use mitremap_engine::text::Document;
 use serde_json::{Value, json};
+use tempfile::SpooledTempFile;
 
 /// One report to analyse.
 pub enum Item {
@@ -260,7 +261,7 @@ pub fn run(
     let jobs = jobs.max(1);
     let queue = Mutex::new(items.enumerate());
     let credits = Credits::new(2 * jobs);
-    let (tx, rx) = mpsc::channel::<(usize, String, bool)>();
+    let (tx, rx) = mpsc::channel::<(usize, SpooledTempFile, bool)>();
     let (total, failed) = std::thread::scope(|scope| -> anyhow::Result<(usize, usize)> {
         for _ in 0..jobs {
             let tx = tx.clone();
@@ -292,7 +293,7 @@ pub fn run(
                 failed += usize::from(!ok);
                 pending.insert(index, line);
                 while let Some(line) = pending.remove(&next) {
-                    writeln!(out, "{line}")?;
+                    write_line(out, line)?;
                     next += 1;
                     credits.give();
                 }
@@ -364,16 +365,22 @@ impl Credits {
     }
 }
 
+/// A report line kept in memory up to this size, in an unnamed temporary file past it: a line
+/// waits until the lines before it are written, and a 50 MB report's line (its chunk texts
+/// included) is larger than the report.
+const LINE_IN_MEMORY_MAX: usize = 4 << 20;
+
+/// Analyses one item; its JSON line (without the newline), and whether it succeeded.
 fn analyze_one(
     item: Item,
     analyzer: &Analyzer,
     options: &AnalysisOptions,
     limits: super::input::ReadLimits,
-) -> (String, bool) {
+) -> (SpooledTempFile, bool) {
     let name = item.name();
     // The text is moved into the document, and the report line is serialised from a borrowed
-    // view: one copy of a large text, not three.
-    let result = (|| -> anyhow::Result<String> {
+    // view: one copy of a large text.
+    let result = (|| -> anyhow::Result<SpooledTempFile> {
         let document = match item {
             Item::File(path) => {
                 let doc = Document::from_vec(super::input::read_file_bounded(&path, limits)?);
@@ -392,19 +399,34 @@ fn analyze_one(
             options,
             &CancelToken::new(),
         )?;
-        Ok(mitremap_export::json::to_string_compact(
-            &report.json_view(true),
-        )?)
+        let mut line = SpooledTempFile::new(LINE_IN_MEMORY_MAX);
+        let mut w = std::io::BufWriter::new(&mut line);
+        mitremap_export::json::to_writer_compact(&mut w, &report.json_view(true))
+            .context("cannot hold the report's line (temporary file)")?;
+        w.flush()
+            .context("cannot hold the report's line (temporary file)")?;
+        drop(w);
+        Ok(line)
     })();
-    // Serialising a `Value` cannot fail (its map keys are strings).
-    let line = |v: &Value| mitremap_export::json::to_string_compact(v).unwrap_or_default();
     match result {
-        Ok(l) => (l, true),
-        Err(e) => (
-            line(&json!({"input": {"name": name}, "error": format!("{e:#}")})),
-            false,
-        ),
+        Ok(line) => (line, true),
+        Err(e) => {
+            let mut line = SpooledTempFile::new(LINE_IN_MEMORY_MAX);
+            // Serialising a small `Value` into memory cannot fail (its map keys are strings).
+            let _ = mitremap_export::json::to_writer_compact(
+                &mut line,
+                &json!({"input": {"name": name}, "error": format!("{e:#}")}),
+            );
+            (line, false)
+        }
     }
+}
+
+/// Copies a finished line to `out`, then a newline.
+fn write_line(out: &mut dyn Write, mut line: SpooledTempFile) -> std::io::Result<()> {
+    line.seek(SeekFrom::Start(0))?;
+    std::io::copy(&mut line, out)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]
@@ -478,6 +500,21 @@ mod tests {
             "{error}"
         );
         assert_eq!(got[2], Ok("third".to_owned()));
+    }
+
+    /// A report line over the in-memory size goes through a temporary file and comes out whole.
+    #[test]
+    fn a_large_report_line_is_held_on_disk_and_written_whole() {
+        let text: Vec<u8> = (0..LINE_IN_MEMORY_MAX + 12345)
+            .map(|i| b'a' + (i % 26) as u8)
+            .collect();
+        let mut line = SpooledTempFile::new(LINE_IN_MEMORY_MAX);
+        line.write_all(&text).unwrap();
+        assert!(line.is_rolled());
+        let mut out = Vec::new();
+        write_line(&mut out, line).unwrap();
+        assert_eq!(out.len(), text.len() + 1);
+        assert!(out.starts_with(&text) && out.ends_with(b"\n"));
     }
 
     #[test]
