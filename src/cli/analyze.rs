@@ -49,7 +49,8 @@ pub struct AnalyzeArgs {
     /// folder (batch mode: every file in it, one JSON line per report).
     pub input: Option<PathBuf>,
     /// Batch mode over a JSONL stream (`-` for stdin): each line `{"id": ..., "text": ...}`;
-    /// writes one JSON report per line.
+    /// writes one JSON report per line. Read a line at a time; a line over --max-input is
+    /// reported in its place.
     #[arg(long, value_name = "FILE", conflicts_with = "input")]
     pub jsonl: Option<PathBuf>,
     /// Batch mode: reports analysed concurrently (they share one model session).
@@ -94,7 +95,8 @@ pub struct AnalyzeArgs {
     /// Analyse input that looks binary.
     #[arg(long)]
     pub allow_binary: bool,
-    /// Refuse inputs larger than SIZE (bytes, or with K/M/G), before reading past it.
+    /// Refuse inputs larger than SIZE (bytes, or with K/M/G), before reading past it (in batch
+    /// mode: each file, each JSONL line).
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = super::input::parse_size)]
     pub max_input: u64,
     /// Name recorded for the input (default: the file name, `-` for stdin).
