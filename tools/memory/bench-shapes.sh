@@ -15,6 +15,9 @@
 #   MAX_RSS_MB a run whose RSS passes this is killed and reported as "over" (default 4096)
 #   SHAPES     space-separated subset of the shape names below (default: all)
 #   ORT        path of libonnxruntime.so (default: the binary's own lookup)
+#   PROBE      the report_memory example (cargo build --release -p mitremap-export --example
+#              report_memory): also measures the end state of the short-sentence shapes, which
+#              take hours through the CLI, in process (see the example's doc)
 # Inputs are generated under target/memory/shapes (about 550 MB of disk); the 1 GB binary is
 # streamed from /dev/urandom through stdin and never written.
 set -uo pipefail
@@ -149,3 +152,11 @@ for line in "${results[@]}"; do
   IFS=$'\t' read -r label kb status secs <<<"$line"
   printf '%-24s %10.0f %8.2f %6s  %s\n' "$label" "$(echo "$kb / 1024" | bc -l)" "$(echo "$kb / $base" | bc -l)" "$secs" "$status"
 done
+if [[ -n ${PROBE:-} ]]; then
+  echo "# end state of the short-sentence shapes (report_memory probe; cli_estimate_mb is the CLI's peak without batch memory)"
+  for s in $shapes; do
+    [[ $s == sentences-* ]] || continue
+    f=$(gen "$s")
+    printf '%-24s %s\n' "$s" "$("$PROBE" "$model" "$f" ${ORT:-} 2>&1 | tail -1)"
+  done
+fi
