@@ -553,6 +553,50 @@ fn bad_jsonl_lines_are_reported_in_place_and_the_batch_goes_on() {
     assert!(stderr(&o).contains("3 failed"), "{}", stderr(&o));
 }
 
+/// A JSONL line over `--max-input` is reported in its place with its line number (it is skipped,
+/// not read into memory) and the batch goes on; `-o` gets every line, written as the batch runs.
+#[test]
+fn a_jsonl_line_over_max_input_is_reported_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let mut input = b"{\"id\": \"a\", \"text\": \"APT29 used PowerShell.\"}\n".to_vec();
+    let big = format!(
+        "{{\"id\": \"big\", \"text\": \"{}\"}}\n",
+        "word ".repeat(500)
+    );
+    input.extend_from_slice(big.as_bytes());
+    input.extend_from_slice(b"{\"id\": \"b\", \"text\": \"They dumped LSASS.\"}\n");
+    let o = analyze(
+        &[
+            "--jsonl",
+            "-",
+            "--max-input",
+            "1K",
+            "-j",
+            "2",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        Some(&input),
+    );
+    assert!(!o.status.success(), "{}", stderr(&o));
+    let written = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<serde_json::Value> = written
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{written}");
+    assert_eq!(lines[0]["input"]["name"], "a");
+    let error = lines[1]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("stdin:2: the line is 2 KiB, larger than the 1 KiB input limit")
+            && error.contains("--max-input"),
+        "{error}"
+    );
+    assert_eq!(lines[2]["input"]["name"], "b");
+    assert!(stderr(&o).contains("3 reports") && stderr(&o).contains("1 failed"));
+}
+
 /// A copy of the binary installed outside the checkout (`<tmp>/inst/bin/mitremap`), run from a
 /// folder whose parent holds a planted `models/default` and `.ort/lib/libonnxruntime.so`: neither
 /// is ever used, because the working directory's ancestors are not searched.

@@ -392,7 +392,14 @@ fn attributions_are_computed_on_demand() {
     act(&mut app, Action::Command(Command::TabChunks));
     act(&mut app, Action::Command(Command::Down));
     act(&mut app, Action::Command(Command::Down));
-    let index = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap().0].index;
+    let index = app
+        .report
+        .as_ref()
+        .unwrap()
+        .chunks
+        .get(app.current_chunk.unwrap().0)
+        .unwrap()
+        .index;
     let explained = |app: &App| {
         app.report
             .as_ref()
@@ -1377,9 +1384,12 @@ fn numeric_columns_are_sized_from_their_content() {
         );
     }
     let report = app.report.as_mut().unwrap();
-    for (i, c) in report.chunks.iter_mut().enumerate() {
-        c.index = [7, 12345, 99999][i];
-    }
+    report.chunks = (report.chunks.iter().enumerate())
+        .map(|(i, c)| mitremap_engine::analysis::ChunkResult {
+            index: [7, 12345, 99999][i],
+            ..c.to_result()
+        })
+        .collect();
     act(&mut app, Action::Command(Command::TabChunks));
     for (w, h) in [(120, 40), (80, 24)] {
         let s = screen(&app, w, h);
@@ -2064,7 +2074,14 @@ fn review_verdicts_are_saved_as_made_and_restored_on_reopen() {
     act(&mut app, Action::Command(Command::FocusNext));
     assert_eq!(app.focus, Focus::Heatmap);
     let (pos, _, shown, _) = app.heat_target().unwrap();
-    let chunk = app.report.as_ref().unwrap().chunks[pos.0].index;
+    let chunk = app
+        .report
+        .as_ref()
+        .unwrap()
+        .chunks
+        .get(pos.0)
+        .unwrap()
+        .index;
     act(&mut app, key(KeyCode::Char('a')));
     let review = app.report.as_ref().unwrap().review.clone().unwrap();
     assert_eq!(review.chunk_status(chunk, &shown), Accepted);
@@ -2227,7 +2244,14 @@ fn add_a_missed_technique_and_a_note() {
 
     // In the chunk view: added to that chunk.
     act(&mut app, Action::Command(Command::FocusNext));
-    let chunk = app.report.as_ref().unwrap().chunks[app.current_chunk.unwrap().0].index;
+    let chunk = app
+        .report
+        .as_ref()
+        .unwrap()
+        .chunks
+        .get(app.current_chunk.unwrap().0)
+        .unwrap()
+        .index;
     act(&mut app, key(KeyCode::Char('A')));
     typed(&mut app, "pwrshl");
     act(&mut app, key(KeyCode::Enter));

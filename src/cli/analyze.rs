@@ -50,7 +50,8 @@ pub struct AnalyzeArgs {
     /// file in it, one JSON line per report).
     pub input: Option<PathBuf>,
     /// Batch mode over a JSONL stream (`-` for stdin): each line `{"id": ..., "text": ...}`;
-    /// writes one JSON report per line.
+    /// writes one JSON report per line. Read a line at a time; a line over --max-input is
+    /// reported in its place.
     #[arg(long, value_name = "FILE", conflicts_with = "input")]
     pub jsonl: Option<PathBuf>,
     /// Batch mode: reports analysed concurrently (they share one model session).
@@ -95,7 +96,8 @@ pub struct AnalyzeArgs {
     /// Analyse input that looks binary.
     #[arg(long)]
     pub allow_binary: bool,
-    /// Refuse inputs larger than SIZE (bytes, or with K/M/G), before reading past it.
+    /// Refuse inputs larger than SIZE (bytes, or with K/M/G), before reading past it (in batch
+    /// mode: each file, each JSONL line).
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = super::input::parse_size)]
     pub max_input: u64,
     /// Name recorded for the input (default: the file name, `-` for stdin).
@@ -133,8 +135,8 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         mitremap_export::check_destination(out, args.force)?;
     }
     let batch_items = match (&args.jsonl, &args.input) {
-        (Some(jsonl), _) => Some(super::batch::open_jsonl(jsonl)?),
-        (None, Some(dir)) if dir.is_dir() => Some(super::batch::folder_items(dir)?),
+        (Some(jsonl), _) => Some(super::batch::open_jsonl(jsonl, args.max_input)?),
+        (None, Some(dir)) if dir.is_dir() => Some(super::batch::folder_batch(dir)?),
         _ => None,
     };
     if let Some(items) = batch_items {
@@ -283,7 +285,7 @@ fn analysis_options(args: &AnalyzeArgs, classifier: &Classifier) -> AnalysisOpti
 }
 
 /// Folder or JSONL input: JSON lines out (the only format that makes sense for many reports).
-fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Result<ExitCode> {
+fn run_batch(args: &AnalyzeArgs, items: super::batch::Items) -> anyhow::Result<ExitCode> {
     if args.format != OutputFormat::Json {
         bail!(
             "batch mode (a folder or --jsonl) writes JSON lines; drop --format {:?}",
@@ -305,16 +307,34 @@ fn run_batch(args: &AnalyzeArgs, items: Vec<super::batch::Item>) -> anyhow::Resu
             &mut std::io::stdout().lock(),
         )?,
         Some(path) => {
-            let mut buffer = Vec::new();
-            let failed = super::batch::run(
-                items,
-                &analyzer,
-                &options,
-                args.jobs,
-                (limits, &documents),
-                &mut buffer,
-            )?;
-            mitremap_export::write_atomic(path, &buffer, args.force)?;
+            // Streamed into the temporary file, not held: a batch's output can be large.
+            let mut failed = 0;
+            let mut batch_error = None;
+            let written = mitremap_export::write_atomic_with(path, args.force, |w| {
+                let mut w = std::io::BufWriter::new(w);
+                match super::batch::run(
+                    items,
+                    &analyzer,
+                    &options,
+                    args.jobs,
+                    (limits, &documents),
+                    &mut w,
+                ) {
+                    Ok(n) => {
+                        failed = n;
+                        w.flush()
+                    }
+                    Err(e) => {
+                        let io = std::io::Error::other(format!("{e:#}"));
+                        batch_error = Some(e);
+                        Err(io)
+                    }
+                }
+            });
+            if let Some(e) = batch_error {
+                return Err(e);
+            }
+            written?;
             failed
         }
     };

@@ -41,7 +41,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 /// Human form of a byte count for messages.
-fn human(bytes: u64) -> String {
+pub(super) fn human(bytes: u64) -> String {
     match bytes {
         b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
         b if b >= 1 << 20 => format!("{} MiB", b >> 20),

@@ -84,7 +84,7 @@ pub struct TuiArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Predict ATT&CK techniques (and extract IoCs) from a report.
-    Analyze(analyze::AnalyzeArgs),
+    Analyze(Box<analyze::AnalyzeArgs>),
     /// Extract indicators of compromise from a report.
     Iocs(iocs::IocsArgs),
     /// List installed models with their model cards.
@@ -117,7 +117,7 @@ pub fn run(command: Command, attack_version: Option<&str>) -> anyhow::Result<Exi
     match command {
         Command::Analyze(args) => {
             attack::select(attack_version)?;
-            analyze::run(args)
+            analyze::run(*args)
         }
         Command::Attack(args) => attack::run(args, attack_version),
         Command::Iocs(args) => iocs::run(args),

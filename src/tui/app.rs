@@ -1763,8 +1763,10 @@ impl App {
         let i = report
             .chunks
             .partition_point(|c| changes.map(c.range.end, Assoc::Before) <= byte);
-        if i < report.chunks.len()
-            && changes.map(report.chunks[i].range.start, Assoc::After) <= byte
+        if report
+            .chunks
+            .get(i)
+            .is_some_and(|c| changes.map(c.range.start, Assoc::After) <= byte)
         {
             self.current_chunk = Some(ChunkPos(i));
             self.auto_follow = false;
@@ -1786,15 +1788,16 @@ impl App {
             .filter_map(|ci| chunk_pos(report, *ci))
             .max_by(|&a, &b| {
                 let score = |i: ChunkPos| {
-                    report.chunks[i.0]
-                        .scores
-                        .iter()
-                        .filter(|p| {
-                            let l = report.label(p.label);
-                            l == t.id || t.model_labels.iter().any(|m| m == l)
-                        })
-                        .map(|p| p.score)
-                        .fold(0.0f32, f32::max)
+                    report.chunks.get(i.0).map_or(0.0, |c| {
+                        c.scores
+                            .iter()
+                            .filter(|p| {
+                                let l = report.label(p.label);
+                                l == t.id || t.model_labels.iter().any(|m| m == l)
+                            })
+                            .map(|p| p.score)
+                            .fold(0.0f32, f32::max)
+                    })
                 };
                 score(a).total_cmp(&score(b)).then(b.cmp(&a))
             });

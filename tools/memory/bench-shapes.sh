@@ -15,7 +15,10 @@
 #   MAX_RSS_MB a run whose RSS passes this is killed and reported as "over" (default 4096)
 #   SHAPES     space-separated subset of the shape names below (default: all)
 #   ORT        path of libonnxruntime.so (default: the binary's own lookup)
-# Inputs are generated under target/memory/shapes (about 350 MB of disk); the 1 GB binary is
+#   PROBE      the report_memory example (cargo build --release -p mitremap-export --example
+#              report_memory): also measures the end state of the short-sentence shapes, which
+#              take hours through the CLI, in process (see the example's doc)
+# Inputs are generated under target/memory/shapes (about 550 MB of disk); the 1 GB binary is
 # streamed from /dev/urandom through stdin and never written.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,11 +58,22 @@ with open(out, "w", encoding="utf-8") as f:
         # Prose words without any sentence end or newline: one sentence, one window.
         clean = " ".join(w.strip(".!?。") for w in words if w.strip(".!?。")) + " "
         f.write(repeat_to(clean, size))
-    elif name == "sentences-50mb.txt":
+    elif name.startswith("sentences-"):
+        size = int(name.split("-")[1].rstrip("mb.txt")) * MB
         sents = ["The actor ran PowerShell.", "It dumped LSASS memory.", "Data was staged.",
                  "A scheduled task was created.", "The loader beaconed over HTTPS."]
         block = "\n".join(sents) + "\n"
-        f.write(repeat_to(block, 50 * MB))
+        f.write(repeat_to(block, size))
+    elif name.startswith("jsonl-lines-"):
+        # Many ordinary reports, one per line: a batch that must be read as it runs.
+        size = int(name.split("-")[2].rstrip("mb.jsonl")) * MB
+        report = repeat_to(prose, 4096)
+        written, i = 0, 0
+        while written < size:
+            line = json.dumps({"id": f"r{i}", "text": report}) + "\n"
+            f.write(line)
+            written += len(line.encode())
+            i += 1
     elif name == "jsonl-50mb.jsonl":
         text = repeat_to(prose + "\n\n", 50 * MB)
         f.write(json.dumps({"id": "big", "text": text}) + "\n")
@@ -115,7 +129,7 @@ run() { # label, then the command; prints "label kb status seconds"
   printf '%s\t%s\t%s\t%.0f\n' "$label" "${kb:-0}" "$status" "$(echo "$end - $start" | bc)"
 }
 
-all="baseline-1mb.txt line-nospace-20mb.txt line-nospace-100mb.txt line-spaces-20mb.txt line-spaces-100mb.txt sentences-50mb.txt jsonl-50mb.jsonl binary-1gb"
+all="baseline-1mb.txt line-nospace-20mb.txt line-nospace-100mb.txt line-spaces-20mb.txt line-spaces-100mb.txt sentences-50mb.txt sentences-100mb.txt jsonl-50mb.jsonl jsonl-lines-100mb.jsonl binary-1gb"
 shapes=${SHAPES:-$all}
 echo "# bin: $bin"
 echo "# model: $model  limit: ${limit}s per run  machine: $(nproc) vCPU, $(free -g | awk '/Mem:/{print $2}') GiB"
@@ -138,3 +152,11 @@ for line in "${results[@]}"; do
   IFS=$'\t' read -r label kb status secs <<<"$line"
   printf '%-24s %10.0f %8.2f %6s  %s\n' "$label" "$(echo "$kb / 1024" | bc -l)" "$(echo "$kb / $base" | bc -l)" "$secs" "$status"
 done
+if [[ -n ${PROBE:-} ]]; then
+  echo "# end state of the short-sentence shapes (report_memory probe; cli_estimate_mb is the CLI's peak without batch memory)"
+  for s in $shapes; do
+    [[ $s == sentences-* ]] || continue
+    f=$(gen "$s")
+    printf '%-24s %s\n' "$s" "$("$PROBE" "$model" "$f" ${ORT:-} 2>&1 | tail -1)"
+  done
+fi

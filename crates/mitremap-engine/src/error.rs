@@ -30,6 +30,9 @@ pub enum Error {
     /// A library or model another user could have written (see `locate::ensure_trusted`).
     #[error("{0}")]
     Untrusted(String),
+    /// The document is larger than an analysis takes ([`crate::analysis::MAX_DOCUMENT_BYTES`]).
+    #[error("the text is {bytes} bytes; an analysis takes at most 4 GiB (4,294,967,295 bytes)")]
+    DocumentTooLarge { bytes: usize },
     /// The analysis was cancelled by its caller.
     #[error("analysis cancelled")]
     Cancelled,

@@ -244,7 +244,7 @@ fn chunks_of(analyzer: &Analyzer, text: &str, options: &AnalysisOptions) -> Vec<
             &CancelToken::new(),
         )
         .unwrap();
-    report.chunks
+    report.chunks.to_vec()
 }
 
 #[test]
@@ -309,7 +309,7 @@ fn a_cached_rerun_scores_only_the_windows_an_edit_touched_and_equals_a_full_run(
     // "Note: APT29 ..." changed the first window's text, the edit the second's
     assert_eq!(stats.misses, windows + 2, "{stats:?}");
     assert_eq!(
-        report.chunks,
+        report.chunks.to_vec(),
         chunks_of(&analyzer(), &edited, &options),
         "cached results equal a full re-analysis"
     );

@@ -172,7 +172,7 @@ fn blended_model_scores_text_and_explains_the_blend() {
             &CancelToken::new(),
         )
         .unwrap();
-    let chunk = &report.chunks[0];
+    let chunk = report.chunks.first().unwrap();
     let top = chunk
         .scores
         .iter()

@@ -109,6 +109,15 @@ pub fn to_string_pretty<T: ?Sized + Serialize>(value: &T) -> serde_json::Result<
     Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
 }
 
+/// One-line JSON into a writer (terminal-safe escapes), e.g. for JSON lines too large to hold.
+pub fn to_writer_compact<W: Write, T: ?Sized + Serialize>(
+    writer: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(writer, SafeCompact);
+    value.serialize(&mut ser)
+}
+
 /// One-line JSON (terminal-safe escapes), e.g. for JSON lines.
 pub fn to_string_compact<T: ?Sized + Serialize>(value: &T) -> serde_json::Result<String> {
     let mut out = Vec::with_capacity(256);

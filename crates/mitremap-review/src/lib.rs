@@ -137,7 +137,7 @@ pub struct Span {
 impl Span {
     fn of(report: &Report, chunk: usize) -> Option<Span> {
         let c = report.chunks.iter().find(|c| c.index == chunk)?;
-        let text = report.chunk_text(c).to_owned();
+        let text = report.chunk_text(&c).to_owned();
         Some(Span {
             start: c.range.start,
             end: c.range.end,
@@ -661,7 +661,7 @@ fn find_span(
         report
             .chunks
             .iter()
-            .map(|c| (sha256_hex(report.chunk_text(c)), c.index))
+            .map(|c| (sha256_hex(report.chunk_text(&c)), c.index))
             .collect()
     });
     if let Some(&index) = hashes.get(&span.sha256) {

@@ -232,7 +232,7 @@ pub fn ioc_style(app: &App, kind: IocKind) -> Style {
 struct Overlay<'a> {
     line_starts: Option<&'a [usize]>,
     iocs: &'a [Ioc],
-    chunks: &'a [mitremap_engine::analysis::ChunkResult],
+    chunks: &'a mitremap_engine::analysis::ChunkTable,
     changes: &'a ChangeSet,
     linked: Vec<Range<usize>>,
     current: Option<Range<usize>>,
@@ -263,7 +263,7 @@ impl<'a> Overlay<'a> {
             None => Overlay {
                 line_starts: None,
                 iocs: &[],
-                chunks: &[],
+                chunks: mitremap_engine::analysis::ChunkTable::empty(),
                 changes: &app.text_changes,
                 linked: Vec::new(),
                 current: None,
@@ -292,7 +292,9 @@ impl<'a> Overlay<'a> {
 
     /// A chunk's range in the editor's text.
     fn chunk_range(&self, i: usize) -> Range<usize> {
-        self.changes.map_range(self.chunks[i].range.clone())
+        self.chunks
+            .get(i)
+            .map_or(0..0, |c| self.changes.map_range(c.range.clone()))
     }
 
     fn linked(&self, byte: usize) -> bool {
@@ -336,7 +338,10 @@ impl<'a> Overlay<'a> {
             app.theme.style(Role::gutter)
         };
         let text = match starting {
-            Some((j, _)) if first_row => format!("{:>digits$}▸", self.chunks[j].index),
+            Some((j, _)) if first_row => {
+                let index = self.chunks.get(j).map_or(j, |c| c.index);
+                format!("{index:>digits$}▸")
+            }
             _ if chunk.start > start + len => " ".repeat(digits + 1),
             _ => format!("{}│", " ".repeat(digits)),
         };

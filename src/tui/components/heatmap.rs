@@ -35,7 +35,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         .and_then(|r| Some((r, r.chunks.get(app.current_chunk?.0)?)));
     let target = app.heat_target();
     let mut title = vec![Span::styled(" Heatmap ", app.theme.style(Role::title))];
-    if let Some((_, c)) = chunk {
+    if let Some((_, c)) = &chunk {
         title.push(Span::styled(
             format!("chunk {} ", c.index),
             app.theme.style(Role::dim),
@@ -47,7 +47,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             app.theme.style(Role::dim),
         ));
         // the verdict on this technique in this chunk (what the review keys act on here)
-        if let (Some((report, c)), true) = (chunk, !app.stale)
+        if let (Some((report, c)), true) = (&chunk, !app.stale)
             && let Some(review) = &report.review
         {
             let status = review.chunk_status(c.index, id);

@@ -5,10 +5,12 @@
 //! state, usually a [`Report`]. Cancellation is checked between batches.
 
 mod cache;
+mod chunks;
 mod report;
 mod review;
 
 pub use cache::{CacheStats, ChunkCache};
+pub use chunks::{ChunkRef, ChunkScores, ChunkSpan, ChunkTable, Chunks, MAX_DOCUMENT_BYTES};
 pub use report::{
     ChunkPrediction, ChunkResult, EVIDENCE_FLOOR, InputInfo, LabelMapping, ModelInfo, Report,
     ReportOptions, SCHEMA_VERSION, TechniqueHit, Timings,
@@ -209,6 +211,9 @@ impl Analyzer {
     ) -> Result<Timings> {
         let started = Instant::now();
         let text = doc.text();
+        if text.len() > MAX_DOCUMENT_BYTES {
+            return Err(Error::DocumentTooLarge { bytes: text.len() });
+        }
         // Windows are made one at a time (a 50 MB report of one-line sentences holds millions);
         // counting them first costs a pass of sentence splitting, not memory. With a cache (the
         // TUI) that pass also keys every window, 32 bytes each.

@@ -8,6 +8,7 @@ use mitremap_ioc::{Ioc, IocSummary};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::chunks::{ChunkSpan, ChunkTable};
 use super::review::{ReviewOverlay, ReviewStatus};
 use super::{AnalysisOptions, Event, Progress};
 use crate::attack::mapping::{MappingKind, map_label};
@@ -185,6 +186,8 @@ struct Family {
     evidence: f32,
     best: f32,
     chunks: Vec<usize>,
+    /// Chunks counted in the first pass of [`Report::techniques`] (the length `chunks` gets).
+    chunk_count: usize,
 }
 
 /// A technique predicted somewhere in the report, aggregated over chunks.
@@ -270,7 +273,8 @@ pub struct Report {
     pub input: InputInfo,
     pub model: Option<ModelInfo>,
     pub options: ReportOptions,
-    pub chunks: Vec<ChunkResult>,
+    /// Sorted by chunk index; compact (see [`ChunkTable`]).
+    pub chunks: ChunkTable,
     pub iocs: Vec<Ioc>,
     /// Attributions per chunk index.
     pub explanations: BTreeMap<usize, Vec<Explanation>>,
@@ -308,7 +312,7 @@ impl Report {
             input,
             model,
             options,
-            chunks: Vec::new(),
+            chunks: ChunkTable::new(),
             iocs: Vec::new(),
             explanations: BTreeMap::new(),
             progress: Progress::default(),
@@ -325,10 +329,6 @@ impl Report {
     pub fn apply_owned(&mut self, event: Event) {
         match event {
             Event::Iocs(iocs) => self.iocs = iocs,
-            Event::Chunk(chunk) => {
-                let at = self.chunks.partition_point(|c| c.index < chunk.index);
-                self.chunks.insert(at, chunk);
-            }
             other => self.apply(&other),
         }
     }
@@ -344,10 +344,7 @@ impl Report {
             }
             Event::Progress(p) => self.progress = *p,
             Event::Iocs(iocs) => self.iocs = iocs.clone(),
-            Event::Chunk(chunk) => {
-                let at = self.chunks.partition_point(|c| c.index < chunk.index);
-                self.chunks.insert(at, chunk.clone());
-            }
+            Event::Chunk(chunk) => self.chunks.insert(chunk),
             Event::Explained {
                 chunk,
                 explanations,
@@ -366,8 +363,8 @@ impl Report {
     }
 
     /// The text of a chunk.
-    pub fn chunk_text(&self, chunk: &ChunkResult) -> &str {
-        &self.document.text()[chunk.range.clone()]
+    pub fn chunk_text(&self, chunk: impl ChunkSpan) -> &str {
+        &self.document.text()[chunk.span()]
     }
 
     /// The model's name for a label index.
@@ -408,8 +405,11 @@ impl Report {
         let labels = Catalog::embedded();
         let mut mapped = HashMap::new();
         let mut hits: BTreeMap<String, TechniqueHit> = BTreeMap::new();
-        // Chunks supporting each hit below the threshold (shown only for evidence-only hits).
-        let mut support: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        // The technique and family each label's scores count for (for the second pass).
+        let mut label_ids: HashMap<usize, (String, String)> = HashMap::new();
+        // Per technique: chunks where it reaches the threshold, and where it reaches the floor
+        // (the lengths its chunk list can get, reserved exactly before the second pass).
+        let mut chunk_counts: HashMap<String, (usize, usize)> = HashMap::new();
         let floor = EVIDENCE_FLOOR.min(threshold);
         // Best score per ID in the current chunk: two labels mapping to one ID (a revoked label
         // and its replacement) count once per chunk.
@@ -417,6 +417,9 @@ impl Report {
         // The same per parent technique, its sub-techniques included (see below).
         let mut family_in_chunk: BTreeMap<String, f32> = BTreeMap::new();
         let mut families: BTreeMap<String, Family> = BTreeMap::new();
+        // First pass: scores only. Chunk lists are gathered in a second pass, for the techniques
+        // listed: on millions of chunks, lists for every technique above the evidence floor
+        // would take more memory than the chunks themselves.
         for chunk in &self.chunks {
             in_chunk.clear();
             family_in_chunk.clear();
@@ -456,16 +459,11 @@ impl Report {
                 let best_here = in_chunk.entry(hit.id.clone()).or_insert(0.0);
                 *best_here = best_here.max(p.score);
                 let family = hit.parent.clone().unwrap_or_else(|| hit.id.clone());
+                label_ids
+                    .entry(p.label)
+                    .or_insert_with(|| (hit.id.clone(), family.clone()));
                 let best_here = family_in_chunk.entry(family).or_insert(0.0);
                 *best_here = best_here.max(p.score);
-                let chunks = if p.score >= threshold {
-                    &mut hit.chunks
-                } else {
-                    support.entry(hit.id.clone()).or_default()
-                };
-                if chunks.last() != Some(&chunk.index) {
-                    chunks.push(chunk.index);
-                }
                 if label != hit.id && !hit.model_labels.iter().any(|l| l == label) {
                     hit.model_labels.push(label.to_owned());
                 }
@@ -481,6 +479,16 @@ impl Report {
                 if let (Some(hit), true) = (hits.get_mut(id), score >= EVIDENCE_FLOOR) {
                     hit.evidence += score;
                 }
+                let above = usize::from(score >= threshold);
+                match chunk_counts.get_mut(id) {
+                    Some((at_threshold, at_floor)) => {
+                        *at_threshold += above;
+                        *at_floor += 1;
+                    }
+                    None => {
+                        chunk_counts.insert(id.clone(), (above, 1));
+                    }
+                }
             }
             for (id, &score) in family_in_chunk
                 .iter()
@@ -489,17 +497,58 @@ impl Report {
                 let family = families.entry(id.clone()).or_default();
                 family.evidence += score;
                 family.best = family.best.max(score);
-                family.chunks.push(chunk.index);
+                family.chunk_count += 1;
+            }
+        }
+        hits.retain(|_, h| listed(h.confidence, h.evidence, threshold));
+        // A parent technique whose family (it and its sub-techniques) adds up to the threshold,
+        // though none of them is listed: the model is unsure which sub-technique, not that the
+        // report describes the technique.
+        families.retain(|id, family| {
+            let represented = hits
+                .values()
+                .any(|h| h.id == *id || h.parent.as_deref() == Some(id.as_str()));
+            !represented && listed(family.best, family.evidence, threshold)
+        });
+        // Second pass: the chunks of what is listed. A technique lists the chunks at or above the
+        // threshold; one listed on evidence alone lists the chunks that counted toward it; a
+        // family the chunks where one of its members reached the evidence floor.
+        for h in hits.values_mut() {
+            h.evidence_only = h.confidence < threshold;
+            let (at_threshold, at_floor) = chunk_counts.get(&h.id).copied().unwrap_or_default();
+            h.chunks.reserve_exact(if h.evidence_only {
+                at_floor
+            } else {
+                at_threshold
+            });
+        }
+        for f in families.values_mut() {
+            f.chunks.reserve_exact(f.chunk_count);
+        }
+        if !hits.is_empty() || !families.is_empty() {
+            for chunk in &self.chunks {
+                for p in chunk.above(floor) {
+                    let Some((id, family)) = label_ids.get(&p.label) else {
+                        continue;
+                    };
+                    if let Some(hit) = hits.get_mut(id)
+                        && (hit.evidence_only || p.score >= threshold)
+                        && hit.chunks.last() != Some(&chunk.index)
+                    {
+                        hit.chunks.push(chunk.index);
+                    }
+                    if let Some(f) = families.get_mut(family)
+                        && p.score >= EVIDENCE_FLOOR
+                        && f.chunks.last() != Some(&chunk.index)
+                    {
+                        f.chunks.push(chunk.index);
+                    }
+                }
             }
         }
         let mut out: Vec<TechniqueHit> = hits
             .into_values()
-            .filter(|h| listed(h.confidence, h.evidence, threshold))
             .map(|mut h| {
-                if h.chunks.is_empty() {
-                    h.evidence_only = true;
-                    h.chunks = support.remove(&h.id).unwrap_or_default();
-                }
                 h.chunks.sort_unstable();
                 h.chunks.dedup();
                 h.chunk_count = h.chunks.len();
@@ -509,16 +558,7 @@ impl Report {
                 h
             })
             .collect();
-        // A parent technique whose family (it and its sub-techniques) adds up to the threshold,
-        // though none of them is listed: the model is unsure which sub-technique, not that the
-        // report describes the technique.
         for (id, family) in families {
-            let represented = out
-                .iter()
-                .any(|h| h.id == id || h.parent.as_deref() == Some(id.as_str()));
-            if represented || !listed(family.best, family.evidence, threshold) {
-                continue;
-            }
             let Some(t) = catalog.get(&id) else { continue };
             let review = self.review.as_ref().map_or(ReviewStatus::Unreviewed, |r| {
                 r.technique_status(&id, &family.chunks)
@@ -811,13 +851,13 @@ impl Serialize for ChunksJson<'_> {
                 cut_words: c.cut_words,
                 predictions: c
                     .above(report.options.threshold)
-                    .map(|p| PredictionJson::of(report, c.index, p))
+                    .map(|p| PredictionJson::of(report, c.index, &p))
                     .collect(),
                 top: c
                     .scores
                     .iter()
                     .take(TOP_PER_CHUNK)
-                    .map(|p| PredictionJson::of(report, c.index, p))
+                    .map(|p| PredictionJson::of(report, c.index, &p))
                     .collect(),
                 added: report.review.as_ref().map_or_else(Vec::new, |r| {
                     r.chunks
@@ -826,7 +866,7 @@ impl Serialize for ChunksJson<'_> {
                         .map(|((_, id), _)| id.as_str())
                         .collect()
                 }),
-                text: self.include_text.then(|| report.chunk_text(c)),
+                text: self.include_text.then(|| report.chunk_text(&c)),
                 explanations: report.explanations.get(&c.index),
             })?;
         }

@@ -62,7 +62,7 @@ impl ResultsTab for Chunks {
         app.current_chunk.and_then(|i| {
             let r = app.report.as_ref()?;
             let c = r.chunks.get(i.0)?;
-            Some((r.chunk_text(c).to_owned(), format!("chunk {}", c.index)))
+            Some((r.chunk_text(&c).to_owned(), format!("chunk {}", c.index)))
         })
     }
 
@@ -135,7 +135,7 @@ pub fn rows(app: &App, width: usize, list_h: usize) -> Rows {
                 preds.join(", ")
             };
             let text = report
-                .chunk_text(c)
+                .chunk_text(&c)
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
