@@ -4,13 +4,12 @@ use crossterm::event::KeyEvent;
 use mitremap_export::Format;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
-use super::{Reply, centered, edit_line, key_name, show};
+use super::{Reply, centered, edit_line, key_name, path_field, show, write_footer};
 use crate::tui::app::App;
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::theme::Role;
-use crate::tui::ui::{fit, safe};
 
 /// The export dialog.
 #[derive(Debug, Clone)]
@@ -124,42 +123,15 @@ impl ExportDialog {
             format!("Path (type to edit, {} clears):", key(Command::ClearInput)),
             app.theme.style(Role::dim),
         ));
-        lines.push(Line::from(vec![
-            Span::styled(safe(&self.path), app.theme.style(Role::key)),
-            Span::styled(" ", app.theme.style(Role::cursor)),
-        ]));
-        // a relative path is relative to a folder the analyst cannot see: say which
-        let path = std::path::Path::new(&self.path);
-        if path.is_relative()
-            && !self.path.is_empty()
-            && let Some(cwd) = &app.cwd
-        {
-            lines.push(Line::styled(
-                format!("in {}", fit(&safe(&cwd.display().to_string()), 54)),
-                app.theme.style(Role::dim),
-            ));
-        }
+        lines.extend(path_field(app, &self.path, 54));
         lines.push(Line::raw(""));
-        if self.confirm {
-            lines.push(Line::styled(
-                // any key but yes goes back, so "n" is always true
-                format!(
-                    "{} exists. Overwrite? {}/n",
-                    safe(&self.path),
-                    key(Command::Yes)
-                ),
-                app.theme.style(Role::warning),
-            ));
-        } else {
-            lines.push(Line::styled(
-                format!(
-                    "{}: write (atomically)   {}: close",
-                    key(Command::Confirm),
-                    key(Command::Close)
-                ),
-                app.theme.style(Role::hint),
-            ));
-        }
+        lines.push(write_footer(
+            app,
+            &self.path,
+            self.confirm,
+            ("Overwrite?", "write"),
+            key,
+        ));
         let rect = centered(area, 60, lines.len() as u16 + 2);
         show(f, app, rect, " Export ", lines);
     }

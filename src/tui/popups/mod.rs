@@ -154,3 +154,52 @@ pub fn wrapped_height(lines: &[Line<'_>], width: u16) -> u16 {
         .wrap(Wrap { trim: false })
         .line_count(width) as u16
 }
+
+/// The path being typed (with a cursor), and under it the folder a relative path is in: that
+/// folder is otherwise invisible to the analyst. Shared by the export and save-as prompts.
+pub fn path_field(app: &App, path: &str, cwd_width: usize) -> Vec<Line<'static>> {
+    use crate::tui::ui::{fit, safe};
+    use ratatui::text::Span;
+    let mut lines = vec![Line::from(vec![
+        Span::styled(safe(path), app.theme.style(Role::key)),
+        Span::styled(" ", app.theme.style(Role::cursor)),
+    ])];
+    if std::path::Path::new(path).is_relative()
+        && !path.is_empty()
+        && let Some(cwd) = &app.cwd
+    {
+        lines.push(Line::styled(
+            format!("in {}", fit(&safe(&cwd.display().to_string()), cwd_width)),
+            app.theme.style(Role::dim),
+        ));
+    }
+    lines
+}
+
+/// The last line of a path prompt: the overwrite question while `confirm` is set, else how to
+/// write (`action`, e.g. "write") or close. `key` names a command's key in the prompt's context.
+pub fn write_footer(
+    app: &App,
+    path: &str,
+    confirm: bool,
+    (question, action): (&str, &str),
+    key: impl Fn(Command) -> String,
+) -> Line<'static> {
+    use crate::tui::ui::safe;
+    if confirm {
+        // any key but yes goes back, so "n" is always true
+        Line::styled(
+            format!("{} exists. {question} {}/n", safe(path), key(Command::Yes)),
+            app.theme.style(Role::warning),
+        )
+    } else {
+        Line::styled(
+            format!(
+                "{}: {action} (atomically)   {}: close",
+                key(Command::Confirm),
+                key(Command::Close)
+            ),
+            app.theme.style(Role::hint),
+        )
+    }
+}

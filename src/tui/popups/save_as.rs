@@ -3,13 +3,12 @@
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
-use super::{Reply, centered, edit_line, key_name, show, wrapped_height};
+use super::{Reply, centered, edit_line, key_name, path_field, show, wrapped_height, write_footer};
 use crate::tui::app::App;
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::theme::Role;
-use crate::tui::ui::{fit, safe};
 
 /// The save-as prompt: a path, then y/n before replacing an existing file.
 #[derive(Debug, Clone)]
@@ -72,48 +71,22 @@ impl SaveAsDialog {
 
     pub fn draw(&self, f: &mut Frame, app: &App, area: Rect) {
         let key = |cmd| key_name(&app.keymap, Self::CONTEXTS, cmd);
-        let mut lines = vec![
-            Line::styled(
-                format!(
-                    "Save the report text to (type to edit, {} clears):",
-                    key(Command::ClearInput)
-                ),
-                app.theme.style(Role::dim),
+        let mut lines = vec![Line::styled(
+            format!(
+                "Save the report text to (type to edit, {} clears):",
+                key(Command::ClearInput)
             ),
-            Line::from(vec![
-                Span::styled(safe(&self.path), app.theme.style(Role::key)),
-                Span::styled(" ", app.theme.style(Role::cursor)),
-            ]),
-        ];
-        if std::path::Path::new(&self.path).is_relative()
-            && !self.path.is_empty()
-            && let Some(cwd) = &app.cwd
-        {
-            lines.push(Line::styled(
-                format!("in {}", fit(&safe(&cwd.display().to_string()), 58)),
-                app.theme.style(Role::dim),
-            ));
-        }
+            app.theme.style(Role::dim),
+        )];
+        lines.extend(path_field(app, &self.path, 58));
         lines.push(Line::raw(""));
-        if self.confirm {
-            lines.push(Line::styled(
-                format!(
-                    "{} exists. Replace it? {}/n",
-                    safe(&self.path),
-                    key(Command::Yes)
-                ),
-                app.theme.style(Role::warning),
-            ));
-        } else {
-            lines.push(Line::styled(
-                format!(
-                    "{}: save (atomically)   {}: close",
-                    key(Command::Confirm),
-                    key(Command::Close)
-                ),
-                app.theme.style(Role::hint),
-            ));
-        }
+        lines.push(write_footer(
+            app,
+            &self.path,
+            self.confirm,
+            ("Replace it?", "save"),
+            key,
+        ));
         let w = area.width.saturating_sub(2).min(64);
         let rect = centered(area, w, wrapped_height(&lines, w.saturating_sub(2)) + 2);
         show(f, app, rect, " Save as ", lines);
