@@ -673,7 +673,7 @@ impl Report {
     /// streams it without copying chunk texts or building a `Value` tree.
     pub fn json_view(&self, include_text: bool) -> ReportJson<'_> {
         let catalog = self.attack;
-        let threshold = self.options.threshold;
+        let hits = self.techniques(self.options.threshold);
         let summaries = self.ioc_summaries();
         ReportJson {
             schema: "mitremap-report",
@@ -692,19 +692,16 @@ impl Report {
             },
             options: &self.options,
             complete: self.timings.is_some(),
+            // counted from the same list (one aggregation over the chunks, not two)
             review: self.review.as_ref().map(|_| {
-                let (reviewed, total) = self.review_progress(threshold);
+                let reviewed = hits.iter().filter(|h| h.review.is_reviewed()).count();
                 ReviewSummaryJson {
                     reviewed,
-                    techniques: total,
-                    complete: total > 0 && reviewed == total,
+                    techniques: hits.len(),
+                    complete: !hits.is_empty() && reviewed == hits.len(),
                 }
             }),
-            techniques: self
-                .techniques(threshold)
-                .into_iter()
-                .map(TechniqueJson::from)
-                .collect(),
+            techniques: hits.into_iter().map(TechniqueJson::from).collect(),
             chunks: ChunksJson {
                 report: self,
                 include_text,
