@@ -166,6 +166,9 @@ def main():
                          "Implies all negatives and all tram_bootstrap records enter the pool.")
     ap.add_argument("--label-smoothing", type=float, default=0.0, help="BCE targets y*(1-e) + e/2")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/ckpt (saved after every epoch)")
+    ap.add_argument("--init-from", default=None, metavar="RUN_MODEL",
+                    help="start from a fine-tuned model folder (e.g. training/out/full_mix/model) with the same "
+                         "label space, head included: a continuation with another mixture or learning rate")
     ap.add_argument("--limit", type=int, default=0, help="pilot: use only N training records")
     ap.add_argument("--max-minutes", type=float, default=0, help="stop training after this many minutes")
     ap.add_argument("--threads", type=int, default=2)
@@ -234,6 +237,14 @@ def main():
         if getattr(clf, "bias", None) is not None:
             clf.bias.copy_(torch.tensor(np.log(prior / (1 - prior))))
     Yt = torch.tensor(Y)
+    if a.init_from:
+        # The continuation keeps the earlier run's head (and bias) rather than the log-prior start.
+        if json.load(open(Path(a.init_from).parent / "labels.json")) != labels:
+            raise SystemExit(f"--init-from {a.init_from}: its labels.json differs from this run's label space")
+        init = AutoModelForSequenceClassification.from_pretrained(a.init_from, attn_implementation="eager")
+        model.load_state_dict(init.state_dict())
+        del init
+        log(f"initialised from {a.init_from}")
 
     def encode(texts):
         return tok(texts, truncation=True, max_length=a.max_len, add_special_tokens=True)["input_ids"]
