@@ -643,7 +643,10 @@ fn csv_and_markdown_exports_of_a_document_name_its_pages_and_sections() {
     assert!(evidence.contains(", page "), "{evidence}");
 
     let md = analyze(&doc("glass-harbor.docx"), "markdown", &[]);
-    let gate = md.lines().find(|l| l.contains("198[.]51[.]100[.]14/gate.php")).unwrap();
+    let gate = md
+        .lines()
+        .find(|l| l.contains("198[.]51[.]100[.]14/gate.php"))
+        .unwrap();
     assert!(
         gate.contains("first on paragraph") && gate.contains("\"Indicators\""),
         "{gate}"
