@@ -1,9 +1,10 @@
 //! The system clipboard through arboard (X11): reading prefers its `text/html` (a browser copy),
-//! read like an HTML page so link targets and code blocks survive; inside tmux, tmux's paste buffer (`tmux
-//! load-buffer -w`, which tmux forwards to the outer terminal when its `set-clipboard` allows:
-//! under tmux's default an OSC 52 written by the app is dropped); otherwise OSC 52 (the
-//! terminal's own clipboard, which reaches the analyst's machine over SSH). Only the first is
-//! confirmed; the messages say so rather than claim a copy that may not have happened.
+//! read like an HTML page so link targets and code blocks survive. Copying goes there too; inside
+//! tmux, to tmux's paste buffer (`tmux load-buffer -w`, which tmux forwards to the outer terminal
+//! when its `set-clipboard` allows: under tmux's default an OSC 52 written by the app is
+//! dropped); otherwise OSC 52 (the terminal's own clipboard, which reaches the analyst's machine
+//! over SSH). Only the first is confirmed; the messages say so rather than claim a copy that may
+//! not have happened.
 
 use std::io::Write;
 
