@@ -6,3 +6,4 @@
 pub mod editor;
 pub mod heatmap;
 pub mod results;
+pub mod status;
