@@ -187,20 +187,20 @@ pub struct App {
     pub job: Option<Job>,
     pub generation: u64,
     /// Duration of the last finished run.
-    pub last_elapsed: Option<Duration>,
-    pub rerun_at: Option<Instant>,
-    pub recovery_at: Option<Instant>,
+    last_elapsed: Option<Duration>,
+    rerun_at: Option<Instant>,
+    recovery_at: Option<Instant>,
     pub now: Instant,
     pub size: (u16, u16),
     /// Pane rectangles from the last frame (for the mouse).
     pub areas: std::cell::Cell<Areas>,
-    pub quit: bool,
+    quit: bool,
     /// (chunk index, label) attributions asked for in this run.
-    pub explain_requested: std::collections::HashSet<(usize, usize)>,
+    explain_requested: std::collections::HashSet<(usize, usize)>,
     /// The heatmap follows the selected technique's best chunk until the user picks a chunk.
     pub auto_follow: bool,
     /// Quit was pressed once with unsaved text; the next quit leaves.
-    pub quit_armed: bool,
+    quit_armed: bool,
     /// The analyst's review of this text (accept / reject / reset, saved as they are made).
     pub review: ReviewState,
     /// (techniques with a verdict, techniques) at the current threshold, for the status bar.
