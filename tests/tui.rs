@@ -2552,7 +2552,7 @@ fn a_popup_is_one_module_and_one_registration() {
     let effects = act(&mut app, key(KeyCode::F(12)));
     assert!(
         effects.is_empty(),
-        "it opened instead of copying: {effects:?}"
+        "the key copied instead of opening the popup: {effects:?}"
     );
     assert!(app.popup::<test_popup::Counter>().is_some(), "not opened");
     act(&mut app, key(KeyCode::Char('a')));
