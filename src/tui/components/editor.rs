@@ -41,7 +41,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             ("[+] not saved ", "[+] ")
         }
     });
-    let mode = (app.focus == Focus::Editor).then_some(if app.editing {
+    let mode = (app.focus == Focus::Editor).then_some(if app.editor.editing {
         ("EDIT ", "EDIT ", Role::key)
     } else {
         ("read-only ", "RO ", Role::dim)
@@ -104,7 +104,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     ed.area.page.set(height.saturating_sub(1).max(1));
 
     let overlay = Overlay::new(app);
-    let focused = app.focus == Focus::Editor && app.popup.is_none();
+    let focused = app.focus == Focus::Editor && !app.has_popup();
     let selection = ed.area.selection_range();
     let needle = ed
         .search
@@ -252,7 +252,7 @@ impl<'a> Overlay<'a> {
                     app.linked_chunks().into_iter().filter_map(range).collect();
                 linked.sort_by_key(|r| r.start);
                 Overlay {
-                    line_starts: Some(&app.line_starts),
+                    line_starts: Some(&app.editor.line_starts),
                     iocs: &r.iocs,
                     chunks: &r.chunks,
                     changes,
