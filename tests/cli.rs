@@ -658,6 +658,30 @@ fn planted_model_and_runtime_in_a_parent_folder_are_never_loaded() {
     );
 }
 
+/// `$ORT_DYLIB_PATH` names the library to load: when it points nowhere the analysis fails and
+/// says so, rather than quietly loading another library from the installation.
+#[test]
+fn ort_dylib_path_that_does_not_exist_is_an_error_not_a_fall_back() {
+    let o = Command::new(env!("CARGO_BIN_EXE_mitremap"))
+        .args([
+            "analyze",
+            "--model",
+            fixture().to_str().unwrap(),
+            sample().to_str().unwrap(),
+        ])
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
+        .env("MITREMAP_LOG", "off")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_one_line_error(&o, "ONNX Runtime library not found");
+    assert!(
+        stderr(&o).contains("/nonexistent/libonnxruntime.so"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_model_folder_or_file_writable_by_others_is_refused() {

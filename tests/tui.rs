@@ -16,7 +16,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use tui::action::{Action, Effect};
-use tui::app::{App, AppConfig, Focus, Popup, Recovered, Tab};
+use tui::app::{
+    AddDialog, App, AppConfig, ExportDialog, Focus, Help, Problems, Recovered, RecoveryOffer,
+    SaveAsDialog, Tab,
+};
 use tui::keymap::{Command, Keymap};
 use tui::theme::Theme;
 
@@ -235,7 +238,7 @@ fn snapshot_export_dialog_and_overwrite_confirmation() {
     act(&mut app, ctrl('u'));
     act(&mut app, Action::Paste("Cargo.toml".into()));
     act(&mut app, key(KeyCode::Enter));
-    assert!(matches!(&app.popup, Some(Popup::Export(d)) if d.confirm));
+    assert!(app.popup::<ExportDialog>().is_some_and(|d| d.confirm));
     snap("export_confirm", &app);
     let effects = act(&mut app, key(KeyCode::Char('n')));
     assert!(effects.is_empty(), "declining writes nothing");
@@ -254,15 +257,12 @@ fn snapshot_search_popup() {
 #[test]
 fn snapshot_recovery_offer() {
     let mut app = new_app("");
-    app.popup = Some(Popup::Recovery {
-        recovered: Recovered {
-            path: PathBuf::from("/home/analyst/.local/state/mitremap/recovery-4242.txt"),
-            text: "Unsaved notes: APT29 used PowerShell.\nSecond line.".into(),
-            age: "3 min ago".into(),
-            original: None,
-        },
-        confirm_discard: false,
-    });
+    app.open_popup(Box::new(RecoveryOffer::new(Recovered {
+        path: PathBuf::from("/home/analyst/.local/state/mitremap/recovery-4242.txt"),
+        text: "Unsaved notes: APT29 used PowerShell.\nSecond line.".into(),
+        age: "3 min ago".into(),
+        original: None,
+    })));
     snap("recovery", &app);
 }
 
@@ -487,7 +487,7 @@ fn mouse_focuses_selects_and_scrolls() {
     };
     act(&mut app, click(areas.results.x + 3, areas.list_top + 2));
     assert_eq!(app.focus, Focus::Results);
-    assert_eq!(app.sel_technique, 2);
+    assert_eq!(app.results.techniques.selected, 2);
     // a click in the text moves the cursor there
     let r = app.editor.rect.get();
     act(&mut app, click(r.x + 4, r.y + 1));
@@ -585,10 +585,7 @@ fn recovery_file_is_private_atomic_and_offered_back() {
     );
     // accepting restores the text and removes the file
     let mut app = new_app("");
-    app.popup = Some(Popup::Recovery {
-        recovered,
-        confirm_discard: false,
-    });
+    app.open_popup(Box::new(RecoveryOffer::new(recovered)));
     let effects = app.update(key(KeyCode::Enter));
     assert!(
         effects
@@ -705,11 +702,11 @@ fn hostile_report_text_never_reaches_the_buffer_raw() {
     act(&mut app, Action::Command(Command::Search));
     act(&mut app, Action::Paste("\x1b]0;x\x07 \u{202e}".into()));
     screens.push(render(&app, 120, 40));
-    app.popup = None;
+    app.close_popups();
     act(&mut app, Action::Command(Command::Export));
     act(&mut app, Action::Paste("out\x1b[2J\u{9b}.json".into()));
     screens.push(render(&app, 120, 40));
-    app.popup = None;
+    app.close_popups();
     app.error("error quoting \x1b]52;c;AAAA\x07 input \u{202e}".into());
     screens.push(render(&app, 120, 40));
     for terminal in &screens {
@@ -839,7 +836,7 @@ fn a_jump_clears_the_selection_so_the_next_key_replaces_nothing() {
     );
     assert!(app.editor.area.is_selecting());
     app.focus = Focus::Results;
-    app.tab = Tab::Iocs;
+    app.results.tab = Tab::Iocs;
     act(&mut app, key(KeyCode::Enter));
     assert_eq!(app.focus, Focus::Editor, "Enter on an IoC jumps to it");
     assert!(
@@ -885,7 +882,7 @@ fn sessions_with_the_same_pid_keep_separate_recovery_files() {
 fn copied_iocs_are_defanged_unless_asked_for_live() {
     let mut app = analysed(REPORT);
     app.focus = Focus::Results;
-    app.tab = Tab::Iocs;
+    app.results.tab = Tab::Iocs;
     let copied = |effects: Vec<Effect>| -> (String, String) {
         effects
             .into_iter()
@@ -967,7 +964,7 @@ fn a_file_opens_read_only_with_the_results_focused() {
     let path = report_file(dir.path());
     let mut app = opened(&path);
     assert_eq!(app.focus, Focus::Results);
-    assert!(!app.editing);
+    assert!(!app.editor.editing);
     for c in ['+', '-', 'm', 'j', 'k', 'n', 'm', '1'] {
         act(&mut app, key(KeyCode::Char(c)));
     }
@@ -987,27 +984,27 @@ fn a_file_opens_read_only_with_the_results_focused() {
     assert_eq!(app.editor.cursor().0, 1);
     // i edits; Esc leaves editing (back to the results) and the report is read-only again
     act(&mut app, key(KeyCode::Char('i')));
-    assert!(app.editing);
+    assert!(app.editor.editing);
     typed(&mut app, "q+");
     assert!(app.editor.text().contains("q+Spearphishing"));
     assert!(app.modified);
     act(&mut app, key(KeyCode::Esc));
     assert_eq!(app.focus, Focus::Results);
-    assert!(!app.editing);
+    assert!(!app.editor.editing);
     act(&mut app, Action::Command(Command::FocusPrev));
     assert_eq!(app.focus, Focus::Editor);
     typed(&mut app, "zz");
     assert!(!app.editor.text().contains("zz"));
     // Enter on the read-only report edits too
     act(&mut app, key(KeyCode::Enter));
-    assert!(app.editing);
+    assert!(app.editor.editing);
 }
 
 #[test]
 fn an_empty_session_opens_in_the_editor_ready_to_type() {
     let mut app = new_app("");
     assert_eq!(app.focus, Focus::Editor);
-    assert!(app.editing);
+    assert!(app.editor.editing);
     typed(&mut app, "APT29 q");
     assert_eq!(app.editor.text(), "APT29 q");
     assert!(app.modified && app.has_unsaved_text());
@@ -1100,7 +1097,7 @@ fn save_as_asks_for_a_path_and_before_replacing_a_file() {
     assert!(screen(&app, 120, 40).contains("[+] not saved"));
     act(&mut app, ctrl('s'));
     assert!(
-        matches!(app.popup, Some(Popup::SaveAs(_))),
+        app.popup::<SaveAsDialog>().is_some(),
         "no file yet: save as"
     );
     app.cwd = Some(PathBuf::from("/home/analyst/cases"));
@@ -1125,7 +1122,7 @@ fn save_as_asks_for_a_path_and_before_replacing_a_file() {
     act(&mut app, ctrl('u'));
     act(&mut app, Action::Paste(other.display().to_string()));
     act(&mut app, key(KeyCode::Enter));
-    assert!(matches!(&app.popup, Some(Popup::SaveAs(d)) if d.confirm));
+    assert!(app.popup::<SaveAsDialog>().is_some_and(|d| d.confirm));
     assert!(screen(&app, 80, 24).contains("Replace it? y/n"));
     act(&mut app, key(KeyCode::Char('n')));
     assert_eq!(std::fs::read_to_string(&other).unwrap(), "keep me");
@@ -1149,7 +1146,7 @@ fn exports_of_edited_text_say_so_with_the_hash_of_the_text_analysed() {
     let export_json = |app: &mut App, name: &str| -> serde_json::Value {
         let out = dir.path().join(name);
         act(app, Action::Command(Command::Export));
-        if let Some(Popup::Export(d)) = &mut app.popup {
+        if let Some(d) = app.popup_mut::<ExportDialog>() {
             d.format = 0; // JSON (the dialog offers the last export's format)
         }
         act(app, ctrl('u'));
@@ -1171,7 +1168,9 @@ fn exports_of_edited_text_say_so_with_the_hash_of_the_text_analysed() {
     assert_eq!(json["input"]["edited"], true);
     assert_eq!(json["input"]["sha256"], sha(text.as_bytes()).as_str());
     assert_eq!(json["input"]["bytes"], text.len());
-    assert!(matches!(&app.notice, Some(tui::app::Notice::Error(m)) if m.contains("edited")));
+    assert!(
+        matches!(app.status.notice(), Some(tui::app::Notice::Error(m)) if m.contains("edited"))
+    );
     // the Markdown export names it as edited too
     let md = dir.path().join("c.md");
     act(&mut app, Action::Command(Command::Export));
@@ -1240,7 +1239,7 @@ fn footer_keeps_help_and_quit_in_every_pane() {
     act(&mut app, Action::Command(Command::FocusNext));
     check(&app, &["? help", "q quit", "i edit", "esc results"]);
     act(&mut app, Action::Command(Command::Edit));
-    app.notice = None;
+    app.status.clear();
     check(&app, &["f1 help", "ctrl-q quit", "esc done", "ctrl-s save"]);
     app.error("a very long error message ".repeat(10));
     check(&app, &["f1 help", "ctrl-q quit"]);
@@ -1263,12 +1262,9 @@ fn recovery_offer(original: Option<PathBuf>) -> Recovered {
 #[test]
 fn recovery_offer_keeps_its_key_hints_at_every_size() {
     let mut app = new_app("");
-    app.popup = Some(Popup::Recovery {
-        recovered: recovery_offer(Some(PathBuf::from(
-            "/srv/cases/2025/very-long-case-folder-name/incident-report-draft.txt",
-        ))),
-        confirm_discard: false,
-    });
+    app.open_popup(Box::new(RecoveryOffer::new(recovery_offer(Some(
+        PathBuf::from("/srv/cases/2025/very-long-case-folder-name/incident-report-draft.txt"),
+    )))));
     for (w, h) in [(120, 40), (80, 24), (40, 12)] {
         let s = screen(&app, w, h);
         for hint in ["enter: restore", "esc: later (kept)", "d: discard"] {
@@ -1284,43 +1280,34 @@ fn recovery_offer_keeps_its_key_hints_at_every_size() {
 /// A reflexive Esc deleted the recovered text; now Esc keeps it and only d then y deletes it.
 #[test]
 fn recovery_offer_esc_keeps_the_text_and_discarding_needs_a_second_key() {
-    let offer = || Popup::Recovery {
-        recovered: recovery_offer(None),
-        confirm_discard: false,
-    };
+    let offer = || Box::new(RecoveryOffer::new(recovery_offer(None)));
     let removes = |effects: &[Effect]| {
         effects
             .iter()
             .any(|e| matches!(e, Effect::RemoveRecovery(Some(_))))
     };
     let mut app = new_app("");
-    app.popup = Some(offer());
+    app.open_popup(offer());
     assert!(!removes(&app.update(key(KeyCode::Esc))), "Esc deleted it");
-    assert!(app.popup.is_none());
-    app.popup = Some(offer());
+    assert!(!app.has_popup());
+    app.open_popup(offer());
     assert!(!removes(&app.update(key(KeyCode::Char('n')))));
-    app.popup = Some(offer());
+    app.open_popup(offer());
     assert!(!removes(&app.update(key(KeyCode::Char('d')))));
-    assert!(matches!(
-        app.popup,
-        Some(Popup::Recovery {
-            confirm_discard: true,
-            ..
-        })
-    ));
+    assert!(
+        app.popup::<RecoveryOffer>()
+            .is_some_and(|r| r.confirm_discard)
+    );
     assert!(screen(&app, 80, 24).contains("y: delete"));
     // anything but y goes back to the offer
     assert!(!removes(&app.update(key(KeyCode::Esc))));
-    assert!(matches!(
-        app.popup,
-        Some(Popup::Recovery {
-            confirm_discard: false,
-            ..
-        })
-    ));
+    assert!(
+        app.popup::<RecoveryOffer>()
+            .is_some_and(|r| !r.confirm_discard)
+    );
     app.update(key(KeyCode::Char('d')));
     assert!(removes(&app.update(key(KeyCode::Char('y')))));
-    assert!(app.popup.is_none());
+    assert!(!app.has_popup());
     assert_eq!(app.editor.text(), "", "nothing restored");
 }
 
@@ -1340,10 +1327,7 @@ fn restoring_keeps_the_original_file_name() {
     let recovered = r.find_previous().expect("offered back");
     assert_eq!(recovered.original.as_deref(), Some(original.as_path()));
     let mut app = new_app("");
-    app.popup = Some(Popup::Recovery {
-        recovered,
-        confirm_discard: false,
-    });
+    app.open_popup(Box::new(RecoveryOffer::new(recovered)));
     let effects = act(&mut app, key(KeyCode::Enter));
     assert!(
         effects
@@ -1471,9 +1455,9 @@ fn exporting_a_partial_result_says_so_when_written() {
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(json["complete"], false);
     assert!(
-        matches!(&app.notice, Some(tui::app::Notice::Error(m)) if m.contains("partial")),
+        matches!(app.status.notice(), Some(tui::app::Notice::Error(m)) if m.contains("partial")),
         "{:?}",
-        app.notice
+        app.status.notice()
     );
 }
 
@@ -1514,7 +1498,7 @@ fn keymap_problems_are_shown_in_full_at_start() {
         recovery: None,
         now: t0(),
     });
-    assert!(matches!(app.popup, Some(Popup::Problems(_))));
+    assert!(app.popup::<Problems>().is_some());
     let s = screen(&app, 80, 24);
     assert!(
         s.contains("[global] quit needs") && s.contains("Any key closes"),
@@ -1523,7 +1507,7 @@ fn keymap_problems_are_shown_in_full_at_start() {
     insta::assert_snapshot!("problems_80x24", render(&app, 80, 24).backend());
     // any key closes it, and does nothing else
     assert!(app.update(key(KeyCode::Char('q'))).is_empty());
-    assert!(app.popup.is_none());
+    assert!(!app.has_popup());
 }
 
 /// Undo was one character per step; a pause in typing now starts a new step.
@@ -1637,7 +1621,7 @@ fn export_remembers_its_folder_and_format() {
     act(&mut app, key(KeyCode::Enter));
     assert!(dir.path().join("first.json").exists());
     act(&mut app, Action::Command(Command::Export));
-    let Some(Popup::Export(d)) = &app.popup else {
+    let Some(d) = app.popup::<ExportDialog>() else {
         panic!("export dialog")
     };
     assert_eq!(d.format, 1, "the last format again");
@@ -1884,7 +1868,7 @@ fn matrix_app() -> App {
     .collect();
     hits.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     app.techniques = hits;
-    app.sel_technique = 0;
+    app.results.techniques.selected = 0;
     app
 }
 
@@ -1944,15 +1928,18 @@ fn every_tactic_with_hits_can_be_reached_sideways() {
         }
         let text = text_of(&render(&app, w, h));
         assert!(text.contains("Initial Access (1)"), "{text}");
-        assert_eq!(app.techniques[app.sel_technique].id, "T1566.001");
+        assert_eq!(
+            app.techniques[app.results.techniques.selected].id,
+            "T1566.001"
+        );
         // down moves within the tactic: Impact has two techniques
-        while app.techniques[app.sel_technique].id != "T1486" {
+        while app.techniques[app.results.techniques.selected].id != "T1486" {
             render(&app, w, h);
             act(&mut app, Action::Command(Command::NextChunk));
         }
         render(&app, w, h);
         act(&mut app, Action::Command(Command::Down));
-        assert_eq!(app.techniques[app.sel_technique].id, "T1490");
+        assert_eq!(app.techniques[app.results.techniques.selected].id, "T1490");
     }
 }
 
@@ -1960,10 +1947,7 @@ fn every_tactic_with_hits_can_be_reached_sideways() {
 /// they can be changed and the help lists them.
 #[test]
 fn popup_keys_come_from_the_keymap() {
-    let scroll = |app: &App| match app.popup {
-        Some(Popup::Help { scroll }) => Some(scroll),
-        _ => None,
-    };
+    let scroll = |app: &App| app.popup::<Help>().map(|h| h.scroll);
     let mut app = analysed(REPORT);
     act(&mut app, Action::Command(Command::Help));
     act(&mut app, key(KeyCode::Char('j')));
@@ -2028,10 +2012,7 @@ fn the_tlp_marking_in_the_text_is_shown_and_exported() {
 // ---- review ----------------------------------------------------------------------------------
 
 fn notice_text(app: &App) -> String {
-    match &app.notice {
-        Some(tui::app::Notice::Info(s, _)) | Some(tui::app::Notice::Error(s)) => s.clone(),
-        None => String::new(),
-    }
+    app.status.text().to_owned()
 }
 
 fn statuses(app: &App) -> Vec<(String, mitremap_engine::analysis::ReviewStatus)> {
@@ -2229,10 +2210,10 @@ fn add_a_missed_technique_and_a_note() {
     let mut app = opened(&path);
     assert!(!app.techniques.iter().any(|t| t.id == "T1105"));
     act(&mut app, key(KeyCode::Char('A')));
-    assert!(matches!(app.popup, Some(Popup::AddTechnique(_))));
+    assert!(app.popup::<AddDialog>().is_some());
     typed(&mut app, "ingress tool");
     act(&mut app, key(KeyCode::Enter));
-    assert!(app.popup.is_none());
+    assert!(!app.has_popup());
     let added = app.techniques.iter().find(|t| t.id == "T1105").unwrap();
     assert_eq!(added.review, Added);
     assert!(notice_text(&app).contains("added T1105 for the report"));
@@ -2242,7 +2223,7 @@ fn add_a_missed_technique_and_a_note() {
     typed(&mut app, "T1059");
     act(&mut app, key(KeyCode::Down));
     act(&mut app, key(KeyCode::Esc));
-    assert!(app.popup.is_none());
+    assert!(!app.has_popup());
     assert!(!app.techniques.iter().any(|t| t.id.starts_with("T1059.")));
 
     // In the chunk view: added to that chunk.
@@ -2487,8 +2468,8 @@ fn a_docx_shows_its_sections_in_the_gutter() {
 fn export_from_dialog(app: &mut App, format: mitremap_export::Format, path: &Path) {
     act(app, Action::Command(Command::Export));
     for _ in 0..mitremap_export::Format::ALL.len() {
-        match &app.popup {
-            Some(Popup::Export(d)) if mitremap_export::Format::ALL[d.format] == format => break,
+        match app.popup::<ExportDialog>() {
+            Some(d) if mitremap_export::Format::ALL[d.format] == format => break,
             _ => act(app, key(KeyCode::Down)),
         };
     }
@@ -2679,9 +2660,10 @@ fn the_export_dialogs_keys_come_from_the_keymap_and_the_help_lists_them() {
     assert!(problems.is_empty(), "{problems:?}");
     app.keymap = keymap;
     act(&mut app, Action::Command(Command::Export));
-    let format = |app: &App| match &app.popup {
-        Some(Popup::Export(d)) => d.format,
-        _ => panic!("the export dialog closed"),
+    let format = |app: &App| {
+        app.popup::<ExportDialog>()
+            .expect("the export dialog closed")
+            .format
     };
     act(&mut app, key(KeyCode::Right));
     assert_eq!(format(&app), 1);
@@ -2713,4 +2695,84 @@ fn the_selected_rows_text_takes_the_selections_colours() {
         }
     }
     assert!(seen > 10, "{seen} letters on the selected row");
+}
+
+// ---- extending the UI ------------------------------------------------------------------------
+
+/// A popup the app has never heard of: defined here, registered with one entry, it opens from
+/// a key through the keymap, draws, reads its keys through the keymap, asks the app for
+/// something and closes. No match arm anywhere in the app names it: what a new popup module
+/// needs is itself and its line in `popups::OPENERS`.
+mod test_popup {
+    use super::*;
+    use crossterm::event::KeyEvent;
+    use ratatui::Frame;
+    use ratatui::layout::Rect;
+    use ratatui::text::Line;
+    use tui::keymap::Context;
+    use tui::popups::{self, Outcome, Popup};
+
+    /// Counts the keys it is given; confirm tells the app how many.
+    pub struct Counter {
+        pub keys: usize,
+    }
+
+    pub fn open(_app: &mut App) -> Option<Box<dyn Popup>> {
+        Some(Box::new(Counter { keys: 0 }))
+    }
+
+    impl Popup for Counter {
+        fn on_key(&mut self, key: &KeyEvent, keymap: &Keymap) -> Outcome {
+            match keymap.command(&[Context::Popup], key) {
+                Some(Command::Close) => Outcome::Close,
+                Some(Command::Confirm) => {
+                    let keys = self.keys;
+                    Outcome::done(move |app| {
+                        app.info(format!("counted {keys} keys"));
+                        Vec::new()
+                    })
+                }
+                _ => {
+                    self.keys += 1;
+                    Outcome::Keep
+                }
+            }
+        }
+
+        fn draw(&self, f: &mut Frame, app: &App, area: Rect) {
+            let rect = popups::centered(area, 30, 3);
+            let lines = vec![Line::raw(format!("{} keys so far", self.keys))];
+            popups::show(f, app, rect, " Test counter ", lines);
+        }
+    }
+}
+
+#[test]
+fn a_popup_is_one_module_and_one_registration() {
+    let mut keymap = Keymap::defaults();
+    let problems = keymap.merge("[panes]\ncopy_all = [\"f12\"]\n").unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut app = analysed(REPORT);
+    app.keymap = keymap;
+    // the one entry (a line in `popups::OPENERS` for a popup of the app's own)
+    app.register_popup(Command::CopyAll, test_popup::open);
+    let effects = act(&mut app, key(KeyCode::F(12)));
+    assert!(
+        effects.is_empty(),
+        "the key copied instead of opening the popup: {effects:?}"
+    );
+    assert!(app.popup::<test_popup::Counter>().is_some(), "not opened");
+    act(&mut app, key(KeyCode::Char('a')));
+    act(&mut app, key(KeyCode::Char('j')));
+    assert_eq!(app.popup::<test_popup::Counter>().unwrap().keys, 2);
+    insta::assert_snapshot!("test_popup_80x24", render(&app, 80, 24).backend());
+    act(&mut app, key(KeyCode::Enter));
+    assert!(!app.has_popup(), "confirm closes it");
+    assert_eq!(notice_text(&app), "counted 2 keys");
+    // opened again and closed with a close key of the keymap's [popup]: nothing asked of the app
+    act(&mut app, key(KeyCode::F(12)));
+    assert!(app.has_popup());
+    act(&mut app, key(KeyCode::Char('q')));
+    assert!(!app.has_popup());
+    assert_eq!(notice_text(&app), "counted 2 keys");
 }

@@ -35,7 +35,8 @@ Examples:
   mitremap attack import enterprise-attack.json
 
 Lookup (first hit wins; never the working directory or its parents):
-  ONNX Runtime  --ort-lib, $ORT_DYLIB_PATH, beside the executable, <prefix>/lib/, the build
+  ONNX Runtime  --ort-lib or $ORT_DYLIB_PATH (alone: a named path that fails is an error),
+                else beside the executable, <prefix>/lib/, the build
                 checkout's .ort/lib/ (cargo builds only; tools/setup-ort.sh),
                 $XDG_DATA_HOME/mitremap/lib/ (tools/install-data.sh)
   model         --model, $MITREMAP_MODEL, <prefix>/share/mitremap/models/default, the build

@@ -21,6 +21,13 @@ pub struct Editor {
     pub rect: Cell<Rect>,
     /// Current search needle (case-insensitive).
     pub search: Option<String>,
+    /// Typing changes the text. Only when the analyst chose to edit (or the session started
+    /// empty); leaving the report pane ends it, so command keys never land in the text.
+    pub editing: bool,
+    /// When a key last went into the text (a pause starts a new undo step).
+    pub last_typed: Option<std::time::Instant>,
+    /// Byte offset of each line of the text (report ranges are drawn against it).
+    pub line_starts: Vec<usize>,
 }
 
 impl Editor {
@@ -30,6 +37,9 @@ impl Editor {
             top: Cell::new((0, 0)),
             rect: Cell::new(Rect::default()),
             search: None,
+            editing: false,
+            last_typed: None,
+            line_starts: Vec::new(),
         };
         e.set_text(text);
         e

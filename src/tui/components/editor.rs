@@ -43,7 +43,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             ("[+] not saved ", "[+] ")
         }
     });
-    let mode = (app.focus == Focus::Editor).then_some(if app.editing {
+    let mode = (app.focus == Focus::Editor).then_some(if app.editor.editing {
         ("EDIT ", "EDIT ", Role::key)
     } else {
         ("read-only ", "RO ", Role::dim)
@@ -108,7 +108,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     ed.area.page.set(height.saturating_sub(1).max(1));
 
     let overlay = Overlay::new(app);
-    let focused = app.focus == Focus::Editor && app.popup.is_none();
+    let focused = app.focus == Focus::Editor && !app.has_popup();
     let selection = ed.area.selection_range();
     let needle = ed
         .search
@@ -123,8 +123,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let mut source_rows: Vec<Line> = Vec::new();
     let lines = ed.lines();
     // byte offsets in the text of the line drawn and of the one above (for the source gutter)
-    let mut line_byte = if app.line_starts.len() == lines.len() {
-        app.line_starts.get(top).copied().unwrap_or(0)
+    let mut line_byte = if app.editor.line_starts.len() == lines.len() {
+        app.editor.line_starts.get(top).copied().unwrap_or(0)
     } else {
         lines[..top.min(lines.len())]
             .iter()
@@ -289,7 +289,7 @@ impl<'a> Overlay<'a> {
                     app.linked_chunks().into_iter().filter_map(range).collect();
                 linked.sort_by_key(|r| r.start);
                 Overlay {
-                    line_starts: Some(&app.line_starts),
+                    line_starts: Some(&app.editor.line_starts),
                     iocs: &r.iocs,
                     chunks: &r.chunks,
                     changes,

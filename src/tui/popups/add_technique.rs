@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{Reply, centered, key_name, scope_label, show, typed_char};
+use super::{Outcome, Popup, Reply, centered, key_name, paste_line, scope_label, show, typed_char};
 use crate::tui::app::App;
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::theme::Role;
@@ -24,6 +24,45 @@ pub struct AddDialog {
     pub selected: usize,
     /// The whole report, or the chunk the dialog was opened on.
     pub scope: Scope,
+}
+
+/// On the whole report or the chunk on show (see `App::add_scope`).
+pub fn open(app: &mut App) -> Option<Box<dyn Popup>> {
+    if !app.review_ready() {
+        return None;
+    }
+    match app.add_scope() {
+        Some(scope) => Some(Box::new(AddDialog::new(scope))),
+        None => {
+            app.error("select a technique or a chunk to add a technique to".into());
+            None
+        }
+    }
+}
+
+impl Popup for AddDialog {
+    fn on_key(&mut self, key: &KeyEvent, keymap: &Keymap) -> Outcome {
+        match AddDialog::on_key(self, key, keymap) {
+            Reply::Keep => Outcome::Keep,
+            Reply::Close => Outcome::Close,
+            Reply::Done(Some(id)) => {
+                let scope = self.scope;
+                Outcome::done(move |app| {
+                    app.record_verdict(id, scope, mitremap_review::Verdict::Added)
+                })
+            }
+            Reply::Done(None) => Outcome::keep_and(|app| {
+                app.error("no technique matches: type an ID or a name".into());
+                Vec::new()
+            }),
+        }
+    }
+    fn paste(&mut self, text: &str) -> bool {
+        paste_line(&mut self.query, text)
+    }
+    fn draw(&self, f: &mut Frame, app: &App, area: Rect) {
+        AddDialog::draw(self, f, app, area)
+    }
 }
 
 impl AddDialog {

@@ -6,7 +6,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use super::{Reply, centered, edit_line, key_name, path_field, show, write_footer};
+use super::{
+    Outcome, Popup, Reply, centered, edit_line, key_name, paste_line, path_field, show,
+    write_footer,
+};
 use crate::tui::app::App;
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::theme::Role;
@@ -27,6 +30,48 @@ pub struct ExportRequest {
     pub format: usize,
     pub path: String,
     pub overwrite: bool,
+}
+
+/// The last export's format and folder again (not the unseen current folder), the file named
+/// after the text's.
+pub fn open(app: &mut App) -> Option<Box<dyn Popup>> {
+    let (format, dir) = app.last_export().map_or((0, None), |(f, d)| (f, Some(d)));
+    let stem = app
+        .name
+        .as_deref()
+        .filter(|n| *n != "-" && *n != "recovered")
+        .and_then(|n| std::path::Path::new(n).file_stem())
+        .map_or_else(
+            || "mitremap-report".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+    let file = format!("{stem}.{}", Format::ALL[format].extension());
+    Some(Box::new(ExportDialog::new(
+        format,
+        match dir {
+            Some(d) => d.join(file).display().to_string(),
+            None => file,
+        },
+    )))
+}
+
+impl Popup for ExportDialog {
+    fn contexts(&self) -> &'static [Context] {
+        Self::CONTEXTS
+    }
+    fn on_key(&mut self, key: &KeyEvent, keymap: &Keymap) -> Outcome {
+        match ExportDialog::on_key(self, key, keymap) {
+            Reply::Keep => Outcome::Keep,
+            Reply::Close => Outcome::Close,
+            Reply::Done(r) => Outcome::done(move |app| app.export(r)),
+        }
+    }
+    fn paste(&mut self, text: &str) -> bool {
+        paste_line(&mut self.path, text)
+    }
+    fn draw(&self, f: &mut Frame, app: &App, area: Rect) {
+        ExportDialog::draw(self, f, app, area)
+    }
 }
 
 impl ExportDialog {

@@ -7,13 +7,40 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::{Reply, centered};
+use super::{Outcome, Popup, Reply, centered};
 use crate::tui::app::App;
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::theme::Role;
 use crate::tui::ui::fit;
 
 pub const CONTEXTS: &[Context] = &[Context::Popup];
+
+/// The help popup and its scroll.
+#[derive(Debug, Default)]
+pub struct Help {
+    pub scroll: u16,
+}
+
+/// The help key toggles it: pressed while the help is on top, it closes it.
+pub fn open(app: &mut App) -> Option<Box<dyn Popup>> {
+    if app.popup::<Help>().is_some() {
+        app.close_popup();
+        return None;
+    }
+    Some(Box::new(Help::default()))
+}
+
+impl Popup for Help {
+    fn on_key(&mut self, key: &KeyEvent, keymap: &Keymap) -> Outcome {
+        match on_key(&mut self.scroll, key, keymap) {
+            Reply::Keep => Outcome::Keep,
+            _ => Outcome::Close,
+        }
+    }
+    fn draw(&self, f: &mut Frame, app: &App, area: Rect) {
+        draw(f, app, area, self.scroll)
+    }
+}
 
 /// Scrolls `scroll`; any key that is not a scroll key closes the help.
 pub fn on_key(scroll: &mut u16, key: &KeyEvent, keymap: &Keymap) -> Reply<()> {

@@ -1,13 +1,15 @@
-//! Popups, one module each (the gitui layout): a popup owns its state, turns keys into what they
-//! mean through the keymap (its own section, then `[popup]`, via [`Keymap::command`]) and draws
-//! itself. It never touches the app: a key gives a [`Reply`], and the app's pure
-//! `update(action) -> effects` core does what the reply asks (so every popup is tested through
-//! the same state tests as the rest).
+//! Popups as layers (helix's compositor, gitui's popups): every open popup is a `Box<dyn Popup>`
+//! on the app's stack; the top one gets the keys and they are drawn bottom to top. A popup owns
+//! its state, turns keys into what they mean through the keymap (its own section, then
+//! `[popup]`, via [`Keymap::command`]) and draws itself. It never reaches into the app while it
+//! handles a key: it answers an [`Outcome`], and what it wants done to the app travels as a
+//! callback the app's pure `update(action) -> effects` core runs (so every popup is tested
+//! through the same state tests as the rest).
 //!
-//! Adding a popup: a module here with its state struct, `CONTEXTS`, `on_key -> Reply<_>` and
-//! `draw`; a variant of [`Popup`]; its keys in `keymap.toml` (a section of its own is a
-//! [`Context`] variant, listed by the help like the others); one arm in `App::popup_key` and one
-//! in `ui::popups::draw`.
+//! Adding a popup: a module here with a struct implementing [`Popup`] and an `open` function
+//! (an [`Opener`]), and one line in [`OPENERS`] naming the command that opens it; that command
+//! is a line in `keymap.rs`'s `commands!` and a key in `keymap.toml`. Nothing else matches on
+//! popups.
 
 pub mod add_technique;
 pub mod export;
@@ -18,52 +20,94 @@ pub mod recovery;
 pub mod save_as;
 pub mod search;
 
+use std::any::Any;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::app::{App, Recovered};
+use super::action::Effect;
+use super::app::App;
 use super::keymap::{Command, Context, Keymap};
 use super::theme::Role;
 
-/// The popup on top of the panes (at most one).
-pub enum Popup {
-    Help {
-        scroll: u16,
-    },
-    Export(export::ExportDialog),
-    SaveAs(save_as::SaveAsDialog),
-    Search(String),
-    /// Problems found at start (theme, keymap, config), in full: any key closes.
-    Problems(Vec<String>),
-    AddTechnique(add_technique::AddDialog),
-    Note(note::NoteDialog),
-    /// Offer back text of a session that did not end cleanly. `confirm_discard`: `d` was
-    /// pressed once; deleting the text for good needs `y` now (Esc never deletes it).
-    Recovery {
-        recovered: Recovered,
-        confirm_discard: bool,
-    },
+/// What a popup asks of the app: run on it once the key is handled.
+pub type AppCallback = Box<dyn FnOnce(&mut App) -> Vec<Effect>>;
+
+/// What a key did to a popup (the layer's answer to the compositor).
+pub enum Outcome {
+    /// Still open (its state may have changed).
+    Keep,
+    /// Closed, nothing to do.
+    Close,
+    /// Closed, with something for the app to do.
+    Done(AppCallback),
+    /// Still open, with something for the app to do (e.g. say why nothing happened).
+    KeepAnd(AppCallback),
 }
 
-/// Draws the popup, if one is open.
-pub fn draw(f: &mut Frame, app: &App, area: Rect) {
-    match &app.popup {
-        None => {}
-        Some(Popup::Help { scroll }) => help::draw(f, app, area, *scroll),
-        Some(Popup::Export(d)) => d.draw(f, app, area),
-        Some(Popup::Search(s)) => search::draw(f, app, area, s),
-        Some(Popup::SaveAs(d)) => d.draw(f, app, area),
-        Some(Popup::Recovery {
-            recovered,
-            confirm_discard,
-        }) => recovery::draw(f, app, area, recovered, *confirm_discard),
-        Some(Popup::AddTechnique(d)) => d.draw(f, app, area),
-        Some(Popup::Note(d)) => d.draw(f, app, area),
-        Some(Popup::Problems(problems)) => problems::draw(f, app, area, problems),
+impl Outcome {
+    pub fn done(f: impl FnOnce(&mut App) -> Vec<Effect> + 'static) -> Outcome {
+        Outcome::Done(Box::new(f))
     }
+    pub fn keep_and(f: impl FnOnce(&mut App) -> Vec<Effect> + 'static) -> Outcome {
+        Outcome::KeepAnd(Box::new(f))
+    }
+}
+
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Outcome::Keep => "Keep",
+            Outcome::Close => "Close",
+            Outcome::Done(_) => "Done(..)",
+            Outcome::KeepAnd(_) => "KeepAnd(..)",
+        })
+    }
+}
+
+/// A layer over the panes.
+pub trait Popup: Any {
+    /// The keymap sections its keys are looked up in, in order.
+    fn contexts(&self) -> &'static [Context] {
+        &[Context::Popup]
+    }
+    /// A key pressed while it is on top (the global quit key never reaches it).
+    fn on_key(&mut self, key: &KeyEvent, keymap: &Keymap) -> Outcome;
+    /// Text pasted while it is on top; true when it took it (a text prompt).
+    fn paste(&mut self, _text: &str) -> bool {
+        false
+    }
+    fn draw(&self, f: &mut Frame, app: &App, area: Rect);
+}
+
+/// Opens a popup for a command: `None` when it cannot open now (the opener says why).
+pub type Opener = fn(&mut App) -> Option<Box<dyn Popup>>;
+
+/// The one table of popups a command opens (the help, the export dialog...). A command found
+/// here never reaches the app's own command handling.
+pub const OPENERS: &[(Command, Opener)] = &[
+    (Command::Help, help::open),
+    (Command::Search, search::open),
+    (Command::SaveAs, save_as::open),
+    (Command::Export, export::open),
+    (Command::AddTechnique, add_technique::open),
+    (Command::Note, note::open),
+];
+
+/// Draws the open popups, bottom to top.
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    for popup in app.popups() {
+        popup.draw(f, app, area);
+    }
+}
+
+/// One line of pasted text for a prompt (a newline would end the prompt's line).
+pub fn paste_line(line: &mut String, text: &str) -> bool {
+    line.push_str(&text.replace(['\n', '\r'], " "));
+    true
 }
 
 pub fn scope_label(scope: mitremap_review::Scope) -> String {

@@ -7,7 +7,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use super::{Reply, centered, key_name, show, wrapped_height};
+use super::{Outcome, Popup, Reply, centered, key_name, show, wrapped_height};
+use crate::tui::action::Effect;
 use crate::tui::app::{App, Recovered};
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::theme::Role;
@@ -23,6 +24,53 @@ pub enum Choice {
     Delete,
     /// Closed: the text stays for the next start.
     Later,
+}
+
+/// The offer. `confirm_discard`: discard was pressed once; deleting the text for good needs
+/// yes now (Esc never deletes it).
+#[derive(Debug, Clone)]
+pub struct RecoveryOffer {
+    pub recovered: Recovered,
+    pub confirm_discard: bool,
+}
+
+impl RecoveryOffer {
+    pub fn new(recovered: Recovered) -> RecoveryOffer {
+        RecoveryOffer {
+            recovered,
+            confirm_discard: false,
+        }
+    }
+}
+
+impl Popup for RecoveryOffer {
+    fn on_key(&mut self, key: &KeyEvent, keymap: &Keymap) -> Outcome {
+        match on_key(&mut self.confirm_discard, key, keymap) {
+            Reply::Keep | Reply::Close => Outcome::Keep,
+            Reply::Done(choice) => {
+                let recovered = self.recovered.clone();
+                Outcome::done(move |app| match choice {
+                    Choice::Restore => app.restore(recovered),
+                    Choice::Delete => {
+                        app.info("recovered text deleted".into());
+                        vec![Effect::RemoveRecovery(Some(recovered.path))]
+                    }
+                    // A reflexive Esc (or n) only closes the offer: the file stays and is
+                    // offered again next time.
+                    Choice::Later => {
+                        app.info(format!(
+                            "recovered text kept in {} (offered again next start)",
+                            recovered.path.display()
+                        ));
+                        Vec::new()
+                    }
+                })
+            }
+        }
+    }
+    fn draw(&self, f: &mut Frame, app: &App, area: Rect) {
+        draw(f, app, area, &self.recovered, self.confirm_discard)
+    }
 }
 
 /// `confirm_discard`: discard was pressed once, and only yes deletes now.

@@ -5,7 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use super::{Reply, centered, edit_line, key_name, path_field, show, wrapped_height, write_footer};
+use super::{
+    Outcome, Popup, Reply, centered, edit_line, key_name, paste_line, path_field, show,
+    wrapped_height, write_footer,
+};
 use crate::tui::app::App;
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::theme::Role;
@@ -22,6 +25,33 @@ pub struct SaveAsDialog {
 pub struct SaveRequest {
     pub path: String,
     pub overwrite: bool,
+}
+
+/// Starts at the text's own file, if it has one.
+pub fn open(app: &mut App) -> Option<Box<dyn Popup>> {
+    let path = app
+        .path
+        .as_ref()
+        .map_or_else(String::new, |p| p.display().to_string());
+    Some(Box::new(SaveAsDialog::new(path)))
+}
+
+impl Popup for SaveAsDialog {
+    fn on_key(&mut self, key: &KeyEvent, keymap: &Keymap) -> Outcome {
+        match SaveAsDialog::on_key(self, key, keymap) {
+            Reply::Keep => Outcome::Keep,
+            Reply::Close => Outcome::Close,
+            Reply::Done(r) => {
+                Outcome::done(move |app| app.save_to(std::path::PathBuf::from(r.path), r.overwrite))
+            }
+        }
+    }
+    fn paste(&mut self, text: &str) -> bool {
+        paste_line(&mut self.path, text)
+    }
+    fn draw(&self, f: &mut Frame, app: &App, area: Rect) {
+        SaveAsDialog::draw(self, f, app, area)
+    }
 }
 
 impl SaveAsDialog {

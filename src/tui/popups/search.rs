@@ -5,13 +5,42 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::{Reply, centered, key_name, show, typed_char};
+use super::{Outcome, Popup, Reply, centered, key_name, paste_line, show, typed_char};
 use crate::tui::app::App;
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::theme::Role;
 use crate::tui::ui::safe;
 
 pub const CONTEXTS: &[Context] = &[Context::Popup];
+
+/// The search prompt and the needle typed so far.
+#[derive(Debug, Default)]
+pub struct Search {
+    pub needle: String,
+}
+
+pub fn open(_app: &mut App) -> Option<Box<dyn Popup>> {
+    Some(Box::new(Search::default()))
+}
+
+impl Popup for Search {
+    fn on_key(&mut self, key: &KeyEvent, keymap: &Keymap) -> Outcome {
+        match on_key(&mut self.needle, key, keymap) {
+            Reply::Keep => Outcome::Keep,
+            Reply::Close => Outcome::Close,
+            Reply::Done(needle) => Outcome::done(move |app| {
+                app.search(needle);
+                Vec::new()
+            }),
+        }
+    }
+    fn paste(&mut self, text: &str) -> bool {
+        paste_line(&mut self.needle, text)
+    }
+    fn draw(&self, f: &mut Frame, app: &App, area: Rect) {
+        draw(f, app, area, &self.needle)
+    }
+}
 
 /// Types into `needle`; the confirm key searches for it.
 pub fn on_key(needle: &mut String, key: &KeyEvent, keymap: &Keymap) -> Reply<String> {

@@ -98,8 +98,8 @@ pub fn cursor(app: &App, cols: &[Column]) -> usize {
     if cols.is_empty() {
         return 0;
     }
-    let asked = app.matrix_col.min(cols.len() - 1);
-    let holds = |c: &Column| c.items.contains(&app.sel_technique);
+    let asked = app.results.matrix.col.min(cols.len() - 1);
+    let holds = |c: &Column| c.items.contains(&app.results.techniques.selected);
     if holds(&cols[asked]) || cols[asked].items.is_empty() {
         return asked;
     }
@@ -181,7 +181,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     // rows scroll with the selection in the cursor column
     let sel_row = cols
         .get(cur)
-        .and_then(|c| c.items.iter().position(|&i| i == app.sel_technique))
+        .and_then(|c| {
+            c.items
+                .iter()
+                .position(|&i| i == app.results.techniques.selected)
+        })
         .unwrap_or(0);
     let top = (sel_row + 1).saturating_sub(body_h);
     for r in top..depth.min(top + body_h) {
@@ -198,7 +202,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                         Role::matrix_low
                     };
                     let mut style = t.style(role);
-                    if i == app.sel_technique {
+                    if i == app.results.techniques.selected {
                         style = style.patch(t.style(Role::selected));
                     }
                     let label = fit(&cell_text(app, tech), w.saturating_sub(1));

@@ -3,7 +3,6 @@
 
 pub(crate) mod matrix;
 pub(crate) mod results;
-mod status;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
@@ -40,7 +39,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     let [main, status_area] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(2)]).areas(area);
     // a tab with a pane of its own (the matrix) takes the top; lists share the right side
-    let wide = app.tab.component().own_pane();
+    let wide = app.results.tab.component().own_pane();
     let (editor_area, results_area, heatmap_area) = if wide {
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
@@ -65,21 +64,22 @@ pub fn draw(f: &mut Frame, app: &App) {
         ..Areas::default()
     };
     super::components::editor::draw(f, app, editor_area);
-    let (list_top, list_offset) = match app.tab.component().draw_pane(f, app, results_area) {
+    let (list_top, list_offset) = match app.results.tab.component().draw_pane(f, app, results_area)
+    {
         Some(drawn) => drawn,
         None => results::draw(f, app, results_area),
     };
     areas.list_top = list_top;
     areas.list_offset = list_offset;
     super::components::heatmap::draw(f, app, heatmap_area);
-    status::draw(f, app, status_area);
+    super::components::status::draw(f, app, status_area);
     app.areas.set(areas);
     popups::draw(f, app, area);
 }
 
 /// A pane's frame, highlighted when focused.
 pub(crate) fn pane_block<'a>(app: &App, title: Line<'a>, focus: Focus) -> Block<'a> {
-    let focused = app.focus == focus && app.popup.is_none();
+    let focused = app.focus == focus && !app.has_popup();
     let (style, border) = if focused {
         (app.theme.style(Role::border_focus), BorderType::Thick)
     } else {

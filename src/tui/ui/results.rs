@@ -22,7 +22,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) -> (u16, usize) {
     }
     let list_h = inner.height as usize - 1;
     // Only the visible rows are built: a 5 MB report has tens of thousands of IoCs and chunks.
-    let (header, rows, offset) = app.tab.component().rows(app, inner.width as usize, list_h);
+    let (header, rows, offset) =
+        app.results
+            .tab
+            .component()
+            .rows(app, inner.width as usize, list_h);
     let mut lines = vec![header];
     lines.extend(rows);
     f.render_widget(Paragraph::new(lines), inner);
@@ -32,7 +36,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) -> (u16, usize) {
 fn tabs_title(app: &App, width: u16) -> Line<'static> {
     let short = width < 56;
     let mut spans = vec![Span::raw(" ")];
-    for tab in Tab::ALL.iter() {
+    for tab in Tab::all() {
         let title = if short {
             tab.short_title()
         } else {
@@ -42,7 +46,7 @@ fn tabs_title(app: &App, width: u16) -> Line<'static> {
             Some(n) => format!(" {title} {n} "),
             None => format!(" {title} "),
         };
-        let style = if *tab == app.tab {
+        let style = if tab == app.results.tab {
             app.theme.style(Role::tab_active)
         } else {
             app.theme.style(Role::title)

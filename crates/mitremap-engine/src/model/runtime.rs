@@ -1,6 +1,7 @@
 //! Finding and loading the ONNX Runtime shared library (`ort` with `load-dynamic`).
 //!
-//! Search order: an explicit path (`--ort-lib`), `ORT_DYLIB_PATH`, then the installation and
+//! Search order: an explicit path (`--ort-lib`) or `ORT_DYLIB_PATH` (either one alone: a named path
+//! that does not work is an error, not a fall-back), otherwise the installation and
 //! user data folders of [`crate::locate::runtime_dirs`] (beside the executable, `<prefix>/lib/`,
 //! the build checkout's `.ort/lib/` that `tools/setup-ort.sh` fills from the pinned PyPI wheel,
 //! `$XDG_DATA_HOME/mitremap/lib/`). Never the working directory or its parents, and never a file
@@ -99,15 +100,17 @@ fn load(explicit: Option<&Path>) -> Result<(RuntimeInfo, ort::environment::Envir
     Ok((RuntimeInfo { path, version }, env))
 }
 
-/// Where the library is looked for, in order.
+/// Where the library is looked for, in order. An explicit path (`--ort-lib`) or a non-empty
+/// `$ORT_DYLIB_PATH` is the only candidate: a path the user named that does not work is an error,
+/// never a silent fall-back to another library.
 pub fn candidate_paths(explicit: Option<&Path>) -> Vec<PathBuf> {
     if let Some(p) = explicit {
         return vec![p.to_path_buf()];
     }
-    let mut out = Vec::new();
     if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
-        out.push(PathBuf::from(p));
+        return vec![PathBuf::from(p)];
     }
+    let mut out = Vec::new();
     for dir in crate::locate::runtime_dirs() {
         for name in crate::locate::RUNTIME_NAMES {
             let p = dir.join(name);

@@ -11,6 +11,13 @@ use crate::tui::ui::{fit, safe};
 
 pub struct Chunks;
 
+/// The tab's own state.
+#[derive(Debug, Clone, Default)]
+pub struct ChunksState {
+    /// Position in `report.chunks`.
+    pub selected: usize,
+}
+
 impl ResultsTab for Chunks {
     fn title(&self) -> &'static str {
         "Chunks"
@@ -33,11 +40,11 @@ impl ResultsTab for Chunks {
     }
 
     fn selected(&self, app: &App) -> usize {
-        app.sel_chunk
+        app.results.chunks.selected
     }
 
     fn select(&self, app: &mut App, i: usize) {
-        app.sel_chunk = i;
+        app.results.chunks.selected = i;
         app.current_chunk = Some(ChunkPos(i));
         app.auto_follow = false;
     }
@@ -47,7 +54,7 @@ impl ResultsTab for Chunks {
         app.current_chunk = app
             .chunk_count()
             .checked_sub(1)
-            .map(|m| ChunkPos(app.sel_chunk.min(m)))
+            .map(|m| ChunkPos(app.results.chunks.selected.min(m)))
     }
 
     fn jump_target(&self, app: &App) -> Option<usize> {
@@ -103,7 +110,11 @@ pub fn rows(app: &App, width: usize, list_h: usize) -> Rows {
             0,
         );
     }
-    let offset = app.sel_chunk.saturating_sub(list_h.saturating_sub(1));
+    let offset = app
+        .results
+        .chunks
+        .selected
+        .saturating_sub(list_h.saturating_sub(1));
     let text_w = width.saturating_sub(idx_w + 2 + pred_w + 1);
     let rows = report
         .chunks
@@ -139,7 +150,7 @@ pub fn rows(app: &App, width: usize, list_h: usize) -> Rows {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            let sel = i == app.sel_chunk;
+            let sel = i == app.results.chunks.selected;
             Line::from(vec![
                 Span::styled(format!("{:>idx_w$}  ", c.index), app.theme.style(Role::dim)),
                 Span::styled(

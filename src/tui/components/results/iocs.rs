@@ -12,6 +12,15 @@ use crate::tui::ui::{fit, safe};
 
 pub struct Iocs;
 
+/// The tab's own state.
+#[derive(Debug, Clone, Default)]
+pub struct IocsState {
+    /// Row among the visible IoCs.
+    pub selected: usize,
+    /// Private and benign IoCs hidden (else dimmed).
+    pub hide_noise: bool,
+}
+
 impl ResultsTab for Iocs {
     fn title(&self) -> &'static str {
         "IoCs"
@@ -34,11 +43,11 @@ impl ResultsTab for Iocs {
     }
 
     fn selected(&self, app: &App) -> usize {
-        app.sel_ioc
+        app.results.iocs.selected
     }
 
     fn select(&self, app: &mut App, i: usize) {
-        app.sel_ioc = i;
+        app.results.iocs.selected = i;
     }
 
     /// Rows count the group headers.
@@ -58,7 +67,7 @@ impl ResultsTab for Iocs {
             }
         }
         if let Some(t) = target {
-            app.sel_ioc = t;
+            app.results.iocs.selected = t;
         }
     }
 
@@ -98,7 +107,11 @@ impl ResultsTab for Iocs {
 
 /// Header, the visible rows and the scroll offset.
 pub fn rows(app: &App, width: usize, list_h: usize) -> Rows {
-    let noise = if app.hide_noise { "hidden" } else { "dimmed" };
+    let noise = if app.results.iocs.hide_noise {
+        "hidden"
+    } else {
+        "dimmed"
+    };
     let header = Line::styled(
         format!("IoCs by type (private/benign {noise}; n toggles)"),
         app.theme.style(Role::dim),
@@ -109,8 +122,8 @@ pub fn rows(app: &App, width: usize, list_h: usize) -> Rows {
     let mut item = 0;
     for (_, items) in app.visible_groups() {
         row += 1;
-        if app.sel_ioc < item + items.len() {
-            selected_row = row + app.sel_ioc - item;
+        if app.results.iocs.selected < item + items.len() {
+            selected_row = row + app.results.iocs.selected - item;
             break;
         }
         row += items.len();
@@ -141,7 +154,7 @@ pub fn rows(app: &App, width: usize, list_h: usize) -> Rows {
         }
         row += 1;
         for s in items {
-            let sel = item == app.sel_ioc;
+            let sel = item == app.results.iocs.selected;
             if !visible.contains(&row) {
                 row += 1;
                 item += 1;

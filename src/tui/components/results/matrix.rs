@@ -12,6 +12,13 @@ use crate::tui::ui::results::Rows;
 
 pub struct Matrix;
 
+/// The tab's own state.
+#[derive(Debug, Clone, Default)]
+pub struct MatrixState {
+    /// The tactic cursor (a column in display order, see `ui::matrix::cursor`).
+    pub col: usize,
+}
+
 impl ResultsTab for Matrix {
     fn title(&self) -> &'static str {
         "Matrix"
@@ -25,12 +32,16 @@ impl ResultsTab for Matrix {
         Command::Matrix
     }
 
+    fn toggles_back(&self) -> bool {
+        true
+    }
+
     fn len(&self, app: &App) -> usize {
         app.techniques.len()
     }
 
     fn selected(&self, app: &App) -> usize {
-        app.sel_technique
+        app.results.techniques.selected
     }
 
     fn select(&self, app: &mut App, i: usize) {

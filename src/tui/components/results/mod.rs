@@ -3,10 +3,10 @@
 //! keys act on) and draws its rows; the app's core asks the tab on show ([`Tab::component`])
 //! instead of matching on every tab.
 //!
-//! Adding a tab: a module here with a unit struct implementing [`ResultsTab`]; a [`Tab`] variant,
-//! listed in `Tab::ALL` and `Tab::component`; the command that shows it (`keymap.rs`'s
-//! `commands!`, a binding in `keymap.toml`'s `[panes]`, and its name beside the other tab
-//! commands in `App::command`'s no-op arm).
+//! Adding a tab: a module here with a unit struct implementing [`ResultsTab`] and one line in
+//! [`TABS`]; the command that shows it is a line in `keymap.rs`'s `commands!` and a key in
+//! `keymap.toml`'s `[panes]`. A tab with state beyond what the app holds (a cursor of its own)
+//! keeps it in a struct of its module, one field of [`ResultsPane`].
 
 pub mod chunks;
 pub mod iocs;
@@ -16,7 +16,7 @@ pub mod techniques;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::tui::app::{App, ChunkPos, Tab};
+use crate::tui::app::{App, ChunkPos};
 use crate::tui::keymap::Command;
 use crate::tui::ui::results::Rows;
 
@@ -28,6 +28,50 @@ pub enum ReviewTarget {
     /// The technique the chunk view shows, in its chunk.
     ChunkOnShow,
     Nothing,
+}
+
+/// The results tabs, in the order they are shown (and `next_tab` goes through them).
+pub static TABS: &[&dyn ResultsTab] = &[
+    &techniques::Techniques,
+    &iocs::Iocs,
+    &chunks::Chunks,
+    &matrix::Matrix,
+];
+
+/// A results tab: its place in [`TABS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tab(usize);
+
+/// The tabs the app's own logic names (the techniques list is where the others lead back to;
+/// the chunk cursor and the matrix's tactic moves depend on the tab).
+#[allow(non_upper_case_globals)]
+impl Tab {
+    pub const Techniques: Tab = Tab(0);
+    pub const Iocs: Tab = Tab(1);
+    pub const Chunks: Tab = Tab(2);
+    pub const Matrix: Tab = Tab(3);
+}
+
+/// The results pane's state: the tab on show and each tab's own.
+#[derive(Debug, Clone)]
+pub struct ResultsPane {
+    pub tab: Tab,
+    pub techniques: techniques::TechniquesState,
+    pub iocs: iocs::IocsState,
+    pub chunks: chunks::ChunksState,
+    pub matrix: matrix::MatrixState,
+}
+
+impl Default for ResultsPane {
+    fn default() -> ResultsPane {
+        ResultsPane {
+            tab: Tab::Techniques,
+            techniques: Default::default(),
+            iocs: Default::default(),
+            chunks: Default::default(),
+            matrix: Default::default(),
+        }
+    }
 }
 
 pub trait ResultsTab: Sync {
@@ -72,6 +116,10 @@ pub trait ResultsTab: Sync {
     fn review_target(&self) -> ReviewTarget;
     /// Header, the visible rows and the list's scroll offset.
     fn rows(&self, app: &App, width: usize, list_h: usize) -> Rows;
+    /// Its command again, while it is on show, goes back to the techniques (the matrix).
+    fn toggles_back(&self) -> bool {
+        false
+    }
     /// The tab draws a pane of its own across the top of the screen (see `draw_pane`).
     fn own_pane(&self) -> bool {
         false
@@ -84,21 +132,32 @@ pub trait ResultsTab: Sync {
 }
 
 impl Tab {
+    /// Every tab, in order.
+    pub fn all() -> impl Iterator<Item = Tab> {
+        (0..TABS.len()).map(Tab)
+    }
+
     /// The module that implements the tab.
     pub fn component(self) -> &'static dyn ResultsTab {
-        match self {
-            Tab::Techniques => &techniques::Techniques,
-            Tab::Iocs => &iocs::Iocs,
-            Tab::Chunks => &chunks::Chunks,
-            Tab::Matrix => &matrix::Matrix,
-        }
+        TABS[self.0]
+    }
+
+    pub fn title(self) -> &'static str {
+        self.component().title()
+    }
+
+    pub fn short_title(self) -> &'static str {
+        self.component().short_title()
+    }
+
+    /// The tab after this one (the last: the first).
+    pub fn next(self) -> Tab {
+        Tab((self.0 + 1) % TABS.len())
     }
 
     /// The tab a command shows.
     pub fn for_command(cmd: Command) -> Option<Tab> {
-        Tab::ALL
-            .into_iter()
-            .find(|t| t.component().command() == cmd)
+        Tab::all().find(|t| t.component().command() == cmd)
     }
 }
 
@@ -112,7 +171,7 @@ mod tests {
     #[test]
     fn every_tab_has_its_own_command_and_key() {
         let keymap = Keymap::defaults();
-        for tab in Tab::ALL {
+        for tab in Tab::all() {
             let cmd = tab.component().command();
             assert_eq!(Tab::for_command(cmd), Some(tab), "{}", tab.title());
             assert!(
@@ -121,5 +180,14 @@ mod tests {
                 tab.title()
             );
         }
+    }
+
+    /// The tabs the app names are the modules listed at their place in `TABS`.
+    #[test]
+    fn named_tabs_are_their_modules() {
+        assert_eq!(Tab::Techniques.title(), techniques::Techniques.title());
+        assert_eq!(Tab::Iocs.title(), iocs::Iocs.title());
+        assert_eq!(Tab::Chunks.title(), chunks::Chunks.title());
+        assert_eq!(Tab::Matrix.title(), matrix::Matrix.title());
     }
 }

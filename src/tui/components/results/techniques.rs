@@ -14,6 +14,13 @@ use crate::tui::app::{ChunkPos, chunk_pos};
 
 pub struct Techniques;
 
+/// The tab's own state (the matrix selects among the same techniques).
+#[derive(Debug, Clone, Default)]
+pub struct TechniquesState {
+    /// Position in `App::techniques`.
+    pub selected: usize,
+}
+
 impl ResultsTab for Techniques {
     fn title(&self) -> &'static str {
         "Techniques"
@@ -36,11 +43,11 @@ impl ResultsTab for Techniques {
     }
 
     fn selected(&self, app: &App) -> usize {
-        app.sel_technique
+        app.results.techniques.selected
     }
 
     fn select(&self, app: &mut App, i: usize) {
-        app.sel_technique = i;
+        app.results.techniques.selected = i;
         app.current_chunk = None;
         app.auto_follow = true;
         app.follow_technique();
@@ -160,7 +167,7 @@ pub fn rows(app: &App, width: usize) -> Rows {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let sel = i == app.sel_technique;
+            let sel = i == app.results.techniques.selected;
             // coloured text on the selected row takes the selection's colours (dim grey or
             // green on the high-contrast theme's white selection was unreadable); bars keep theirs
             let text = |style: Style| {
@@ -206,5 +213,5 @@ pub fn rows(app: &App, width: usize) -> Rows {
             Line::from(spans).style(sel_style(app, sel))
         })
         .collect();
-    (header, rows, app.sel_technique)
+    (header, rows, app.results.techniques.selected)
 }

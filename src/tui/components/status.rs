@@ -1,4 +1,5 @@
 //! The status bar: model, ATT&CK version, progress gauge, elapsed time, messages, key hints.
+//! It owns the message on show ([`StatusLine`]); the rest it reads from the app.
 
 use mitremap_engine::attack::Catalog;
 use ratatui::Frame;
@@ -6,10 +7,63 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{bar, key_hint, safe};
-use crate::tui::app::{App, Focus, ModelState, Notice};
+use std::time::{Duration, Instant};
+
+use crate::tui::app::{App, Focus, ModelState};
 use crate::tui::keymap::Command;
 use crate::tui::theme::Role;
+use crate::tui::ui::{bar, key_hint, safe};
+
+/// How long an info message stays in the status bar.
+const NOTICE_TTL: Duration = Duration::from_secs(6);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    Info(String, Instant),
+    Error(String),
+}
+
+/// The status bar's message: an info fades after a while, an error stays until the next one.
+#[derive(Debug, Default)]
+pub struct StatusLine {
+    notice: Option<Notice>,
+}
+
+impl StatusLine {
+    pub fn info(&mut self, s: String, now: Instant) {
+        self.notice = Some(Notice::Info(s, now));
+    }
+
+    pub fn error(&mut self, s: String) {
+        self.notice = Some(Notice::Error(s));
+    }
+
+    pub fn clear(&mut self) {
+        self.notice = None;
+    }
+
+    /// The clock moved: an info shown long enough goes.
+    pub fn tick(&mut self, now: Instant) {
+        if let Some(Notice::Info(_, at)) = &self.notice
+            && now.duration_since(*at) > NOTICE_TTL
+        {
+            self.notice = None;
+        }
+    }
+
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    /// The message's text ("" when there is none).
+    #[allow(dead_code)]
+    pub fn text(&self) -> &str {
+        match &self.notice {
+            Some(Notice::Info(s, _) | Notice::Error(s)) => s,
+            None => "",
+        }
+    }
+}
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
@@ -98,7 +152,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         spans.len() - 1
     });
     spans.push(Span::styled(
-        format!("│ ≥{} ", super::threshold_label(app)),
+        format!("│ ≥{} ", crate::tui::ui::threshold_label(app)),
         t.style(Role::status),
     ));
     // "12/31 reviewed" once the text has a review file to keep verdicts in
@@ -143,7 +197,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let model = &spans[0];
         let keep = model.width().saturating_sub(over + 1);
         spans[0] = Span::styled(
-            format!("{} ", super::fit(model.content.trim_end(), keep)),
+            format!("{} ", crate::tui::ui::fit(model.content.trim_end(), keep)),
             model.style,
         );
     }
@@ -156,7 +210,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     };
     // The second line: the keys of the focused pane, help and quit always first (never cut
     // off); a message takes the room of the other hints.
-    let message = match (&app.notice, &app.model) {
+    let message = match (app.status.notice(), &app.model) {
         (Some(Notice::Error(e)), _) => Some((e.clone(), Role::error)),
         (Some(Notice::Info(s, _)), _) => Some((s.clone(), Role::ok)),
         (None, ModelState::Unavailable(e)) => Some((e.clone(), Role::error)),
@@ -172,7 +226,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             .map(|k| k.to_string())
     };
     let always = [(Command::Help, "help"), (Command::Quit, "quit")];
-    let pane: &[(Command, &str)] = match (app.focus, app.editing) {
+    let pane: &[(Command, &str)] = match (app.focus, app.editor.editing) {
         (Focus::Editor, true) => &[
             (Command::FocusResults, "done"),
             (Command::Save, "save"),
@@ -228,8 +282,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if let Some((m, role)) = message {
         // message on the left, help and quit kept at the right
         let room = width.saturating_sub(fixed_w + 2);
-        let m = super::fit(&format!(" {}", safe(&m)), room);
-        let pad = width.saturating_sub(super::width_of(&m) + fixed_w);
+        let m = crate::tui::ui::fit(&format!(" {}", safe(&m)), room);
+        let pad = width.saturating_sub(crate::tui::ui::width_of(&m) + fixed_w);
         spans.push(Span::styled(m, t.style(role)));
         spans.push(Span::raw(" ".repeat(pad)));
         spans.extend(fixed);
