@@ -597,6 +597,66 @@ fn ioc_table_of_a_pdf_has_a_where_column() {
     assert!(!text.contains("WHERE"), "{text}");
 }
 
+/// CSV and Markdown exports of a document say where things are in it: a `source` column (the
+/// pages of a technique's chunks, the page of an IoC's first occurrence) and "page N" beside each
+/// evidence passage and IoC; a DOCX names paragraphs and sections. Plain text leaves them empty.
+#[test]
+fn csv_and_markdown_exports_of_a_document_name_its_pages_and_sections() {
+    let analyze = |file: &str, format: &str, extra: &[&str]| {
+        let mut args = vec!["analyze", file, "--threads", "1", "--format", format];
+        args.extend_from_slice(extra);
+        let o = mitremap(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let csv = analyze(&doc("glass-harbor.pdf"), "csv", &[]);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",review,source"), "{csv}");
+    let gate = csv
+        .lines()
+        .find(|l| l.contains(",http://198.51.100.14/gate.php,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        gate.ends_with(",page 2"),
+        "the code block is on page 2: {gate}"
+    );
+    let credentials = csv
+        .lines()
+        .find(|l| l.starts_with("technique,T1003.001,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    let source = credentials.rsplit(',').next().unwrap();
+    assert!(
+        !source.is_empty() && source.split(';').all(|p| p.starts_with("page ")),
+        "{credentials}"
+    );
+
+    let md = analyze(&doc("glass-harbor.pdf"), "markdown", &[]);
+    let gate = md
+        .lines()
+        .find(|l| l.contains("198[.]51[.]100[.]14/gate.php"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(gate.contains("first on page 2"), "{gate}");
+    let evidence = md
+        .lines()
+        .find(|l| l.starts_with("**T1003.001 "))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(evidence.contains(", page "), "{evidence}");
+
+    let md = analyze(&doc("glass-harbor.docx"), "markdown", &[]);
+    let gate = md
+        .lines()
+        .find(|l| l.contains("198[.]51[.]100[.]14/gate.php"))
+        .unwrap();
+    assert!(
+        gate.contains("first on paragraph") && gate.contains("\"Indicators\""),
+        "{gate}"
+    );
+
+    // the same Markdown file read as plain text: no places
+    let csv = analyze(&doc("glass-harbor.md"), "csv", &["--input-format", "text"]);
+    assert!(csv.lines().skip(1).all(|l| l.ends_with(',')), "{csv}");
+}
+
 /// A STIX bundle of a PDF says on which page each piece of evidence and each indicator's first
 /// occurrence is, and still passes the OASIS validator.
 #[test]

@@ -110,8 +110,9 @@ fn drive(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
                 path,
                 overwrite,
                 report,
+                source,
             } => {
-                let result = tui::runtime::export(format, &path, overwrite, &report);
+                let result = tui::runtime::export(format, &path, overwrite, &report, source);
                 let more = app.update(Action::ExportDone(result));
                 rest.extend(drive(app, more));
             }
@@ -1995,6 +1996,7 @@ fn the_tlp_marking_in_the_text_is_shown_and_exported() {
         &path,
         false,
         app.report.as_ref().unwrap(),
+        None,
     )
     .unwrap();
     let bundle = std::fs::read_to_string(&path).unwrap();
@@ -2123,6 +2125,7 @@ fn review_verdicts_are_saved_as_made_and_restored_on_reopen() {
         &out,
         false,
         again.report.as_ref().unwrap(),
+        None,
     )
     .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
@@ -2337,6 +2340,210 @@ fn a_pdf_shows_the_page_of_the_cursor_until_edited() {
     let shown = screen(&app, 120, 30);
     assert!(shown.contains("edited: plain text (was PDF)"), "{shown}");
     assert!(!shown.contains("from PDF, page"));
+}
+
+/// A document fixture's extracted text and source map.
+fn extracted_fixture(name: &str) -> (String, mitremap_docs::SourceMap) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/documents")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap();
+    let format = mitremap_docs::detect(&bytes, Some(name)).unwrap();
+    let extracted =
+        mitremap_docs::extract(&bytes, format, &mitremap_docs::Options::default()).unwrap();
+    (extracted.text, extracted.map)
+}
+
+/// An app showing a document's text as `mitremap FILE` opens it (not analysed: the gutter needs
+/// no report).
+fn document_app(name: &str, format: &str) -> App {
+    let (text, map) = extracted_fixture(name);
+    let mut app = new_app(&text);
+    app.source = Some(mitremap::tui::app::DocumentSource {
+        format: format.into(),
+        map,
+    });
+    app
+}
+
+/// The first `width` columns inside the editor pane, one string per text row.
+fn source_column(app: &App, w: u16, h: u16, width: usize) -> Vec<String> {
+    let shown = screen(app, w, h);
+    let rows = app.areas.get().editor.height.saturating_sub(2) as usize;
+    shown
+        .lines()
+        .skip(1)
+        .take(rows)
+        .map(|l| l.chars().skip(1).take(width).collect())
+        .collect()
+}
+
+/// The source gutter (issue 17: "from PDF, page N"): the first line of each page is marked, the
+/// top row always says which page it is on, every other row is blank; its width follows the last
+/// page number; a narrow pane keeps its text instead; the first edit removes it for good.
+#[test]
+fn a_pdf_shows_its_pages_in_the_gutter_until_edited() {
+    use mitremap::tui::components::source_gutter::SourceGutter;
+    let mut app = document_app("glass-harbor-long.pdf", "PDF");
+    let map = &app.source.as_ref().unwrap().map;
+    let page5 = map
+        .spans()
+        .find(|(_, l)| l.page == Some(5))
+        .map(|(s, _)| s)
+        .expect("the fixture has a page 5");
+    assert_eq!(
+        SourceGutter::new(&app, 58, 6).unwrap().width,
+        4,
+        "p21 + space"
+    );
+    assert!(
+        SourceGutter::new(&app, 38, 6).is_none(),
+        "a 40-column pane keeps its text"
+    );
+    let short = document_app("glass-harbor.pdf", "PDF");
+    assert_eq!(
+        SourceGutter::new(&short, 58, 6).unwrap().width,
+        3,
+        "p2 + space"
+    );
+
+    let column = source_column(&app, 120, 40, 4);
+    assert_eq!(column[0], "p1  ", "{column:#?}");
+    assert!(
+        column[1..]
+            .iter()
+            .all(|c| c == "    " || c.starts_with('p'))
+    );
+
+    // at the start of page 5: that row is marked, the rows around it are not
+    app.editor.jump_to_byte(page5);
+    let column = source_column(&app, 120, 40, 4);
+    let (row, _) = column
+        .iter()
+        .enumerate()
+        .find(|(_, c)| *c == "p5  ")
+        .unwrap_or_else(|| panic!("page 5 is marked: {column:#?}"));
+    assert!(row > 0, "page 5 starts below the top row");
+    assert!(column[0].starts_with("p4") || column[0].starts_with("p5"));
+    for (i, c) in column.iter().enumerate().skip(1) {
+        assert!(
+            i == row || c.trim().is_empty() || c.starts_with('p'),
+            "{column:#?}"
+        );
+    }
+    let marked = column.iter().filter(|c| !c.trim().is_empty()).count();
+    assert!(
+        marked <= 3,
+        "only page starts and the top row are labelled: {column:#?}"
+    );
+
+    // an 80-column terminal: the pane is too narrow to spare the columns
+    assert!(
+        source_column(&app, 80, 24, 4)
+            .iter()
+            .all(|c| !c.starts_with('p')),
+        "{:#?}",
+        source_column(&app, 80, 24, 4)
+    );
+
+    // an edit: plain text; no page is shown any more, not even after undoing
+    act(&mut app, key(KeyCode::Char('i')));
+    act(&mut app, key(KeyCode::Char('x')));
+    act(&mut app, ctrl('z'));
+    let column = source_column(&app, 120, 40, 4);
+    assert!(column.iter().all(|c| !c.starts_with('p')), "{column:#?}");
+    assert!(screen(&app, 120, 40).contains("edited: plain text (was PDF)"));
+}
+
+/// A DOCX has no pages: its gutter names the section each part starts in.
+#[test]
+fn a_docx_shows_its_sections_in_the_gutter() {
+    let app = document_app("glass-harbor.docx", "DOCX");
+    let column = source_column(&app, 120, 40, 6);
+    let sections: Vec<&String> = column.iter().filter(|c| c.starts_with('§')).collect();
+    assert!(sections.len() >= 2, "{column:#?}");
+}
+
+/// Exports `format` through the export dialog to `path`.
+fn export_from_dialog(app: &mut App, format: mitremap_export::Format, path: &Path) {
+    act(app, Action::Command(Command::Export));
+    for _ in 0..mitremap_export::Format::ALL.len() {
+        match app.popup::<ExportDialog>() {
+            Some(d) if mitremap_export::Format::ALL[d.format] == format => break,
+            _ => act(app, key(KeyCode::Down)),
+        };
+    }
+    act(app, ctrl('u'));
+    act(app, Action::Paste(path.display().to_string()));
+    act(app, key(KeyCode::Enter));
+}
+
+/// Exports written from the UI go through the exporters with the document's places, as
+/// `mitremap analyze` writes them: CSV fills its `source` column, Markdown says "first on page N".
+/// Once the text is edited and re-analysed, the places no longer hold and are left out.
+#[test]
+fn tui_exports_of_a_pdf_name_the_pages_until_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = document_app("glass-harbor.pdf", "PDF");
+    let first = app.start();
+    drive(&mut app, first);
+    act(&mut app, Action::ModelLoaded(Ok(model())));
+    act(&mut app, Action::Tick(t0() + Duration::from_millis(1500)));
+    assert!(app.report.as_ref().is_some_and(|r| r.is_done()));
+
+    let csv = dir.path().join("out.csv");
+    export_from_dialog(&mut app, mitremap_export::Format::Csv, &csv);
+    let written = std::fs::read_to_string(&csv).expect("CSV written");
+    let mut lines = written.lines();
+    assert!(
+        lines.next().unwrap().ends_with(",review,source"),
+        "{written}"
+    );
+    // the code block with the C2 URL is on the PDF's second page
+    let gate = lines
+        .find(|l| l.contains(",http://198.51.100.14/gate.php,"))
+        .unwrap_or_else(|| panic!("{written}"));
+    assert!(gate.ends_with(",page 2"), "{gate}");
+
+    let md = dir.path().join("out.md");
+    export_from_dialog(&mut app, mitremap_export::Format::Markdown, &md);
+    let written = std::fs::read_to_string(&md).expect("Markdown written");
+    let gate = written
+        .lines()
+        .find(|l| l.contains("198[.]51[.]100[.]14/gate.php"))
+        .unwrap_or_else(|| panic!("{written}"));
+    assert!(gate.contains("first on page 2"), "{gate}");
+
+    // edited and analysed again: plain text, no pages
+    act(&mut app, key(KeyCode::Char('i')));
+    act(&mut app, key(KeyCode::Char('x')));
+    act(&mut app, key(KeyCode::Esc));
+    act(&mut app, Action::Tick(t0() + Duration::from_secs(30)));
+    assert!(!app.stale, "re-analysed");
+    let csv = dir.path().join("edited.csv");
+    export_from_dialog(&mut app, mitremap_export::Format::Csv, &csv);
+    let written = std::fs::read_to_string(&csv).expect("CSV written");
+    assert!(!written.contains("page "), "{written}");
+}
+
+#[test]
+fn snapshot_pdf_page_gutter() {
+    let mut app = document_app("glass-harbor-long.pdf", "PDF");
+    let first = app.start();
+    drive(&mut app, first);
+    act(&mut app, Action::ModelLoaded(Ok(model())));
+    act(&mut app, Action::Tick(t0() + Duration::from_millis(1500)));
+    let page5 = app
+        .source
+        .as_ref()
+        .unwrap()
+        .map
+        .spans()
+        .find(|(_, l)| l.page == Some(5))
+        .map(|(s, _)| s)
+        .unwrap();
+    app.editor.jump_to_byte(page5);
+    snap("pdf_gutter", &app);
 }
 
 /// IoC highlights and chunk boundaries vanished (stale) from the first key until the

@@ -226,6 +226,10 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 tlp,
                 include_noise: args.include_noise,
                 include_rejected: args.include_rejected,
+                source: input
+                    .source
+                    .as_ref()
+                    .map(|s| std::sync::Arc::new(super::document::source_labels(&s.map))),
                 ..ExportOptions::default()
             };
             let mut bytes = mitremap_export::render(format, &report, &export)?;

@@ -94,6 +94,12 @@ impl Source {
     }
 }
 
+/// The labels (`page 3`, `paragraph 12, "Persistence"`) the CSV and Markdown exports give the
+/// places of chunks and IoCs.
+pub fn source_labels(map: &SourceMap) -> mitremap_export::SourceLabels {
+    mitremap_export::SourceLabels::from_spans(map.spans().map(|(start, l)| (start, l.label())))
+}
+
 fn locator_json(l: &Locator) -> Value {
     serde_json::to_value(l).unwrap_or(Value::Null)
 }

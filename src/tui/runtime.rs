@@ -191,11 +191,12 @@ impl Runtime {
                     path,
                     overwrite,
                     report,
+                    source,
                 } => {
                     let tx = self.tx.clone();
                     std::thread::spawn(move || {
                         let _ = tx.send(Action::ExportDone(export(
-                            format, &path, overwrite, &report,
+                            format, &path, overwrite, &report, source,
                         )));
                     });
                 }
@@ -266,21 +267,30 @@ fn lock(m: &Mutex<u64>) -> std::sync::MutexGuard<'_, u64> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Renders and writes an export atomically (also used by tests).
+/// Renders and writes an export atomically (also used by tests). `source`: where the report's
+/// text came from in a document, named by the CSV and Markdown exports.
 pub fn export(
     format: mitremap_export::Format,
     path: &std::path::Path,
     overwrite: bool,
     report: &mitremap_engine::analysis::Report,
+    source: Option<Arc<mitremap_export::SourceLabels>>,
 ) -> Result<std::path::PathBuf, String> {
     // The marking written in the text goes with the export (as in `mitremap analyze`).
     let options = ExportOptions {
         tlp: mitremap_export::marking_in_text(report),
+        source,
         ..ExportOptions::default()
     };
     let bytes = render(format, report, &options).map_err(|e| e.to_string())?;
     write_atomic(path, &bytes, overwrite).map_err(|e| e.to_string())?;
     Ok(path.to_path_buf())
+}
+
+/// The labels (`page 3`, `paragraph 12, "Persistence"`) the exports give the places of a
+/// document's text, as `mitremap analyze` gives them.
+pub fn source_labels(map: &mitremap_docs::SourceMap) -> mitremap_export::SourceLabels {
+    mitremap_export::SourceLabels::from_spans(map.spans().map(|(start, l)| (start, l.label())))
 }
 
 /// Saves a review: atomic, under the review file's lock, merged with what another instance

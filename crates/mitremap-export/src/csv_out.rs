@@ -4,17 +4,19 @@
 //! shortnames, kill-chain order), `confidence` (0-1, four decimals), `chunk_count`, `chunks`
 //! (`;`-separated indices), `url`, `ioc_type`, `value` (refanged, as extracted), `count`,
 //! `first_offset` (byte), `private`, `benign`, `review` (`unreviewed`, `accepted`, `rejected` or
-//! `added`). Cells that do not apply are empty.
+//! `added`), `source` (when the input was a document: where in it, e.g. `page 3`; for a technique
+//! the places of its chunks, `;`-separated, for an IoC that of its first occurrence). Cells that
+//! do not apply are empty.
 //!
 //! Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
 //! carriage return) get a leading `'` (OWASP "CSV injection"); values are otherwise verbatim.
 
 use mitremap_engine::analysis::Report;
 
-use crate::ExportError;
 use crate::common::{round4, tactics_in_order};
+use crate::{ExportError, SourceLabels};
 
-const HEADER: [&str; 15] = [
+const HEADER: [&str; 16] = [
     "record_type",
     "id",
     "name",
@@ -30,9 +32,13 @@ const HEADER: [&str; 15] = [
     "private",
     "benign",
     "review",
+    "source",
 ];
 
-pub(crate) fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
+pub(crate) fn render(
+    report: &Report,
+    source: Option<&SourceLabels>,
+) -> Result<Vec<u8>, ExportError> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .quote_style(csv::QuoteStyle::Necessary)
@@ -40,6 +46,14 @@ pub(crate) fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
     w.write_record(HEADER)?;
     for t in report.techniques(report.options.threshold) {
         let chunks: Vec<String> = t.chunks.iter().map(usize::to_string).collect();
+        let places = source.map_or_else(String::new, |labels| {
+            let starts = report
+                .chunks
+                .iter()
+                .filter(|c| t.chunks.binary_search(&c.index).is_ok())
+                .map(|c| c.range.start);
+            labels.of_all(starts).join(";")
+        });
         w.write_record([
             "technique".to_owned(),
             guard(&t.id),
@@ -56,6 +70,7 @@ pub(crate) fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
             String::new(),
             String::new(),
             t.review.to_string(),
+            guard(&places),
         ])?;
     }
     for s in report.ioc_summaries() {
@@ -75,6 +90,7 @@ pub(crate) fn render(report: &Report) -> Result<Vec<u8>, ExportError> {
             s.flags.private.to_string(),
             s.flags.benign.to_string(),
             String::new(),
+            guard(source.and_then(|l| l.at(s.first)).unwrap_or_default()),
         ])?;
     }
     w.flush().map_err(csv::Error::from)?;

@@ -7,9 +7,11 @@ mod csv_out;
 pub mod json;
 mod markdown;
 mod navigator;
+mod source;
 pub mod stix;
 
 pub use atomic::{check_destination, write_atomic, write_atomic_with};
+pub use source::SourceLabels;
 
 use mitremap_engine::analysis::Report;
 
@@ -105,6 +107,10 @@ pub struct ExportOptions {
     /// Off by default: a rejected technique is not intelligence. JSON, CSV and Markdown always
     /// list them with their review status.
     pub include_rejected: bool,
+    /// Where the analysed text came from when it was extracted from a document (PDF page,
+    /// section...): CSV fills its `source` column and Markdown names the place of each evidence
+    /// passage and IoC. `None`: plain text, or text edited since it was extracted.
+    pub source: Option<std::sync::Arc<SourceLabels>>,
 }
 
 /// Traffic Light Protocol 2.0 levels, with the OASIS STIX 2.1 TLP 2.0 marking definitions
@@ -250,7 +256,7 @@ pub fn render(
         }
         Format::Stix => Ok(stix::render(report, options)?),
         Format::Navigator => Ok(navigator::render(report, options)?),
-        Format::Csv => csv_out::render(report),
+        Format::Csv => csv_out::render(report, options.source.as_deref()),
         Format::Markdown => Ok(markdown::render(report, options)),
     }
 }

@@ -117,9 +117,15 @@ pub(crate) fn render(report: &Report, options: &ExportOptions) -> Vec<u8> {
             let Some(best) = evidence(report, hit).into_iter().next() else {
                 continue;
             };
+            let place = options
+                .source
+                .as_deref()
+                .and_then(|l| l.at(best.range.start))
+                .map(|l| format!(", {}", escape(l)))
+                .unwrap_or_default();
             let _ = writeln!(
                 md,
-                "**{} {}**: {}% in chunk {} (bytes {}-{})\n",
+                "**{} {}**: {}% in chunk {} (bytes {}-{}{place})\n",
                 escape(&hit.id),
                 escape(&hit.name),
                 percent(best.score),
@@ -165,6 +171,9 @@ pub(crate) fn render(report: &Report, options: &ExportOptions) -> Vec<u8> {
                 }
                 if s.flags.benign {
                     notes.push("well-known benign".to_owned());
+                }
+                if let Some(l) = options.source.as_deref().and_then(|l| l.at(s.first)) {
+                    notes.push(format!("first on {}", escape(l)));
                 }
                 if s.flags.lookalike {
                     notes.push(

@@ -161,11 +161,18 @@ impl App {
         }
         self.export_note = (!notes.is_empty()).then(|| notes.join("; "));
         self.export_format = d.format;
+        // the document's places hold for a report of the text as extracted, before any edit
+        let source = self
+            .source
+            .as_ref()
+            .filter(|_| self.report_revision == 0)
+            .map(|s| std::sync::Arc::new(crate::tui::runtime::source_labels(&s.map)));
         vec![Effect::Export {
             format: Format::ALL[d.format],
             path: PathBuf::from(d.path),
             overwrite: d.overwrite,
             report: Box::new(report),
+            source,
         }]
     }
 

@@ -1,5 +1,6 @@
-//! The editor pane: visible lines only, soft-wrapped, with the chunk gutter, IoCs coloured by
-//! type, the linked chunks, search matches, the selection and the cursor.
+//! The editor pane: visible lines only, soft-wrapped, with the source gutter (the page or section
+//! of a document's text, `source_gutter`), the chunk gutter, IoCs coloured by type, the linked
+//! chunks, search matches, the selection and the cursor.
 
 use std::ops::Range;
 
@@ -12,6 +13,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::tui::app::{App, ChunkPos, Focus};
 use crate::tui::changes::{Assoc, ChangeSet};
+use crate::tui::components::source_gutter::SourceGutter;
 use crate::tui::editor::{display, wrap_rows};
 use crate::tui::theme::Role;
 use crate::tui::ui::pane_block;
@@ -92,9 +94,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if inner.width <= gutter_w + 2 || inner.height == 0 {
         return;
     }
+    let source_gutter = SourceGutter::new(app, inner.width, gutter_w);
+    let source_w = source_gutter.as_ref().map_or(0, |g| g.width);
     let text_rect = Rect {
-        x: inner.x + gutter_w,
-        width: inner.width - gutter_w,
+        x: inner.x + source_w + gutter_w,
+        width: inner.width - source_w - gutter_w,
         ..inner
     };
     ed.rect.set(text_rect);
@@ -116,7 +120,21 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let (top, skip) = ed.top.get();
     let mut out_lines: Vec<Line> = Vec::with_capacity(height);
     let mut gutter: Vec<Line> = Vec::with_capacity(height);
+    let mut source_rows: Vec<Line> = Vec::new();
     let lines = ed.lines();
+    // byte offsets in the text of the line drawn and of the one above (for the source gutter)
+    let mut line_byte = if app.editor.line_starts.len() == lines.len() {
+        app.editor.line_starts.get(top).copied().unwrap_or(0)
+    } else {
+        lines[..top.min(lines.len())]
+            .iter()
+            .map(|l| l.len() + 1)
+            .sum()
+    };
+    let mut previous_byte = top
+        .checked_sub(1)
+        .and_then(|p| lines.get(p))
+        .map(|l| line_byte - l.len() - 1);
     let mut li = top;
     while li < lines.len() && out_lines.len() < height {
         let line = &lines[li];
@@ -138,6 +156,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             }
             if out_lines.len() >= height {
                 break;
+            }
+            if let Some(g) = &source_gutter {
+                source_rows.push(g.row(
+                    app,
+                    line_byte,
+                    previous_byte,
+                    ri == 0,
+                    out_lines.is_empty(),
+                ));
             }
             gutter.push(overlay.gutter(
                 app,
@@ -187,9 +214,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             }
             out_lines.push(Line::from(spans));
         }
+        previous_byte = Some(line_byte);
+        line_byte += line.len() + 1;
         li += 1;
     }
+    if source_w > 0 {
+        let source_rect = Rect {
+            width: source_w,
+            ..inner
+        };
+        f.render_widget(Paragraph::new(source_rows), source_rect);
+    }
     let gutter_rect = Rect {
+        x: inner.x + source_w,
         width: gutter_w,
         ..inner
     };
