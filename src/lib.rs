@@ -2,4 +2,5 @@
 //! UI ([`tui`]). `src/main.rs` only parses arguments and dispatches.
 
 pub mod cli;
+pub mod document_source;
 pub mod tui;

@@ -2328,10 +2328,12 @@ fn a_pdf_shows_the_page_of_the_cursor_until_edited() {
     .unwrap();
     let gate = extracted.text.find("gate.php").unwrap();
     let mut app = new_app(&extracted.text);
-    app.source = Some(mitremap::tui::app::DocumentSource {
-        format: "PDF".into(),
-        map: extracted.map,
-    });
+    app.source = Some(mitremap::tui::app::DocumentSource::new(
+        mitremap_docs::Format::Pdf,
+        extracted.map,
+        &bytes,
+        extracted.pages,
+    ));
     assert!(screen(&app, 120, 30).contains("from PDF, page 1"));
     app.editor.jump_to_byte(gate);
     assert!(screen(&app, 120, 30).contains("from PDF, page 2"));
@@ -2357,12 +2359,18 @@ fn extracted_fixture(name: &str) -> (String, mitremap_docs::SourceMap) {
 /// An app showing a document's text as `mitremap FILE` opens it (not analysed: the gutter needs
 /// no report).
 fn document_app(name: &str, format: &str) -> App {
-    let (text, map) = extracted_fixture(name);
-    let mut app = new_app(&text);
-    app.source = Some(mitremap::tui::app::DocumentSource {
-        format: format.into(),
-        map,
-    });
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/documents")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap();
+    let detected = mitremap_docs::detect(&bytes, Some(name)).unwrap();
+    let extracted =
+        mitremap_docs::extract(&bytes, detected, &mitremap_docs::Options::default()).unwrap();
+    let mut app = new_app(&extracted.text);
+    let source =
+        mitremap::tui::app::DocumentSource::new(detected, extracted.map, &bytes, extracted.pages);
+    assert_eq!(source.label(), format);
+    app.source = Some(source);
     app
 }
 
@@ -2479,7 +2487,9 @@ fn export_from_dialog(app: &mut App, format: mitremap_export::Format, path: &Pat
 }
 
 /// Exports written from the UI go through the exporters with the document's places, as
-/// `mitremap analyze` writes them: CSV fills its `source` column, Markdown says "first on page N".
+/// `mitremap analyze` writes them: CSV fills its `source` column, Markdown says "first on page N",
+/// JSON gives every chunk and IoC its page, STIX says "First seen: page N", Navigator names the
+/// document.
 /// Once the text is edited and re-analysed, the places no longer hold and are left out.
 #[test]
 fn tui_exports_of_a_pdf_name_the_pages_until_edited() {
@@ -2514,6 +2524,36 @@ fn tui_exports_of_a_pdf_name_the_pages_until_edited() {
         .unwrap_or_else(|| panic!("{written}"));
     assert!(gate.contains("first on page 2"), "{gate}");
 
+    // JSON, STIX and Navigator name the places as `mitremap analyze report.pdf -f ...` does
+    let json_path = dir.path().join("out.json");
+    export_from_dialog(&mut app, mitremap_export::Format::Json, &json_path);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("JSON written")).unwrap();
+    assert_eq!(json["input"]["document"]["format"], "pdf");
+    let gate = json["iocs"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["value"].as_str().unwrap_or("").contains("gate.php"))
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(gate["source"], serde_json::json!({"page": 2}), "{gate}");
+    assert!(
+        json["chunks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["source"]["page"].is_u64()),
+        "every chunk has its page"
+    );
+    let stix_path = dir.path().join("out.stix.json");
+    export_from_dialog(&mut app, mitremap_export::Format::Stix, &stix_path);
+    let stix = std::fs::read_to_string(&stix_path).expect("STIX written");
+    assert!(stix.contains("First seen: page 1."), "{stix}");
+    let layer_path = dir.path().join("out.layer.json");
+    export_from_dialog(&mut app, mitremap_export::Format::Navigator, &layer_path);
+    let layer = std::fs::read_to_string(&layer_path).expect("layer written");
+    assert!(layer.contains("\"source document\""), "{layer}");
+
     // edited and analysed again: plain text, no pages
     act(&mut app, key(KeyCode::Char('i')));
     act(&mut app, key(KeyCode::Char('x')));
@@ -2524,6 +2564,10 @@ fn tui_exports_of_a_pdf_name_the_pages_until_edited() {
     export_from_dialog(&mut app, mitremap_export::Format::Csv, &csv);
     let written = std::fs::read_to_string(&csv).expect("CSV written");
     assert!(!written.contains("page "), "{written}");
+    let json_path = dir.path().join("edited.json");
+    export_from_dialog(&mut app, mitremap_export::Format::Json, &json_path);
+    let json = std::fs::read_to_string(&json_path).expect("JSON written");
+    assert!(!json.contains("\"document\""), "{json}");
 }
 
 #[test]

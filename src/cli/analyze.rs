@@ -226,22 +226,10 @@ pub fn run(mut args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                 tlp,
                 include_noise: args.include_noise,
                 include_rejected: args.include_rejected,
-                source: input
-                    .source
-                    .as_ref()
-                    .map(|s| std::sync::Arc::new(super::document::source_labels(&s.map))),
                 ..ExportOptions::default()
             };
-            let mut bytes = mitremap_export::render(format, &report, &export)?;
-            match (format, &input.source) {
-                (Format::Navigator, Some(source)) => {
-                    bytes = super::document::annotate_navigator(&bytes, &report, source)?;
-                }
-                (Format::Stix, Some(source)) => {
-                    bytes = super::document::annotate_stix(&bytes, &report, source)?;
-                }
-                _ => {}
-            }
+            let bytes =
+                crate::document_source::render(format, &report, &export, input.source.as_ref())?;
             Box::new(move |w: &mut dyn Write| w.write_all(&bytes))
         }
         None => {

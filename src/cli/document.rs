@@ -5,10 +5,10 @@
 use std::io::Write;
 
 use anyhow::bail;
-use mitremap_docs::{Format, Locator, SourceMap};
+use mitremap_docs::Format;
 use mitremap_engine::text::{Document, terminal_safe_line};
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+
+pub use crate::document_source::{Source, annotate_iocs, annotate_report};
 
 /// `--input-format` and `--password`.
 #[derive(Debug, Clone, clap::Args)]
@@ -54,56 +54,6 @@ pub struct DocOptions {
     pub allow_binary: bool,
 }
 
-/// The document an input was read as, when it was not plain text.
-#[derive(Debug, Clone)]
-pub struct Source {
-    pub format: Format,
-    pub map: SourceMap,
-    /// Size and SHA-256 of the file as read (the report's `input.bytes`/`sha256` are those of the
-    /// extracted text).
-    pub bytes: usize,
-    pub sha256: String,
-    pub pages: Option<usize>,
-}
-
-impl Source {
-    /// Where the byte range `start..end` of the analysed text came from, as JSON fields:
-    /// `source`, and `source_end` when the range ends in another place (a chunk across pages).
-    fn fields(&self, start: usize, end: usize) -> Vec<(&'static str, Value)> {
-        let Some((first, last)) = self.map.locate_range(start..end) else {
-            return Vec::new();
-        };
-        let mut fields = vec![("source", locator_json(first))];
-        if last != first {
-            fields.push(("source_end", locator_json(last)));
-        }
-        fields
-    }
-
-    /// `input.document` of the JSON report.
-    fn input_json(&self) -> Value {
-        let mut v = json!({
-            "format": self.format.name(),
-            "bytes": self.bytes,
-            "sha256": self.sha256,
-        });
-        if let Some(pages) = self.pages {
-            v["pages"] = json!(pages);
-        }
-        v
-    }
-}
-
-/// The labels (`page 3`, `paragraph 12, "Persistence"`) the CSV and Markdown exports give the
-/// places of chunks and IoCs.
-pub fn source_labels(map: &SourceMap) -> mitremap_export::SourceLabels {
-    mitremap_export::SourceLabels::from_spans(map.spans().map(|(start, l)| (start, l.label())))
-}
-
-fn locator_json(l: &Locator) -> Value {
-    serde_json::to_value(l).unwrap_or(Value::Null)
-}
-
 /// Reads `bytes` (from `name`) as the format asked for or detected: the document to analyse, and
 /// the source map when it is not plain text. Notes go to stderr, sanitised.
 pub fn load(
@@ -130,7 +80,8 @@ pub fn load(
             Ok((document, None))
         }
         Format::Markdown => {
-            let (len, sha256) = (bytes.len(), sha256(&bytes));
+            let sha256 = crate::document_source::sha256(&bytes);
+            let len = bytes.len();
             let document = Document::from_vec(bytes);
             super::input::note_encoding(name, &document);
             let map = mitremap_docs::markdown::section_map(document.text());
@@ -171,155 +122,17 @@ pub fn load(
                     format.name().to_uppercase()
                 );
             }
-            let source = Source {
-                format,
-                map: extracted.map,
-                bytes: bytes.len(),
-                sha256: sha256(&bytes),
-                pages: extracted.pages,
-            };
+            let source = Source::new(format, extracted.map, &bytes, extracted.pages);
             Ok((Document::from_text(extracted.text), Some(source)))
         }
     }
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// Adds the document's fields to a JSON report: `input.document`, and `source` (and
-/// `source_end`) on every chunk and IoC.
-pub fn annotate_report(report: &mut Value, source: &Source) {
-    report["input"]["document"] = source.input_json();
-    if let Some(chunks) = report["chunks"].as_array_mut() {
-        for chunk in chunks {
-            let (Some(start), Some(end)) = (chunk["start"].as_u64(), chunk["end"].as_u64()) else {
-                continue;
-            };
-            for (key, value) in source.fields(start as usize, end as usize) {
-                chunk[key] = value;
-            }
-        }
-    }
-    if let Some(items) = report["iocs"]["items"].as_array_mut() {
-        annotate_iocs(items, source);
-    }
-}
-
-/// Adds `source` to every IoC summary (`first` is the byte offset of its first occurrence).
-pub fn annotate_iocs(items: &mut [Value], source: &Source) {
-    for item in items {
-        let Some(first) = item["first"].as_u64() else {
-            continue;
-        };
-        if let Some(l) = source.map.locate(first as usize) {
-            item["source"] = locator_json(l);
-        }
-    }
-}
-
-/// Adds to a STIX bundle where things are in the document: each attack-pattern's evidence
-/// passage gets a `source` locator (declared by the evidence extension), and each indicator's
-/// description names the place of its first occurrence.
-pub fn annotate_stix(
-    bundle: &[u8],
-    report: &mitremap_engine::analysis::Report,
-    source: &Source,
-) -> anyhow::Result<Vec<u8>> {
-    let mut bundle: Value = serde_json::from_slice(bundle)?;
-    let summaries = report.ioc_summaries();
-    if let Some(objects) = bundle["objects"].as_array_mut() {
-        for object in objects {
-            match object["type"].as_str() {
-                Some("attack-pattern") => {
-                    if let Some(evidence) = object["x_mitremap_evidence"].as_array_mut() {
-                        for e in evidence {
-                            if let Some(l) = e["start"]
-                                .as_u64()
-                                .and_then(|s| source.map.locate(s as usize))
-                            {
-                                e["source"] = locator_json(l);
-                            }
-                        }
-                    }
-                }
-                Some("indicator") => {
-                    // the indicator's name is "<kind label>: <value>" (stix.rs)
-                    let name = object["name"].as_str().unwrap_or_default();
-                    let first = summaries
-                        .iter()
-                        .find(|s| name == format!("{}: {}", s.kind.label(), s.value))
-                        .map(|s| s.first);
-                    if let (Some(first), Some(desc)) = (first, object["description"].as_str())
-                        && let Some(l) = source.map.locate(first)
-                    {
-                        object["description"] = json!(format!("{desc} First seen: {}.", l.label()));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut out = mitremap_export::json::to_vec_pretty(&bundle)?;
-    out.push(b'\n');
-    Ok(out)
-}
-
-/// Adds to a Navigator layer where each technique's evidence is in the document: a `source`
-/// metadata entry (`page 1; page 3`) from the chunks its `chunks` entry lists, and the document's
-/// format and pages in the layer's metadata. Navigator shows metadata in a technique's tooltip.
-pub fn annotate_navigator(
-    layer: &[u8],
-    report: &mitremap_engine::analysis::Report,
-    source: &Source,
-) -> anyhow::Result<Vec<u8>> {
-    let mut layer: Value = serde_json::from_slice(layer)?;
-    let range_of = |index: usize| {
-        report
-            .chunks
-            .iter()
-            .find(|c| c.index == index)
-            .map(|c| c.range.clone())
-    };
-    if let Some(techniques) = layer["techniques"].as_array_mut() {
-        for technique in techniques {
-            let Some(metadata) = technique["metadata"].as_array_mut() else {
-                continue;
-            };
-            let chunks: Vec<usize> = metadata
-                .iter()
-                .find(|m| m["name"] == "chunks")
-                .and_then(|m| m["value"].as_str())
-                .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).collect())
-                .unwrap_or_default();
-            let mut labels: Vec<String> = Vec::new();
-            for range in chunks.into_iter().filter_map(range_of) {
-                if let Some(l) = source.map.locate(range.start).map(Locator::label)
-                    && !labels.contains(&l)
-                {
-                    labels.push(l);
-                }
-            }
-            if !labels.is_empty() {
-                metadata.push(json!({"name": "source", "value": labels.join("; ")}));
-            }
-        }
-    }
-    if let Some(metadata) = layer["metadata"].as_array_mut() {
-        let mut value = source.format.name().to_owned();
-        if let Some(pages) = source.pages {
-            value.push_str(&format!(", {pages} pages"));
-        }
-        metadata.push(json!({"name": "source document", "value": value}));
-    }
-    let mut out = mitremap_export::json::to_string_pretty(&layer)?.into_bytes();
-    out.push(b'\n');
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mitremap_docs::{Locator, SourceMap};
+    use serde_json::json;
 
     #[test]
     fn chunks_and_iocs_get_the_locator_of_their_range() {

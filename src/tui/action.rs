@@ -95,9 +95,9 @@ pub enum Effect {
         path: PathBuf,
         overwrite: bool,
         report: Box<Report>,
-        /// Where the report's text came from in the document it was extracted from (CSV and
-        /// Markdown name the places); `None` for plain text or text edited before the analysis.
-        source: Option<Arc<mitremap_export::SourceLabels>>,
+        /// The document the report's text was extracted from (every format names its pages or
+        /// sections); `None` for plain text or text edited before the analysis.
+        source: Option<Arc<crate::document_source::Source>>,
     },
     /// Save the report text itself to `path` (atomic, like exports; `overwrite`: replace an
     /// existing file). Answered with [`Action::Saved`].

@@ -116,12 +116,8 @@ pub struct AppConfig {
     pub now: Instant,
 }
 
-/// The document a text was extracted from, while the text is unedited.
-pub struct DocumentSource {
-    /// `PDF`, `HTML`, `DOCX`, `EML`.
-    pub format: String,
-    pub map: mitremap_docs::SourceMap,
-}
+/// The document a text was extracted from (meaningful while the text is unedited).
+pub use crate::document_source::Source as DocumentSource;
 
 pub struct App {
     /// The document the text came from (PDF page, section... of the cursor in the status bar);

@@ -177,10 +177,12 @@ fn read_text(path: Option<&Path>) -> anyhow::Result<Opened> {
             // The document holds the text: quitting unedited asks nothing.
             unsaved: false,
             notices,
-            source: Some(app::DocumentSource {
-                format: label,
-                map: extracted.map,
-            }),
+            source: Some(app::DocumentSource::new(
+                format,
+                extracted.map,
+                &bytes,
+                extracted.pages,
+            )),
         });
     }
     if looks_binary(&bytes) {

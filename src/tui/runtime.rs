@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossterm::event::Event as TermEvent;
-use mitremap_export::{ExportOptions, render, write_atomic};
+use mitremap_export::{ExportOptions, write_atomic};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
@@ -267,30 +267,24 @@ fn lock(m: &Mutex<u64>) -> std::sync::MutexGuard<'_, u64> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Renders and writes an export atomically (also used by tests). `source`: where the report's
-/// text came from in a document, named by the CSV and Markdown exports.
+/// Renders and writes an export atomically (also used by tests). `source`: the document the
+/// report's text came from; every format names its pages or sections, as `mitremap analyze` does.
 pub fn export(
     format: mitremap_export::Format,
     path: &std::path::Path,
     overwrite: bool,
     report: &mitremap_engine::analysis::Report,
-    source: Option<Arc<mitremap_export::SourceLabels>>,
+    source: Option<Arc<crate::document_source::Source>>,
 ) -> Result<std::path::PathBuf, String> {
     // The marking written in the text goes with the export (as in `mitremap analyze`).
     let options = ExportOptions {
         tlp: mitremap_export::marking_in_text(report),
-        source,
         ..ExportOptions::default()
     };
-    let bytes = render(format, report, &options).map_err(|e| e.to_string())?;
+    let bytes = crate::document_source::render(format, report, &options, source.as_deref())
+        .map_err(|e| e.to_string())?;
     write_atomic(path, &bytes, overwrite).map_err(|e| e.to_string())?;
     Ok(path.to_path_buf())
-}
-
-/// The labels (`page 3`, `paragraph 12, "Persistence"`) the exports give the places of a
-/// document's text, as `mitremap analyze` gives them.
-pub fn source_labels(map: &mitremap_docs::SourceMap) -> mitremap_export::SourceLabels {
-    mitremap_export::SourceLabels::from_spans(map.spans().map(|(start, l)| (start, l.label())))
 }
 
 /// Saves a review: atomic, under the review file's lock, merged with what another instance

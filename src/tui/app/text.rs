@@ -166,7 +166,7 @@ impl App {
             .source
             .as_ref()
             .filter(|_| self.report_revision == 0)
-            .map(|s| std::sync::Arc::new(crate::tui::runtime::source_labels(&s.map)));
+            .map(|s| std::sync::Arc::new(s.clone()));
         vec![Effect::Export {
             format: Format::ALL[d.format],
             path: PathBuf::from(d.path),

@@ -92,10 +92,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             source
                 .map
                 .locate(app.editor.cursor_byte())
-                .map(|l| format!("│ from {}, {} ", source.format, safe(&l.label())))
-                .unwrap_or_else(|| format!("│ from {} ", source.format))
+                .map(|l| format!("│ from {}, {} ", source.label(), safe(&l.label())))
+                .unwrap_or_else(|| format!("│ from {} ", source.label()))
         } else {
-            format!("│ edited: plain text (was {}) ", source.format)
+            format!("│ edited: plain text (was {}) ", source.label())
         };
         spans.push(Span::styled(where_, t.style(Role::status)));
     }
