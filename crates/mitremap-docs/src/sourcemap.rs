@@ -109,6 +109,14 @@ impl SourceMap {
     pub fn spans(&self) -> impl Iterator<Item = (usize, &Locator)> {
         self.starts.iter().copied().zip(self.locators.iter())
     }
+
+    /// Forgets the spans that start past `len`, after the text was cut back to `len` bytes (a
+    /// span opened for spaces that were then trimmed would otherwise point past the text).
+    fn cut_to(&mut self, len: usize) {
+        let keep = self.starts.partition_point(|&start| start <= len);
+        self.starts.truncate(keep);
+        self.locators.truncate(keep);
+    }
 }
 
 /// Line ends as `\n` only: the terminal UI's editor keeps LF lines, so offsets into extracted text
@@ -170,6 +178,7 @@ impl TextBuilder {
     pub fn trim_end_spaces(&mut self) {
         let kept = self.text.trim_end_matches([' ', '\t']).len();
         self.text.truncate(kept);
+        self.map.cut_to(kept);
     }
 
     /// Ends the current line unless the text is empty or already ends one.
@@ -200,7 +209,9 @@ impl TextBuilder {
         let trimmed = text.trim_end().len();
         text.truncate(trimmed);
         text.push('\n');
-        Ok((text, self.map))
+        let mut map = self.map;
+        map.cut_to(trimmed);
+        Ok((text, map))
     }
 }
 

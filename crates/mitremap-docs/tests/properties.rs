@@ -63,3 +63,23 @@ proptest! {
         check(&bytes, Format::ALL[format]);
     }
 }
+
+/// Found by `fuzz/fuzz_targets/documents.rs`: an HTML page whose last element ends in spaces
+/// opened a span that the final trim cut away, so the map pointed past the end of the text (the
+/// fixture is the fuzzer's mutation of `tests/fixtures/documents/glass-harbor.html`).
+#[test]
+fn trailing_spaces_trimmed_away_leave_no_span_past_the_text() {
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz-html-trailing-spaces.html"),
+    )
+    .unwrap();
+    let e = extract(&bytes, Format::Html, &options()).expect("the page has text");
+    for (start, locator) in e.map.spans() {
+        assert!(
+            start <= e.text.len(),
+            "span {locator:?} starts at {start}, text is {} bytes",
+            e.text.len()
+        );
+    }
+}

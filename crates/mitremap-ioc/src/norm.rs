@@ -520,10 +520,16 @@ fn memchr_any(b: &[u8], set: &[u8]) -> bool {
     b.iter().any(|c| set.contains(c))
 }
 
-/// Refang repeatedly until nothing changes.
+/// Refang repeatedly until nothing changes. A pass may undo one layer of nesting only (the fuzzer
+/// found `)))…)/` runs that lose one character a pass), so the passes go on while the text
+/// shrinks, not for a fixed count; a pass that changes the text without shortening it (`hxxp` ->
+/// `http`) is allowed a few times in a row. Worst case quadratic in the length of adversarial
+/// text: this is the `refang` API, not the extraction path (which reads the text once).
 pub(crate) fn refang_full(s: &str) -> String {
     let mut cur = s.to_string();
-    for _ in 0..16 {
+    let mut same_length_passes = 0;
+    // a bound whatever the edits do (passes that shorten the text number at most its length)
+    for _ in 0..s.len() + 17 {
         let n = Normalized::new(&cur);
         if n.edits.is_empty() {
             return cur;
@@ -531,6 +537,14 @@ pub(crate) fn refang_full(s: &str) -> String {
         let next = n.text.into_owned();
         if next == cur {
             return cur;
+        }
+        if next.len() < cur.len() {
+            same_length_passes = 0;
+        } else {
+            same_length_passes += 1;
+            if same_length_passes > 16 {
+                return next;
+            }
         }
         cur = next;
     }

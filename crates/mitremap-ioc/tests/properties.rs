@@ -135,6 +135,9 @@ fn fuzz_regressions() {
         "http:////x.com",
         "svn///a",
         "hxxp:///evil[.]com",
+        // 2026-12-02, a one-hour run: one `)` of the run before `/` undone per pass, more
+        // passes than the old fixed 16
+        "\u{1a}p());)))))))))))))))))))))))))))))))))))/)))))))))))))))))))))))))\u{fffd}))))/))))))))))))))))))/shb",
     ] {
         check_invariants(s);
         let once = refang(s);
