@@ -2344,18 +2344,6 @@ fn a_pdf_shows_the_page_of_the_cursor_until_edited() {
     assert!(!shown.contains("from PDF, page"));
 }
 
-/// A document fixture's extracted text and source map.
-fn extracted_fixture(name: &str) -> (String, mitremap_docs::SourceMap) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/documents")
-        .join(name);
-    let bytes = std::fs::read(&path).unwrap();
-    let format = mitremap_docs::detect(&bytes, Some(name)).unwrap();
-    let extracted =
-        mitremap_docs::extract(&bytes, format, &mitremap_docs::Options::default()).unwrap();
-    (extracted.text, extracted.map)
-}
-
 /// An app showing a document's text as `mitremap FILE` opens it (not analysed: the gutter needs
 /// no report).
 fn document_app(name: &str, format: &str) -> App {
