@@ -4,11 +4,15 @@
 # (`cargo install cargo-fuzz`).
 #   fuzz/run-all.sh [SECONDS]            one target after another
 #   PARALLEL=1 fuzz/run-all.sh [SECONDS] all targets at once (each for SECONDS of wall time)
+#   TARGETS="chunker documents"          only these targets
+#   TIMEOUT_S=120                        libFuzzer's per-input limit (default 30; raise it on a
+#                                        loaded machine, where a slow input is starvation, not a hang)
 # Each target's full libFuzzer log goes to fuzz/logs/<target>.log; a summary line is printed.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-120}
-targets=(ioc_extract chunker manifest export documents)
+read -r -a targets <<<"${TARGETS:-ioc_extract chunker manifest export documents}"
+timeout_s=${TIMEOUT_S:-30}
 mkdir -p logs
 cargo +nightly fuzz build >/dev/null
 run_one() {
@@ -17,7 +21,7 @@ run_one() {
   local dirs=("corpus/$target")
   [ -d "seeds/$target" ] && dirs+=("seeds/$target")
   if cargo +nightly fuzz run "$target" "${dirs[@]}" -- -max_total_time="$secs" -rss_limit_mb=2048 \
-      -timeout=30 >"logs/$target.log" 2>&1; then
+      -timeout="$timeout_s" >"logs/$target.log" 2>&1; then
     echo "== $target: clean, $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "logs/$target.log" | tail -1)"
   else
     echo "== $target: FAILED (logs/$target.log; the input is in artifacts/$target/)"

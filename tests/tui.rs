@@ -17,8 +17,8 @@ use ratatui::backend::TestBackend;
 
 use tui::action::{Action, Effect};
 use tui::app::{
-    AddDialog, App, AppConfig, ExportDialog, Focus, Help, Problems, Recovered, RecoveryOffer,
-    SaveAsDialog, Tab,
+    AddDialog, App, AppConfig, ExportDialog, Focus, Help, Recovered, RecoveryOffer, SaveAsDialog,
+    StartNote, StartNotes, Tab,
 };
 use tui::keymap::{Command, Keymap};
 use tui::theme::Theme;
@@ -1493,21 +1493,76 @@ fn keymap_problems_are_shown_in_full_at_start() {
         theme: Theme::default_theme(),
         notices: notices
             .iter()
-            .map(|n| n.replace(&dir.path().display().to_string(), "~/.config/mitremap"))
+            .map(|n| {
+                StartNote::Problem(
+                    n.replace(&dir.path().display().to_string(), "~/.config/mitremap"),
+                )
+            })
             .collect(),
         recovery: None,
         now: t0(),
     });
-    assert!(app.popup::<Problems>().is_some());
+    assert!(app.popup::<StartNotes>().is_some());
     let s = screen(&app, 80, 24);
     assert!(
-        s.contains("[global] quit needs") && s.contains("Any key closes"),
+        s.contains("Problems at start")
+            && s.contains("[global] quit needs")
+            && s.contains("The rest applies as usual. Any key closes"),
         "{s}"
     );
     insta::assert_snapshot!("problems_80x24", render(&app, 80, 24).backend());
     // any key closes it, and does nothing else
     assert!(app.update(key(KeyCode::Char('q'))).is_empty());
     assert!(!app.has_popup());
+}
+
+/// How a document was opened is a note about the text, not a problem: the popup says so, and says
+/// "the rest applies" only when something was worked around (both kinds: problems first).
+#[test]
+fn notes_about_the_text_are_not_called_problems() {
+    let app_with = |notices: Vec<StartNote>| {
+        App::new(AppConfig {
+            text: REPORT.into(),
+            name: Some("report.pdf".into()),
+            path: None,
+            lossy: false,
+            unsaved: false,
+            threshold: None,
+            keymap: Keymap::defaults(),
+            theme: Theme::default_theme(),
+            notices,
+            recovery: None,
+            now: t0(),
+        })
+    };
+    let extracted = StartNote::AboutText(
+        "report.pdf: text extracted from the PDF (21 pages); editing makes it a plain-text \
+         document, saved to a new file"
+            .into(),
+    );
+    let app = app_with(vec![extracted.clone()]);
+    assert!(app.popup::<StartNotes>().is_some());
+    let s = screen(&app, 100, 30);
+    assert!(
+        s.contains("About this text") && s.contains("(21 pages)"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("Problem") && !s.contains("rest applies") && s.contains("Any key closes"),
+        "{s}"
+    );
+    let problem = StartNote::Problem("theme ~/.config/mitremap/plaid.toml: unknown colour".into());
+    let app = app_with(vec![extracted, problem]);
+    let s = screen(&app, 100, 30);
+    assert!(
+        s.contains("Problems at start, and about this text") && s.contains("rest applies"),
+        "{s}"
+    );
+    let (problem_row, note_row) = (
+        s.find("unknown colour").unwrap(),
+        s.find("(21 pages)").unwrap(),
+    );
+    assert!(problem_row < note_row, "problems come first:\n{s}");
 }
 
 /// Undo was one character per step; a pause in typing now starts a new step.

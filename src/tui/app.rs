@@ -70,10 +70,10 @@ pub use super::popups::add_technique::{ADD_MATCHES, AddDialog};
 pub use super::popups::export::{ExportDialog, ExportRequest};
 pub use super::popups::help::Help;
 pub use super::popups::note::NoteDialog;
-pub use super::popups::problems::Problems;
 pub use super::popups::recovery::RecoveryOffer;
 pub use super::popups::save_as::{SaveAsDialog, SaveRequest};
 pub use super::popups::search::Search;
+pub use super::popups::start_notes::{StartNote, StartNotes};
 pub use super::popups::{Opener, Outcome, Popup, Reply};
 
 /// Text saved by a session that did not end cleanly, offered back.
@@ -110,8 +110,9 @@ pub struct AppConfig {
     pub threshold: Option<f32>,
     pub keymap: Keymap,
     pub theme: Theme,
-    /// Problems found while starting (bad theme or keymap file...), shown in the status bar.
-    pub notices: Vec<String>,
+    /// What to tell the analyst at start: problems (a bad theme or keymap file...) and notes on
+    /// how the text was opened; shown in a popup (in the status bar when recovery is offered).
+    pub notices: Vec<StartNote>,
     pub recovery: Option<Recovered>,
     pub now: Instant,
 }
@@ -289,10 +290,11 @@ impl App {
         }
         if !config.notices.is_empty() {
             if config.recovery.is_some() {
-                app.status.error(config.notices.join(" · "));
+                let all: Vec<&str> = config.notices.iter().map(StartNote::text).collect();
+                app.status.error(all.join(" · "));
             } else {
                 // in full, not squeezed into (and cut off by) the status line
-                app.open_popup(Box::new(Problems(config.notices)));
+                app.open_popup(Box::new(StartNotes(config.notices)));
             }
         }
         if app.modified {

@@ -34,7 +34,7 @@ use mitremap_engine::text::Document;
 use mitremap_engine::text::document::looks_binary;
 
 use crate::cli::TuiArgs;
-use app::{App, AppConfig};
+use app::{App, AppConfig, StartNote};
 use keymap::Keymap;
 use recovery::Recovery;
 use theme::Theme;
@@ -51,8 +51,8 @@ pub fn run(args: TuiArgs) -> anyhow::Result<ExitCode> {
     } = read_text(args.file.as_deref())?;
     let config_dir = paths::config_dir();
     let state_dir = paths::state_dir();
-    let (theme, keymap, config_notices) = load_look(args.theme.as_deref(), config_dir.as_deref());
-    notices.extend(config_notices);
+    let (theme, keymap, config_problems) = load_look(args.theme.as_deref(), config_dir.as_deref());
+    notices.extend(config_problems.into_iter().map(StartNote::Problem));
     let recovery = state_dir.clone().map(Recovery::new);
     let previous = recovery.as_ref().and_then(Recovery::find_previous);
     let mut app = App::new(AppConfig {
@@ -124,7 +124,8 @@ struct Opened {
     lossy: bool,
     /// The text exists nowhere else (stdin).
     unsaved: bool,
-    notices: Vec<String>,
+    /// How the text was opened (extracted, decoded, bytes replaced): told at start.
+    notices: Vec<StartNote>,
     /// The document (PDF, HTML, ...) the text was extracted from.
     source: Option<app::DocumentSource>,
 }
@@ -160,15 +161,20 @@ fn read_text(path: Option<&Path>) -> anyhow::Result<Opened> {
         let extracted = mitremap_docs::extract(&bytes, format, &mitremap_docs::Options::default())
             .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         let label = format.name().to_uppercase();
-        let mut notices = vec![format!(
+        let mut notices = vec![StartNote::AboutText(format!(
             "{name}: text extracted from the {label}{}; editing makes it a plain-text document, saved \
              to a new file",
             extracted
                 .pages
                 .map(|p| format!(" ({p} page{})", if p == 1 { "" } else { "s" }))
                 .unwrap_or_default()
-        )];
-        notices.extend(extracted.notes.iter().map(|n| format!("{name}: {n}")));
+        ))];
+        notices.extend(
+            extracted
+                .notes
+                .iter()
+                .map(|n| StartNote::AboutText(format!("{name}: {n}"))),
+        );
         return Ok(Opened {
             text: extracted.text,
             name: Some(name),
@@ -193,18 +199,18 @@ fn read_text(path: Option<&Path>) -> anyhow::Result<Opened> {
     let doc = Document::from_vec(bytes);
     let mut notices = Vec::new();
     if let Some(format) = doc.utf16() {
-        notices.push(format!(
+        notices.push(StartNote::AboutText(format!(
             "{name} is {format}; shown decoded, and saving writes UTF-8{}",
             if doc.lossy() {
                 " (unpaired surrogates were replaced with U+FFFD)"
             } else {
                 ""
             }
-        ));
+        )));
     } else if doc.lossy() {
-        notices.push(format!(
+        notices.push(StartNote::AboutText(format!(
             "{name} is not valid UTF-8; invalid bytes were replaced with U+FFFD"
-        ));
+        )));
     }
     let lossy = doc.lossy();
     Ok(Opened {

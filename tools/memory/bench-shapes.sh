@@ -18,6 +18,7 @@
 #   PROBE      the report_memory example (cargo build --release -p mitremap-export --example
 #              report_memory): also measures the end state of the short-sentence shapes, which
 #              take hours through the CLI, in process (see the example's doc)
+# Each run's stdout and stderr stay in target/memory/shapes/out-SHAPE.json and err-SHAPE.log.
 # Inputs are generated under target/memory/shapes (about 550 MB of disk); the 1 GB binary is
 # streamed from /dev/urandom through stdin and never written.
 set -uo pipefail
@@ -91,9 +92,9 @@ run() { # label, then the command; prints "label kb status seconds"
   start=$(date +%s.%N)
   rm -f "$work/time.out"
   if [[ $limit -gt 0 ]]; then
-    /usr/bin/time -f %M -o "$work/time.out" timeout -s KILL "$limit" "$@" >"$work/out.json" 2>"$work/err.log" &
+    /usr/bin/time -f %M -o "$work/time.out" timeout -s KILL "$limit" "$@" >"$work/out-$label.json" 2>"$work/err-$label.log" &
   else
-    /usr/bin/time -f %M -o "$work/time.out" "$@" >"$work/out.json" 2>"$work/err.log" &
+    /usr/bin/time -f %M -o "$work/time.out" "$@" >"$work/out-$label.json" 2>"$work/err-$label.log" &
   fi
   pid=$!
   # Watchdog: samples every process of the run 5 times a second for its peak RSS (VmHWM, which
@@ -123,7 +124,7 @@ run() { # label, then the command; prints "label kb status seconds"
     case $rc in
       0) status=ok ;;
       137|124) status="stopped at ${limit} s" ;;
-      *) status="exit $rc: $(grep -m1 -i -E 'error|refus|binary|limit' "$work/err.log" | cut -c1-90)" ;;
+      *) status="exit $rc: $(grep -m1 -i -E 'error|refus|binary|limit' "$work/err-$label.log" | cut -c1-90)" ;;
     esac
   fi
   printf '%s\t%s\t%s\t%.0f\n' "$label" "${kb:-0}" "$status" "$(echo "$end - $start" | bc)"

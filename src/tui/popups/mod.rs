@@ -15,10 +15,10 @@ pub mod add_technique;
 pub mod export;
 pub mod help;
 pub mod note;
-pub mod problems;
 pub mod recovery;
 pub mod save_as;
 pub mod search;
+pub mod start_notes;
 
 use std::any::Any;
 
