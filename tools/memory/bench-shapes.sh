@@ -15,10 +15,12 @@
 #   MAX_RSS_MB a run whose RSS passes this is killed and reported as "over" (default 4096)
 #   SHAPES     space-separated subset of the shape names below (default: all)
 #   ORT        path of libonnxruntime.so (default: the binary's own lookup)
+#   WORK       folder for the inputs and outputs (default target/memory/shapes); give two runs
+#              at once different folders
 #   PROBE      the report_memory example (cargo build --release -p mitremap-export --example
 #              report_memory): also measures the end state of the short-sentence shapes, which
 #              take hours through the CLI, in process (see the example's doc)
-# Each run's stdout and stderr stay in target/memory/shapes/out-SHAPE.json and err-SHAPE.log.
+# Each run's stdout and stderr stay in WORK/out-SHAPE.json and err-SHAPE.log.
 # Inputs are generated under target/memory/shapes (about 550 MB of disk); the 1 GB binary is
 # streamed from /dev/urandom through stdin and never written.
 set -uo pipefail
@@ -27,7 +29,7 @@ bin=${1:-$root/target/release/mitremap}
 model=${2:-$root/models/default}
 limit=${LIMIT_S:-120}
 max_rss_mb=${MAX_RSS_MB:-4096}
-work=$root/target/memory/shapes
+work=${WORK:-$root/target/memory/shapes}
 mkdir -p "$work"
 ort_args=()
 [[ -n ${ORT:-} ]] && ort_args=(--ort-lib "$ORT")
