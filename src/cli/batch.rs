@@ -309,11 +309,23 @@ pub fn run(
         Ok((next, failed))
     })?;
     let secs = started.elapsed().as_secs_f64();
-    eprintln!(
-        "mitremap: {total} reports in {secs:.2} s ({:.2} reports/s), {failed} failed",
-        total as f64 / secs.max(1e-9)
-    );
+    eprintln!("mitremap: {}, {failed} failed", throughput(total, secs));
     Ok(failed)
+}
+
+/// "3 reports in 4.20 s (0.71 reports/s)"; a slow batch says seconds a report instead of a rate
+/// that rounds to 0.00 (one 50 MB report took an hour).
+fn throughput(total: usize, secs: f64) -> String {
+    let noun = if total == 1 { "report" } else { "reports" };
+    let rate = total as f64 / secs.max(1e-9);
+    if total == 0 || rate >= 0.1 {
+        format!("{total} {noun} in {secs:.2} s ({rate:.2} reports/s)")
+    } else {
+        format!(
+            "{total} {noun} in {secs:.2} s ({:.1} s a report)",
+            secs / total as f64
+        )
+    }
 }
 
 /// How many more reports may be taken before the writer catches up (a counting semaphore).
@@ -441,6 +453,17 @@ mod tests {
     use std::io::{Cursor, Read};
 
     use super::*;
+
+    /// The batch's last stderr line: a slow batch is not "0.00 reports/s", one report is one.
+    #[test]
+    fn throughput_reads_right_for_fast_slow_and_single_batches() {
+        assert_eq!(throughput(3, 4.2), "3 reports in 4.20 s (0.71 reports/s)");
+        assert_eq!(
+            throughput(1, 3294.65),
+            "1 report in 3294.65 s (3294.7 s a report)"
+        );
+        assert_eq!(throughput(0, 0.01), "0 reports in 0.01 s (0.00 reports/s)");
+    }
 
     /// The same JSONL line over and over, without end; counts the bytes handed out.
     struct Endless {
