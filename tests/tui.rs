@@ -51,6 +51,11 @@ fn t0() -> Instant {
 }
 
 fn new_app(text: &str) -> App {
+    app_with_notices(text, Vec::new())
+}
+
+/// `new_app` with what is told at start (problems, notes about how the text was opened).
+fn app_with_notices(text: &str, notices: Vec<StartNote>) -> App {
     App::new(AppConfig {
         text: text.to_owned(),
         name: Some("report.txt".into()),
@@ -60,7 +65,7 @@ fn new_app(text: &str) -> App {
         threshold: None,
         keymap: Keymap::defaults(),
         theme: Theme::default_theme(),
-        notices: Vec::new(),
+        notices,
         recovery: None,
         now: t0(),
     })
@@ -1520,27 +1525,12 @@ fn keymap_problems_are_shown_in_full_at_start() {
 /// "the rest applies" only when something was worked around (both kinds: problems first).
 #[test]
 fn notes_about_the_text_are_not_called_problems() {
-    let app_with = |notices: Vec<StartNote>| {
-        App::new(AppConfig {
-            text: REPORT.into(),
-            name: Some("report.pdf".into()),
-            path: None,
-            lossy: false,
-            unsaved: false,
-            threshold: None,
-            keymap: Keymap::defaults(),
-            theme: Theme::default_theme(),
-            notices,
-            recovery: None,
-            now: t0(),
-        })
-    };
     let extracted = StartNote::AboutText(
         "report.pdf: text extracted from the PDF (21 pages); editing makes it a plain-text \
          document, saved to a new file"
             .into(),
     );
-    let app = app_with(vec![extracted.clone()]);
+    let app = app_with_notices(REPORT, vec![extracted.clone()]);
     assert!(app.popup::<StartNotes>().is_some());
     let s = screen(&app, 100, 30);
     assert!(
@@ -1552,7 +1542,7 @@ fn notes_about_the_text_are_not_called_problems() {
         "{s}"
     );
     let problem = StartNote::Problem("theme ~/.config/mitremap/plaid.toml: unknown colour".into());
-    let app = app_with(vec![extracted, problem]);
+    let app = app_with_notices(REPORT, vec![extracted, problem]);
     let s = screen(&app, 100, 30);
     assert!(
         s.contains("Problems at start, and about this text") && s.contains("rest applies"),
